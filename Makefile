@@ -1,0 +1,57 @@
+# Two commands: `make run` (install, migrate, demo data, serve on http://127.0.0.1:8000) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run test lint format migrate demo worker beat bench-ingest bench-optimize clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -r requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the locked dependencies
+
+migrate: install ## apply database migrations
+	$(PY) manage.py migrate --noinput
+
+demo: migrate ## load the demo firm, clients, data and users (repeatable)
+	$(PY) manage.py seed_demo
+
+run: demo ## install, migrate, load demo data and serve http://127.0.0.1:8000 (SQLite, Celery eager)
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install ## install and run the whole test suite
+	$(VENV)/bin/pytest -q
+
+lint: install ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+worker: install ## run a Celery worker (needs CELERY_BROKER_URL)
+	$(VENV)/bin/celery -A drawback worker -l INFO
+
+beat: install ## run Celery beat with the database scheduler (needs CELERY_BROKER_URL)
+	$(VENV)/bin/celery -A drawback beat -l INFO
+
+bench-ingest: install ## load a generated 1,000,000-row ES-003 file into PostgreSQL and print figures
+	$(PY) manage.py bench_ingest --rows $${ROWS:-1000000}
+
+bench-optimize: install ## run the optimizer on generated data at three sizes and print figures
+	$(PY) manage.py bench_optimize
+
+clean: ## remove the virtualenv, local database and media
+	rm -rf $(VENV) db.sqlite3 media staticfiles

@@ -1,0 +1,1 @@
+"""Claims, designations and risk findings."""

@@ -1,0 +1,322 @@
+"""Import entries and entry-summary lines as ACE reports them, the HTS tariff, the Chapter 99 table,
+uploads of data files, and documents that prove entries and exports."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from drawback.accounts.models import Client
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+# Apportioned fees keep the exact product of a four-decimal ratio and a cents amount.
+FEE = {"max_digits": 18, "decimal_places": 6}
+QUANTITY = {"max_digits": 18, "decimal_places": 4}
+
+
+class FilerCodeOffset(models.Model):
+    """A filer code CBP allowed to use computed check digit +N (CATAIR App. E step 6; product decision 9)."""
+
+    filer_code = models.CharField(max_length=3, unique=True)
+    offset = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(9)])
+    note = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.filer_code} +{self.offset}"
+
+
+class TariffLine(models.Model):
+    """One numbered row of the USITC HTS schedule (8-digit subheading or 10-digit statistical line)."""
+
+    hts = models.CharField(max_length=10, unique=True, help_text="Digits only")
+    indent = models.PositiveSmallIntegerField(default=0)
+    description = models.TextField()
+    begins_with_other = models.BooleanField(default=False, help_text="1313(j)(5) 'Other' test")
+    unit_of_quantity = models.CharField(max_length=60, blank=True, help_text="As published")
+    uom = models.CharField(max_length=10, blank=True, help_text="Primary ACE unit code")
+    general_rate = models.CharField(max_length=200, blank=True, help_text="General rate of duty as published")
+    rate_kind = models.CharField(max_length=12, blank=True)  # free, ad_valorem, specific, compound, text
+    ad_valorem_rate = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    specific_rate = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    specific_unit = models.CharField(max_length=10, blank=True)
+    special_rate = models.TextField(blank=True)
+    column2_rate = models.CharField(max_length=200, blank=True)
+    additional_duties = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["hts"]
+
+    def __str__(self) -> str:
+        return f"{self.hts} {self.description[:40]}"
+
+
+class Chapter99Heading(models.Model):
+    """A range of Chapter 99 numbers belonging to one trade action, with drawback eligibility.
+
+    Data, not code: seeded from the shared chapter99.csv and maintained by firm admins.
+    """
+
+    class Eligibility(models.TextChoices):
+        YES = "yes", "Eligible"
+        NO = "no", "Not eligible"
+        UNKNOWN = "unknown", "Unknown (treated as not eligible)"
+
+    program = models.CharField(max_length=200)
+    ch99_from = models.CharField(max_length=10, help_text="9903.NN.NN")
+    ch99_to = models.CharField(max_length=10, help_text="9903.NN.NN, inclusive")
+    description = models.TextField(blank=True)
+    effective_from = models.DateField(null=True, blank=True)
+    effective_to = models.DateField(
+        null=True, blank=True, help_text="Last day the duty applied; blank = still in force"
+    )
+    drawback_eligible = models.CharField(max_length=10, choices=Eligibility.choices)
+    basis = models.TextField(blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ch99_from"]
+        constraints = [models.UniqueConstraint(fields=["ch99_from"], name="ch99_range_start_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ch99_from}-{self.ch99_to} {self.program}"
+
+    @property
+    def is_partial(self) -> bool:
+        return self.basis.upper().startswith("PARTIAL")
+
+
+class Document(models.Model):
+    """A scanned or electronic document (entry summary, invoice, bill of lading, ...) kept for a client."""
+
+    class Type(models.TextChoices):
+        ENTRY_SUMMARY = "entry_summary", "Entry summary (CBP 7501)"
+        COMMERCIAL_INVOICE = "invoice", "Commercial invoice"
+        BILL_OF_LADING = "bill_of_lading", "Bill of lading / air waybill"
+        AES_CONFIRMATION = "aes_confirmation", "AES/EEI confirmation (ITN)"
+        DESTRUCTION_CERTIFICATE = "destruction", "Certificate of destruction"
+        NOTICE_OF_INTENT = "notice_of_intent", "Notice of intent (CBP 7553)"
+        BILL_OF_MATERIALS = "bill_of_materials", "Bill of materials / formula"
+        CBP_CORRESPONDENCE = "cbp", "CBP correspondence (CF-28, CF-29, notices)"
+        CLAIM_FILING = "claim_filing", "Claim filing package"
+        OTHER = "other", "Other"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="documents")
+    doc_type = models.CharField(max_length=30, choices=Type.choices)
+    file = models.FileField(upload_to="documents/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    note = models.CharField(max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        indexes = [models.Index(fields=["client", "sha256"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_doc_type_display()}: {self.original_name}"
+
+
+class ImportEntry(models.Model):
+    """An entry summary (CBP 7501) of a client, as ACE reports it."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="import_entries")
+    entry_number = models.CharField(max_length=11, help_text="Filer code + 7 digits + check digit, no dashes")
+    entry_type = models.CharField(max_length=2, blank=True)
+    port_code = models.CharField(max_length=4, blank=True)
+    importer_number = models.CharField(max_length=20, blank=True)
+    importer_name = models.CharField(max_length=200, blank=True)
+    entry_date = models.DateField(null=True, blank=True)
+    import_date = models.DateField(help_text="Date of importation; starts the 5-year windows")
+    entry_summary_date = models.DateField(null=True, blank=True)
+    liquidation_date = models.DateField(null=True, blank=True)
+    liquidation_status = models.CharField(max_length=40, blank=True)
+    reconciliation = models.BooleanField(default=False)
+    mpf = models.DecimalField(**MONEY, null=True, blank=True, help_text="Entry-level MPF paid")
+    hmf = models.DecimalField(**MONEY, null=True, blank=True, help_text="Entry-level HMF paid")
+    documents = models.ManyToManyField(Document, blank=True, related_name="import_entries")
+    source_upload = models.ForeignKey("Upload", null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "import entries"
+        ordering = ["client", "import_date", "entry_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "entry_number"], name="entry_number_unique_per_client")
+        ]
+        indexes = [models.Index(fields=["client", "import_date"])]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        n = self.entry_number
+        return f"{n[:3]}-{n[3:10]}-{n[10:]}" if len(n) == 11 else n
+
+
+class ImportLine(models.Model):
+    """An entry-summary line with every duty, tax and fee separately, and what remains to designate."""
+
+    class Method(models.TextChoices):
+        # 19 CFR 190.51(a)(3): a line is designated by one method only, fixed by its first designation.
+        NONE = "", "Not designated"
+        DIRECT = "direct", "Direct identification"
+        SUBSTITUTION = "substitution", "Substitution"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="import_lines")
+    entry = models.ForeignKey(ImportEntry, on_delete=models.CASCADE, related_name="lines")
+    line_number = models.PositiveIntegerField()
+    import_date = models.DateField(help_text="Copied from the entry so line queries need no join")
+    hts = models.CharField(max_length=10, help_text="10-digit Chapter 1-97 classification")
+    description = models.CharField(max_length=500, blank=True)
+    country_of_origin = models.CharField(max_length=2, blank=True)
+    country_of_export = models.CharField(max_length=2, blank=True)
+    manufacturer_id = models.CharField(max_length=20, blank=True)
+    spi = models.CharField(max_length=4, blank=True, help_text="Special program indicator")
+    quantity = models.DecimalField(**QUANTITY)
+    uom = models.CharField(max_length=10)
+    entered_value = models.DecimalField(**MONEY)
+    duty = models.DecimalField(**MONEY, help_text="Duty under the Chapter 1-97 number")
+    mpf = models.DecimalField(**FEE, default=0, help_text="MPF attributed to the line")
+    hmf = models.DecimalField(**FEE, default=0, help_text="HMF attributed to the line")
+    other_taxes = models.DecimalField(**MONEY, default=0, help_text="Internal revenue taxes and other fees")
+    mpf_exempt = models.BooleanField(default=False, help_text="Excluded from MPF apportionment")
+    quantity_available = models.DecimalField(**QUANTITY, help_text="Quantity not yet designated on any claim")
+    designation_method = models.CharField(max_length=12, choices=Method.choices, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["entry", "line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "line_number"], name="line_number_unique_per_entry"),
+            models.CheckConstraint(
+                name="line_quantity_available_within_quantity",
+                condition=models.Q(quantity_available__gte=0)
+                & models.Q(quantity_available__lte=models.F("quantity")),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client", "hts", "import_date"]),
+            models.Index(fields=["client", "import_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry.display_number} line {self.line_number}"
+
+
+class LineCh99Duty(models.Model):
+    """An additional duty reported on a line under a Chapter 99 number, in ES-003 ordinal order."""
+
+    line = models.ForeignKey(ImportLine, on_delete=models.CASCADE, related_name="ch99_duties")
+    ordinal = models.PositiveSmallIntegerField()
+    number = models.CharField(max_length=10, help_text="9903.NN.NN")
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["line", "ordinal"]
+        constraints = [models.UniqueConstraint(fields=["line", "number"], name="ch99_number_unique_per_line")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.amount}"
+
+
+class ColumnMapping(models.Model):
+    """A client's own file layout, mapped once to our fields for one kind of file."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="column_mappings")
+    kind = models.CharField(max_length=20)
+    name = models.CharField(max_length=100)
+    mapping = models.JSONField(help_text="{our field: their column header}")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "kind", "name"], name="mapping_name_unique_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client.code} {self.kind}: {self.name}"
+
+
+class Upload(models.Model):
+    """One data file given to the platform, and what became of it."""
+
+    class Kind(models.TextChoices):
+        ES003 = "es003", "ACE ES-003 entry summary line report"
+        FEES = "fees", "Entry-level fees (MPF/HMF)"
+        AES = "aes", "AES/EEI export data"
+        HTS = "hts", "USITC HTS schedule"
+        IMPORTS = "imports", "Canonical imports.csv"
+        EXPORTS = "exports", "Canonical exports.csv"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        LOADED = "loaded", "Loaded"
+        LOADED_WITH_REJECTS = "partial", "Loaded, rejected rows kept"
+        REJECTED = "rejected", "Rejected: nothing stored"
+        FAILED = "failed", "Failed"
+
+    # No client for the HTS tariff, which every client shares.
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="uploads"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file = models.FileField(upload_to="uploads/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    mapping = models.ForeignKey(ColumnMapping, null=True, blank=True, on_delete=models.SET_NULL)
+    allow_partial = models.BooleanField(default=False, help_text="Load the valid rows and keep the rejects")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done")
+    rows_read = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["client", "kind", "sha256"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.original_name}"
+
+    def summary(self) -> dict:
+        return {
+            "rows": self.rows_read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": self.error_count,
+        }
+
+
+class UploadError(models.Model):
+    """A rejected row: where it is, what it held and which rule it broke."""
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="errors")
+    row = models.PositiveIntegerField(help_text="Row number in the file, header = 1")
+    column = models.CharField(max_length=100, blank=True)
+    value = models.TextField(blank=True)
+    rule = models.CharField(max_length=60)
+    message = models.TextField()
+    raw = models.JSONField(default=dict, help_text="The whole row as read, for the rejects download")
+
+    class Meta:
+        ordering = ["upload", "row", "id"]
+
+    def __str__(self) -> str:
+        return f"row {self.row} {self.column}: {self.message}"

@@ -1,0 +1,1 @@
+"""Quality reviews of claims."""
