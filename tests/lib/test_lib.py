@@ -92,3 +92,58 @@ def test_pure_helpers_import_without_django():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_mpf_apportionment_cfr_examples():
+    from drawback.lib.mpf import apportion_mpf
+
+    # 19 CFR 190.51(b)(2) Example 1.
+    got = apportion_mpf(
+        Decimal("485.00"),
+        [(1, Decimal("50000"), False), (2, Decimal("90000"), False), (3, Decimal("200000"), False)],
+    )
+    assert [got[k].ratio for k in (1, 2, 3)] == [Decimal("0.1471"), Decimal("0.2647"), Decimal("0.5882")]
+    assert [got[k].amount for k in (1, 2, 3)] == [
+        Decimal("71.3435"),
+        Decimal("128.3795"),
+        Decimal("285.2770"),
+    ]
+    # Example 2: the MPF-exempt cloth line leaves the denominator.
+    got = apportion_mpf(
+        Decimal("485.00"),
+        [(1, Decimal("7000"), True), (2, Decimal("1500000"), False), (3, Decimal("500000"), False)],
+    )
+    assert (got[1].amount, got[2].amount, got[3].amount) == (
+        Decimal("0"),
+        Decimal("363.75"),
+        Decimal("121.25"),
+    )
+
+
+def test_chapter99_decisions_follow_the_table():
+    import csv
+    from pathlib import Path
+
+    from drawback.lib.chapter99 import Chapter99Table, Heading
+    from drawback.lib.dates import parse_date
+
+    path = Path(__file__).resolve().parents[2] / "imports" / "data" / "chapter99.csv"
+    with open(path, newline="", encoding="utf-8") as handle:
+        table = Chapter99Table(
+            Heading(
+                r["program"],
+                r["ch99_from"],
+                r["ch99_to"],
+                parse_date(r["effective_from"]),
+                parse_date(r["effective_to"]),
+                r["drawback_eligible"],
+                r["basis"],
+            )
+            for r in csv.DictReader(handle)
+        )
+    assert table.decide("9903.88.03", dt.date(2024, 3, 1)).eligible  # Section 301 List 3
+    assert not table.decide("9903.01.24", dt.date(2025, 5, 1)).eligible  # IEEPA China fentanyl
+    assert table.decide("9903.01.25", dt.date(2025, 5, 1)).eligible  # IEEPA reciprocal
+    assert not table.decide("9903.99.99", dt.date(2025, 5, 1)).eligible  # no heading
+    late = table.decide("9903.01.25", dt.date(2026, 3, 1))
+    assert late.eligible and "outside the effective dates" in late.warning
