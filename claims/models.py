@@ -51,3 +51,177 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} {self.severity}: {self.message[:60]}"
+
+
+ACCOUNTING_CLASSES = {
+    # CATAIR 43-record accounting class codes for drawback (catair.md section 1.8).
+    "364": "Drawback duty",
+    "365": "Drawback taxes",
+    "369": "Puerto Rico drawback duty",
+    "374": "Drawback Superfund tax",
+    "398": "Drawback HMF",
+    "399": "Drawback MPF",
+    "674": "Oil spill tax",
+    "675": "Domestic tax",
+}
+DRAWBACK_PORTS = [("1001", "New York"), ("2809", "San Francisco"), ("3901", "Chicago"), ("5301", "Houston")]
+
+
+class Claim(models.Model):
+    """A drawback entry (claim) of one client under one provision.
+
+    Its status is written only by claims.lifecycle.claim_transition, which checks the allowed moves and
+    records each one. After filing, designations and amounts do not change; a correction is a new claim
+    that replaces this one and is reviewed like any other.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        VALIDATED = "validated", "Validated (pre-flight passed)"
+        FIRST_REVIEW = "first_review", "First review"
+        SECOND_REVIEW = "second_review", "Second review"
+        RETURNED = "returned", "Returned for correction"
+        READY_TO_FILE = "ready_to_file", "Ready to file"
+        FILED = "filed", "Filed with CBP"
+        ACCEPTED = "accepted", "Accepted by CBP"
+        REJECTED = "rejected", "Rejected by CBP"
+        INFO_REQUESTED = "info_requested", "Information requested (CF-28)"
+        ACTION_PROPOSED = "action_proposed", "Action proposed (CF-29)"
+        ACCELERATED_PAID = "accelerated_paid", "Accelerated payment received"
+        LIQUIDATED = "liquidated", "Liquidated"
+        DEEMED_LIQUIDATED = "deemed_liquidated", "Deemed liquidated"
+        PROTEST_FILED = "protest_filed", "Protest filed"
+        CLOSED = "closed", "Closed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="claims")
+    number = models.CharField(max_length=11, unique=True, help_text="Filer code + 7 digits + check digit")
+    provision = models.CharField(max_length=2, help_text="CATAIR provision code, e.g. 58 = 1313(j)(1)")
+    drawback_port = models.CharField(max_length=4, choices=DRAWBACK_PORTS, default="1001")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
+    preparer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    accelerated_payment = models.BooleanField(default=False, help_text="Request accelerated payment")
+    waiver_prior_notice = models.BooleanField(default=False, help_text="Claim under a waiver of prior notice")
+    build = models.ForeignKey(
+        "ClaimBuild", null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
+    )
+    replaces = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        help_text="The filed claim this correction replaces (CATAIR action R)",
+    )
+    filed_on = models.DateField(null=True, blank=True, help_text="Date the complete claim reached CBP")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["client", "status"])]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        n = self.number
+        return f"{n[:3]}-{n[3:10]}-{n[10:]}" if len(n) == 11 else n
+
+
+class ClaimClassTotal(models.Model):
+    """The claim's refund for one accounting class: each class rounded once, half-up, to cents."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="class_totals")
+    accounting_class = models.CharField(max_length=3)
+    claim_amount = models.DecimalField(**MONEY)
+    calculated_amount = models.DecimalField(**MONEY, help_text="99% per-unit-averaged or direct-ID maximum")
+
+    class Meta:
+        ordering = ["claim", "accounting_class"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "accounting_class"], name="class_total_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.accounting_class} {self.claim_amount}"
+
+
+AMOUNT = {"max_digits": 20, "decimal_places": 6}
+
+
+class Designation(models.Model):
+    """A quantity of an import line designated against an export on a claim, with the refund it earns."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="designations")
+    import_line = models.ForeignKey(ImportLine, on_delete=models.PROTECT, related_name="designations")
+    export = models.ForeignKey(Export, on_delete=models.PROTECT, related_name="designations")
+    provision = models.CharField(max_length=2)
+    method = models.CharField(max_length=12, choices=ImportLine.Method.choices[1:])
+    quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    refund = models.DecimalField(**AMOUNT, help_text="All eligible classes, before the claim's rounding")
+    # {"364": {"claim": "12.345678", "calculated": "20.0"}, "399": {...}} - exact, unrounded.
+    amounts = models.JSONField(default=dict)
+    entered_value_per_unit = models.DecimalField(**AMOUNT, null=True, blank=True)
+    substituted_value_per_unit = models.DecimalField(**AMOUNT, null=True, blank=True)
+    explanation = models.JSONField(default=list, help_text="Rule steps taken, with citations")
+
+    class Meta:
+        ordering = ["claim", "export", "import_line"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "import_line", "export"], name="designation_pair_unique"
+            ),
+            models.CheckConstraint(name="designation_quantity_positive", condition=models.Q(quantity__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.import_line} -> {self.export} x {self.quantity}"
+
+
+class ClaimTransition(models.Model):
+    """One move of a claim's status: who, when, from, to and why (the audit trail)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=Claim.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Claim.Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["claim", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.claim} {self.from_status} -> {self.to_status}"
+
+
+class ClaimBuild(models.Model):
+    """One run of the optimizer for a client's selected exports, and the proposal it produced."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Proposal ready"
+        SAVED = "saved", "Saved as claims"
+        FAILED = "failed", "Failed"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="claim_builds")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    parameters = models.JSONField(default=dict, help_text="Export selection, exclusions, pins, filing date")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    groups_total = models.PositiveIntegerField(default=0)
+    groups_done = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Build {self.pk} for {self.client.code}"
