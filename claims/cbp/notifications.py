@@ -31,7 +31,7 @@ STATUS_EVENTS = {
 def event_text(*, claim, event: str, detail: str = "") -> str:
     label = Event(event).label
     who = f"Claim {claim.display_number} ({claim.client.legal_name})"
-    text = f"{who}: {label.lower()}."
+    text = f"{who}: {label.lower().replace('cbp', 'CBP')}."
     if event == Event.FILED and claim.filed_on:
         text = f"{who} was filed with CBP on {claim.filed_on}."
     if detail:

@@ -69,6 +69,11 @@ class MessageNotApplicable(Exception):
     """The message cannot apply to the claim as it stands; recorded on the message, not retried."""
 
 
+def _status_words(status: str) -> str:
+    """'Accepted by CBP' -> 'accepted by CBP', for use inside a sentence."""
+    return S(status).label.lower().replace("cbp", "CBP").replace("cf-", "CF-")
+
+
 # --- filing ---
 
 
@@ -85,7 +90,7 @@ def claim_file(*, claim: Claim, by, gateway: Gateway | None = None) -> CbpTransm
         locked = Claim.objects.select_for_update().select_related("client").get(pk=claim.pk)
         if locked.status != S.READY_TO_FILE:
             raise FilingError(
-                f"claim {locked.display_number} is {S(locked.status).label.lower()}; only a claim ready to "
+                f"claim {locked.display_number} is {_status_words(locked.status)}; only a claim ready to "
                 "file can be filed"
             )
         text = catair_text_for(claim=locked)
@@ -284,7 +289,7 @@ def _claim_for(message: CbpMessage, *, needs_acceptance: bool = True) -> Claim:
         if claim.status == S.FILED:
             raise HoldMessage("waiting for CBP's acceptance of the claim")
         if claim.status not in FILED_STATUSES:
-            raise MessageNotApplicable(f"the claim is {S(claim.status).label.lower()}")
+            raise MessageNotApplicable(f"the claim is {_status_words(claim.status)}")
     return claim
 
 
@@ -310,9 +315,9 @@ def _apply_disposition(message: CbpMessage) -> str:
         claim_transition(claim=claim, to=to, by=None, reason=reason)
         return ""
     if claim.status == to or (to == S.ACCEPTED and claim.status in OPEN_STATUSES):
-        return f"the claim was already {S(claim.status).label.lower()}"
+        return f"the claim was already {_status_words(claim.status)}"
     raise MessageNotApplicable(
-        f"{message.get_kind_display()} for a claim that is {S(claim.status).label.lower()}"
+        f"{message.get_kind_display()} for a claim that is {_status_words(claim.status)}"
     )
 
 
@@ -369,7 +374,7 @@ def _apply_payment(message: CbpMessage) -> str:
             f"accelerated payment of {format_usd(payment.total)} on {payment.paid_on}",
         )
         if not moved:
-            note = f"recorded; the claim stays {S(claim.status).label.lower()}"
+            note = f"recorded; the claim stays {_status_words(claim.status)}"
     if not moved:
         accelerated = payment.kind == Payment.Kind.ACCELERATED
         notifications.notify(
@@ -398,7 +403,7 @@ def _apply_liquidation(message: CbpMessage) -> str:
     )
     note = ""
     if not _move_if_allowed(claim, S.LIQUIDATED, f"CBP liquidated the claim on {liquidated_on}"):
-        note = f"recorded; the claim stays {S(claim.status).label.lower()}"
+        note = f"recorded; the claim stays {_status_words(claim.status)}"
         notifications.notify(
             claim=claim, event=Notification.Event.LIQUIDATION, detail=f"Liquidated on {liquidated_on}."
         )
