@@ -113,6 +113,10 @@ class Reconciliation:
     balance_overdue: bool = False
 
     @property
+    def balance_abs(self) -> Decimal | None:
+        return abs(self.balance) if self.balance is not None else None
+
+    @property
     def has_differences(self) -> bool:
         return any(row.flags for row in self.rows) or self.balance_overdue
 
