@@ -6,6 +6,6 @@ class ClaimsConfig(AppConfig):
     verbose_name = "Claims, designations and findings"
 
     def ready(self) -> None:
-        from claims.cbp import notifications
+        from claims.cbp import admin, notifications  # noqa: F401 - admin registers its model views
 
         notifications.register()  # claim events with CBP are told through claims.lifecycle.EFFECTS

@@ -22,7 +22,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from claims.lifecycle import FILED_STATUSES, TransitionError, can_move, claim_transition
+from claims.lifecycle import FILED_STATUSES, GUARDS, TransitionError, can_move, claim_transition
 from claims.models import Claim, Finding
 from drawback.lib import dates, entry_numbers
 from drawback.lib.money import ZERO, format_usd
@@ -93,6 +93,13 @@ def claim_file(*, claim: Claim, by, gateway: Gateway | None = None) -> CbpTransm
                 f"claim {locked.display_number} is {_status_words(locked.status)}; only a claim ready to "
                 "file can be filed"
             )
+        # Ask the state machine's guards before anything leaves: a refusal after sending would leave a
+        # transmission at CBP for a claim we do not consider filed.
+        try:
+            for guard in GUARDS:
+                guard(locked, S.FILED, by)
+        except TransitionError as exc:
+            raise FilingError(str(exc)) from exc
         text = catair_text_for(claim=locked)
         digest = hashlib.sha256(text.encode()).hexdigest()
         transmission = (
@@ -190,19 +197,22 @@ def cbp_poll(*, gateway: Gateway | None = None) -> PollResult:
     for response in responses:
         by_source[response.source].append(response)
     for source, items in by_source.items():
-        try:
-            with transaction.atomic():
-                for response in items:
-                    _, created = cbp_message_store(response=response, gateway_name=gateway.name)
-                    result.stored += created
-        except UnknownClaimError as exc:
-            log.warning("CBP message not stored: %s", exc)
+        # A file is stored whole or not at all; messages without a file (the sandbox) one by one.
+        batches = [items] if source else [[item] for item in items]
+        for batch in batches:
+            try:
+                with transaction.atomic():
+                    for response in batch:
+                        _, created = cbp_message_store(response=response, gateway_name=gateway.name)
+                        result.stored += created
+            except UnknownClaimError as exc:
+                log.warning("CBP message not stored: %s", exc)
+                if source:
+                    gateway.reject(source, str(exc))
+                    result.rejected_sources.append(source)
+                continue
             if source:
-                gateway.reject(source, str(exc))
-                result.rejected_sources.append(source)
-            continue
-        if source:
-            gateway.acknowledge(source)
+                gateway.acknowledge(source)
     return result
 
 
@@ -329,6 +339,8 @@ def _apply_conditions(message: CbpMessage) -> str:
 def _apply_request(message: CbpMessage) -> str:
     claim = _claim_for(message)
     payload = message.payload
+    if not (payload.get("issued_on") or message.cbp_date):
+        raise MessageNotApplicable("the notice has no issue date")
     issued_on = dt.date.fromisoformat(payload.get("issued_on") or message.cbp_date.isoformat())
     due_on = (
         dt.date.fromisoformat(payload["due_on"])

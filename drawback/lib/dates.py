@@ -129,3 +129,45 @@ def cbp_request_due_date(kind: str, issued_on: dt.date) -> dt.date:
     """Response due date of a CBP Form 28 (30 days) or Form 29 (20 days) issued on `issued_on`."""
     days = {"cf28": CF28_RESPONSE_DAYS, "cf29": CF29_RESPONSE_DAYS}[kind]
     return issued_on + dt.timedelta(days=days)
+
+
+# --- Notice of intent (CBP Form 7553) working-day periods (19 CFR 190.35; domain.md 6.4) ---
+
+NOI_EXPORT_WORKING_DAYS = 5  # file at least 5 working days before export
+NOI_DESTRUCTION_WORKING_DAYS = 7  # and 7 before destruction
+CBP_NOI_ANSWER_WORKING_DAYS = {"export": 2, "destruction": 4}  # CBP's time to say it will examine
+
+
+def is_working_day(day: dt.date, holidays: frozenset[dt.date] = frozenset()) -> bool:
+    return day.weekday() < 5 and day not in holidays
+
+
+def working_days_before(day: dt.date, count: int, holidays: frozenset[dt.date] = frozenset()) -> dt.date:
+    """The date `count` working days (Monday to Friday, less `holidays`) before `day`."""
+    current = day
+    while count > 0:
+        current -= dt.timedelta(days=1)
+        if is_working_day(current, holidays):
+            count -= 1
+    return current
+
+
+def working_days_after(day: dt.date, count: int, holidays: frozenset[dt.date] = frozenset()) -> dt.date:
+    current = day
+    while count > 0:
+        current += dt.timedelta(days=1)
+        if is_working_day(current, holidays):
+            count -= 1
+    return current
+
+
+def notice_of_intent_due(
+    intended_date: dt.date, *, destruction: bool = False, holidays: frozenset[dt.date] = frozenset()
+) -> dt.date:
+    """Last day to file CBP Form 7553 for an export (5 working days before) or a destruction (7).
+
+    Federal holidays are not built in: pass them as `holidays` (the product does not yet keep a holiday
+    calendar, so without them the date may be a day or two late around a holiday).
+    """
+    days = NOI_DESTRUCTION_WORKING_DAYS if destruction else NOI_EXPORT_WORKING_DAYS
+    return working_days_before(intended_date, days, holidays)

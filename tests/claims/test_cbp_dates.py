@@ -67,3 +67,23 @@ def test_dbk_031_protest_due_180_days_after_liquidation():
 )
 def test_cbp_request_due_dates(kind, issued, due):
     assert dates.cbp_request_due_date(kind, d(issued)) == d(due)
+
+
+def test_dbk_046_notice_of_intent_working_days_before_export_and_destruction():
+    case = CASES["DBK-046"]
+    export_day = d(case["inputs"]["intended_export_date"])
+    destruction_day = d(case["inputs"]["intended_destruction_date"])
+    assert dates.notice_of_intent_due(export_day) == d(case["expected"]["export_NOI_file_by"])
+    assert dates.notice_of_intent_due(destruction_day, destruction=True) == d(
+        case["expected"]["destruction_NOI_file_by"]
+    )
+    assert dates.CBP_NOI_ANSWER_WORKING_DAYS == case["expected"]["cbp_response_window_working_days"]
+
+
+def test_working_days_skip_weekends_and_given_holidays():
+    # Export Tuesday 2025-07-08: five working days back crosses a weekend and Independence Day.
+    assert dates.notice_of_intent_due(d("2025-07-08")) == d("2025-07-01")
+    assert dates.notice_of_intent_due(d("2025-07-08"), holidays=frozenset({d("2025-07-04")})) == d(
+        "2025-06-30"
+    )
+    assert dates.working_days_after(d("2025-06-06"), 2) == d("2025-06-10")

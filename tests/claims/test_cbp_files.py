@@ -316,3 +316,22 @@ def test_settings_choose_the_gateway(settings, tmp_path):
     assert isinstance(gateway, FileExchangeGateway) and gateway.inbox == tmp_path / "i"
     settings.CBP_GATEWAY = "sandbox"
     assert get_gateway().name == "sandbox"
+
+
+def test_a_guard_refusing_the_move_to_filed_stops_the_transmission(
+    gateway, folders, claim, analyst, monkeypatch
+):
+    from claims import lifecycle
+
+    def package_missing(claim, to, by):
+        if to == S.FILED:
+            raise lifecycle.TransitionError("the filing package has not been generated")
+
+    lifecycle.GUARDS.append(package_missing)
+    try:
+        with pytest.raises(services.FilingError, match="filing package"):
+            services.claim_file(claim=claim, by=analyst, gateway=gateway)
+    finally:
+        lifecycle.GUARDS.remove(package_missing)
+    outbox, _ = folders
+    assert files_in(outbox) == [] and not claim.cbp_transmissions.exists()

@@ -109,3 +109,18 @@ def test_poll_through_a_real_worker(live_worker, client_a, analyst, settings):
         time.sleep(0.2)
     assert claim.status == expected
     assert claim.cbp_messages.get().processed_at is not None
+
+
+def test_poll_command_for_installations_without_beat(client_a, analyst, settings, capsys):
+    from django.core.management import call_command
+
+    settings.CBP_GATEWAY = "sandbox"
+    claim = make_claim(client=client_a, preparer=analyst, status=S.FILED, classes={"364": "250.00"})
+    sent_at = timezone.now() - dt.timedelta(minutes=10)
+    CbpTransmission.objects.create(
+        claim=claim, gateway="sandbox", catair_text="x", sha256="0" * 64, status="sent", sent_at=sent_at
+    )
+    call_command("cbp_poll")
+    assert "open claims 1; messages read 1, new 1, applied 1" in capsys.readouterr().out
+    claim.refresh_from_db()
+    assert claim.status in (S.ACCEPTED, S.REJECTED)
