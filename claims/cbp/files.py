@@ -14,6 +14,7 @@ A file is taken whole or not at all: once all its messages are stored it moves t
 cannot be read (or names a claim we do not have) moves to `error/` with `<name>.reason.txt` beside it.
 """
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -241,7 +242,7 @@ class FileExchangeGateway(Gateway):
             ]
         if suffix in NOTICE_SUFFIXES:
             return [
-                Response(**{**r.__dict__, "source": str(path), "payload": {**r.payload, "file": path.name}})
+                dataclasses.replace(r, source=str(path), payload={**r.payload, "file": path.name})
                 for r in parse_notices(text)
             ]
         raise NoticeFormatError(
