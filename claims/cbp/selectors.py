@@ -11,9 +11,10 @@ from django.utils import timezone
 from claims.models import ACCOUNTING_CLASSES, Claim
 from drawback.accounts.tenancy import scope
 from drawback.lib import dates
-from drawback.lib.money import ZERO
 
 from .models import CbpMessage, CbpRequest, CbpTransmission, Liquidation, Notification, Payment
+
+NIL = Decimal("0.00")  # shown as 0.00, not 0
 
 
 def cbp_requests_for(user, *, status: str | None = None) -> QuerySet[CbpRequest]:
@@ -79,7 +80,7 @@ class ReconRow:
     claimed: Decimal
     accelerated: Decimal | None = None  # None: no accelerated payment received
     liquidated: Decimal | None = None  # None: not liquidated yet
-    refunded: Decimal = ZERO  # refunds on liquidation less bills
+    refunded: Decimal = NIL  # refunds on liquidation less bills
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -88,7 +89,7 @@ class ReconRow:
 
     @property
     def paid(self) -> Decimal:
-        return (self.accelerated or ZERO) + self.refunded
+        return (self.accelerated or NIL) + self.refunded
 
     @property
     def expected(self) -> Decimal:
@@ -132,11 +133,11 @@ def claim_reconciliation(*, claim: Claim, today: dt.date | None = None) -> Recon
     for payment in payments:
         for cls, amount in payment.class_amounts.items():
             if payment.kind == Payment.Kind.ACCELERATED:
-                accelerated[cls] = accelerated.get(cls, ZERO) + amount
+                accelerated[cls] = accelerated.get(cls, NIL) + amount
             elif payment.kind == Payment.Kind.LIQUIDATION_REFUND:
-                refunded[cls] = refunded.get(cls, ZERO) + amount
+                refunded[cls] = refunded.get(cls, NIL) + amount
             else:
-                refunded[cls] = refunded.get(cls, ZERO) - amount
+                refunded[cls] = refunded.get(cls, NIL) - amount
     liquidated = liquidation.class_amounts if liquidation else {}
     any_ap = any(p.kind == Payment.Kind.ACCELERATED for p in payments)
     classes = sorted(set(claimed) | set(accelerated) | set(refunded) | set(liquidated))
@@ -144,10 +145,10 @@ def claim_reconciliation(*, claim: Claim, today: dt.date | None = None) -> Recon
     for cls in classes:
         row = ReconRow(
             accounting_class=cls,
-            claimed=claimed.get(cls, ZERO),
-            accelerated=accelerated.get(cls, ZERO) if any_ap else None,
-            liquidated=liquidated.get(cls, ZERO) if liquidation else None,
-            refunded=refunded.get(cls, ZERO),
+            claimed=claimed.get(cls, NIL),
+            accelerated=accelerated.get(cls, NIL) if any_ap else None,
+            liquidated=liquidated.get(cls, NIL) if liquidation else None,
+            refunded=refunded.get(cls, NIL),
         )
         if row.accelerated is not None and row.accelerated != row.claimed:
             row.flags.append("accelerated payment differs from the claim")
@@ -158,10 +159,10 @@ def claim_reconciliation(*, claim: Claim, today: dt.date | None = None) -> Recon
         rows.append(row)
     total = ReconRow(
         accounting_class="total",
-        claimed=sum((r.claimed for r in rows), ZERO),
-        accelerated=sum((r.accelerated or ZERO for r in rows), ZERO) if any_ap else None,
-        liquidated=sum((r.liquidated or ZERO for r in rows), ZERO) if liquidation else None,
-        refunded=sum((r.refunded for r in rows), ZERO),
+        claimed=sum((r.claimed for r in rows), NIL),
+        accelerated=sum((r.accelerated or NIL for r in rows), NIL) if any_ap else None,
+        liquidated=sum((r.liquidated or NIL for r in rows), NIL) if liquidation else None,
+        refunded=sum((r.refunded for r in rows), NIL),
     )
     recon = Reconciliation(rows=rows, total=total)
     if liquidation:

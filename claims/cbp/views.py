@@ -80,7 +80,8 @@ def request_detail(request, pk: int):
         pk=pk,
     )
     firm_id = cbp_request.claim.client.firm_id
-    respond_form, assign_form, attach_form = RespondForm(), AssignForm(firm_id=firm_id), AttachForm()
+    respond_form, attach_form = RespondForm(), AttachForm()
+    assign_form = AssignForm(firm_id=firm_id, initial={"assigned_to": cbp_request.assigned_to_id})
     if request.method == "POST":
         action = request.POST.get("action")
         # Client users may add documents to their own claims' requests; everything else is firm work.
