@@ -5,7 +5,7 @@ text), first under a hidden temporary name and then renamed, so the provider nev
 the same text sent twice lands on the same name. Answers to CBP Forms 28/29 go out as
 `cbp-response-<id>.json`.
 
-Inbox (docs/cbp-file-exchange.md describes both formats):
+Inbox (docs/cbp.md describes both formats):
 - `*.dx` or `*.txt`: ACE DX responses in the CATAIR E0/E1 layout (claims.cbp.dx), acceptance or rejection;
 - `*.json` or `*.jsonl`: one JSON object a line for what ACE does not send as DX: CF-28 and CF-29 notices,
   payments and bills, liquidation, extension and suspension notices.
