@@ -225,3 +225,14 @@ class ClaimBuild(models.Model):
 
     def __str__(self) -> str:
         return f"Build {self.pk} for {self.client.code}"
+
+
+# Models of the claim's life with CBP live in their own module; importing them here registers them.
+from claims.cbp.models import (  # noqa: E402, F401
+    CbpMessage,
+    CbpRequest,
+    CbpTransmission,
+    Liquidation,
+    Notification,
+    Payment,
+)

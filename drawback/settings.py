@@ -190,3 +190,20 @@ LOGGING = {
 
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# CBP gateway (claims/cbp): `sandbox` behaves like CBP on a clock (for the demo and tests); `files` writes
+# each transmission to CBP_OUTBOX and reads CBP response files a service provider drops in CBP_INBOX.
+CBP_GATEWAY = env_str("CBP_GATEWAY", "sandbox")
+CBP_OUTBOX = Path(env_str("CBP_OUTBOX", str(BASE_DIR / "var" / "cbp" / "outbox")))
+CBP_INBOX = Path(env_str("CBP_INBOX", str(BASE_DIR / "var" / "cbp" / "inbox")))
+# Sandbox time runs this many times faster than real time from each transmission (86400 = a day a second).
+CBP_SANDBOX_SPEED = env_str("CBP_SANDBOX_SPEED", "1")
+CBP_POLL_MINUTES = env_int("CBP_POLL_MINUTES", 15)
+# Beat schedule kept in settings so the interval comes from the environment; django_celery_beat's
+# DatabaseScheduler copies it into its PeriodicTask table when beat starts.
+CELERY_BEAT_SCHEDULE = {
+    "cbp-poll-open-claims": {
+        "task": "claims.cbp.tasks.cbp_poll_open_claims",
+        "schedule": CBP_POLL_MINUTES * 60.0,
+    },
+}

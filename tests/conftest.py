@@ -37,6 +37,12 @@ def fixtures_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Tests create many users; the production hasher's deliberate cost (most of a second) checks nothing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def celery_eager(request):
     """Tasks run inline unless the test asks for a real worker."""
     from drawback.celery import app

@@ -82,3 +82,92 @@ def parse_date(text: str | None, *, formats: tuple[str, ...] = ("iso", "us")) ->
             raise DateFormatError(f"not a calendar date: {text!r}") from exc
     expected = " or ".join("YYYY-MM-DD" if f == "iso" else "MM/DD/YYYY" for f in formats)
     raise DateFormatError(f"not a date in {expected}: {text!r}")
+
+
+# --- Liquidation, protest and CBP request deadlines (domain.md 6.10-6.12) ---
+
+DEEMED_LIQUIDATION_YEARS = 1  # 19 U.S.C. 1504(a)(2)(A); 19 CFR 190.81(e)(2)(i)
+EXTENDED_LIQUIDATION_YEARS = 4  # 19 U.S.C. 1504(b): outer limit of all extensions
+PROTEST_DAYS = 180  # 19 U.S.C. 1514(c)(3); 19 CFR 190.84
+REFUND_DAYS = 90  # 19 U.S.C. 1504(a)(3): refund paid within 90 days after liquidation
+CF28_RESPONSE_DAYS = 30  # CBP Form 28, request for information
+CF29_RESPONSE_DAYS = 20  # CBP Form 29, notice of proposed action (19 CFR 152.2 practice)
+
+
+def deemed_liquidation_date(
+    complete_claim_date: dt.date,
+    extended: bool = False,
+    suspended: bool = False,
+    *,
+    imports_final: bool = True,
+) -> dt.date | None:
+    """The date a claim CBP has not liquidated is liquidated by operation of law, or None.
+
+    One year after the complete claim (1504(a)(2)(A)). When CBP has extended liquidation (1504(b), one
+    year at a time) the claim is deemed liquidated at the latest four years after the complete claim;
+    CBP's notices do not always say how many extensions remain, so the outer limit is given. A suspended
+    claim (1504(c)) and a claim whose designated imports are not yet liquidated and final
+    (1504(a)(2)(B), 19 CFR 190.81(b)) have no deemed-liquidation date.
+    """
+    if suspended or not imports_final:
+        return None
+    years = EXTENDED_LIQUIDATION_YEARS if extended else DEEMED_LIQUIDATION_YEARS
+    return add_years(complete_claim_date, years)
+
+
+def protest_deadline(liquidation_date: dt.date) -> dt.date:
+    """Last day to protest a liquidation: 180 days after it (19 U.S.C. 1514(c)(3))."""
+    return liquidation_date + dt.timedelta(days=PROTEST_DAYS)
+
+
+def refund_due_date(liquidation_date: dt.date) -> dt.date:
+    """Day by which CBP should pay the refund found on liquidation (19 U.S.C. 1504(a)(3))."""
+    return liquidation_date + dt.timedelta(days=REFUND_DAYS)
+
+
+def cbp_request_due_date(kind: str, issued_on: dt.date) -> dt.date:
+    """Response due date of a CBP Form 28 (30 days) or Form 29 (20 days) issued on `issued_on`."""
+    days = {"cf28": CF28_RESPONSE_DAYS, "cf29": CF29_RESPONSE_DAYS}[kind]
+    return issued_on + dt.timedelta(days=days)
+
+
+# --- Notice of intent (CBP Form 7553) working-day periods (19 CFR 190.35; domain.md 6.4) ---
+
+NOI_EXPORT_WORKING_DAYS = 5  # file at least 5 working days before export
+NOI_DESTRUCTION_WORKING_DAYS = 7  # and 7 before destruction
+CBP_NOI_ANSWER_WORKING_DAYS = {"export": 2, "destruction": 4}  # CBP's time to say it will examine
+
+
+def is_working_day(day: dt.date, holidays: frozenset[dt.date] = frozenset()) -> bool:
+    return day.weekday() < 5 and day not in holidays
+
+
+def working_days_before(day: dt.date, count: int, holidays: frozenset[dt.date] = frozenset()) -> dt.date:
+    """The date `count` working days (Monday to Friday, less `holidays`) before `day`."""
+    current = day
+    while count > 0:
+        current -= dt.timedelta(days=1)
+        if is_working_day(current, holidays):
+            count -= 1
+    return current
+
+
+def working_days_after(day: dt.date, count: int, holidays: frozenset[dt.date] = frozenset()) -> dt.date:
+    current = day
+    while count > 0:
+        current += dt.timedelta(days=1)
+        if is_working_day(current, holidays):
+            count -= 1
+    return current
+
+
+def notice_of_intent_due(
+    intended_date: dt.date, *, destruction: bool = False, holidays: frozenset[dt.date] = frozenset()
+) -> dt.date:
+    """Last day to file CBP Form 7553 for an export (5 working days before) or a destruction (7).
+
+    Federal holidays are not built in: pass them as `holidays` (the product does not yet keep a holiday
+    calendar, so without them the date may be a day or two late around a holiday).
+    """
+    days = NOI_DESTRUCTION_WORKING_DAYS if destruction else NOI_EXPORT_WORKING_DAYS
+    return working_days_before(intended_date, days, holidays)

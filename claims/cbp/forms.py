@@ -1,0 +1,28 @@
+"""Input shapes for the CBP pages; they check form and nothing more."""
+
+from django import forms
+
+from drawback.accounts.models import User
+
+
+class RespondForm(forms.Form):
+    response_text = forms.CharField(
+        label="Response to CBP", widget=forms.Textarea(attrs={"rows": 6, "cols": 80}), max_length=20000
+    )
+
+
+class AssignForm(forms.Form):
+    assigned_to = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label="Assigned analyst"
+    )
+
+    def __init__(self, *args, firm_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].queryset = User.objects.filter(firm_id=firm_id, is_active=True).exclude(
+            role=User.Role.CLIENT_USER
+        )
+
+
+class AttachForm(forms.Form):
+    file = forms.FileField(label="Document")
+    note = forms.CharField(max_length=300, required=False)

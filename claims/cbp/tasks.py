@@ -1,0 +1,47 @@
+"""Celery tasks for the CBP gateway. Thin: ids in, services do the work, so a rerun is harmless.
+
+The beat schedule (settings.CELERY_BEAT_SCHEDULE) runs cbp_poll_open_claims every CBP_POLL_MINUTES.
+Tasks are acknowledged late (settings), so one whose worker dies is delivered again; the services are
+idempotent, so running it again applies nothing twice.
+"""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from . import notifications, services
+from .gateway import GatewayError
+
+# Worth retrying: the gateway's folder or the database was briefly unavailable.
+TRANSIENT = (GatewayError, OperationalError, InterfaceError)
+BACKOFF = {"retry_backoff": 5, "retry_backoff_max": 600, "retry_jitter": True, "max_retries": 8}
+
+
+@shared_task(autoretry_for=TRANSIENT, **BACKOFF)
+def cbp_poll_open_claims() -> dict:
+    """Poll the gateway for every open claim, store what it says, then apply it claim by claim."""
+    result = services.cbp_poll()
+    pending = services.cbp_pending_claim_ids()
+    for claim_id in pending:
+        cbp_claim_messages_process.delay(claim_id)
+    deemed = services.claims_deem_liquidated()
+    return {
+        "claims": result.claims,
+        "read": result.read,
+        "stored": result.stored,
+        "claims_with_pending_messages": len(pending),
+        "files_rejected": len(result.rejected_sources),
+        "deemed_liquidated": len(deemed),
+    }
+
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), **BACKOFF)
+def cbp_claim_messages_process(claim_id: int) -> int:
+    """Apply one claim's pending CBP messages in order (claims run in parallel, a claim's messages not)."""
+    return services.cbp_claim_messages_process(claim_id=claim_id)
+
+
+@shared_task(autoretry_for=(SMTPException, OSError), **{**BACKOFF, "retry_backoff": 30})
+def notifications_send(ids: list[int]) -> int:
+    return notifications.notifications_send(ids=ids)

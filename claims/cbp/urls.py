@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cbp"
+
+urlpatterns = [
+    path("claims/<int:pk>/cbp/", views.claim_cbp, name="claim_cbp"),
+    path("claims/<int:pk>/file/", views.claim_file, name="claim_file"),
+    path("cbp/poll/", views.poll_now, name="poll"),
+    path("cbp-requests/", views.request_list, name="request_list"),
+    path("cbp-requests/<int:pk>/", views.request_detail, name="request_detail"),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+]

@@ -1,0 +1,156 @@
+"""Pages for the claim's life with CBP: the claim's CBP tab, filing, CBP requests, notifications.
+
+Thin: each view scopes through drawback.accounts.tenancy, then calls one selector or service.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from claims.models import Claim
+from drawback.accounts.tenancy import get_scoped_or_404, require_staff
+
+from . import selectors, services, tasks
+from .forms import AssignForm, AttachForm, RespondForm
+from .models import CbpRequest, Notification
+
+
+@login_required
+def claim_cbp(request, pk: int):
+    """The claim's CBP tab; an HTMX request gets the panel alone."""
+    claim = get_scoped_or_404(Claim.objects.select_related("client", "preparer"), request.user, pk=pk)
+    template = "claims/_cbp_panel_only.html" if request.htmx else "claims/claim_cbp.html"
+    return render(request, template, {"claim": claim})
+
+
+@login_required
+@require_POST
+def claim_file(request, pk: int):
+    require_staff(request.user)
+    claim = get_scoped_or_404(Claim.objects.all(), request.user, pk=pk)
+    try:
+        transmission = services.claim_file(claim=claim, by=request.user)
+    except services.FilingError as exc:
+        messages.error(request, f"Not filed: {exc}")
+    else:
+        messages.success(request, f"Claim {claim.display_number} filed with CBP ({transmission.reference}).")
+    return redirect("cbp:claim_cbp", pk=claim.pk)
+
+
+@login_required
+@require_POST
+def poll_now(request):
+    """Queue the poll job at once instead of waiting for the beat schedule."""
+    require_staff(request.user)
+    tasks.cbp_poll_open_claims.delay()
+    messages.info(request, "Checking CBP for news on open claims.")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("cbp:request_list")
+    return HttpResponseRedirect(target)
+
+
+@login_required
+def request_list(request):
+    show = request.GET.get("show", "open")
+    status = {"open": CbpRequest.Status.OPEN, "responded": CbpRequest.Status.RESPONDED}.get(show)
+    page = Paginator(selectors.cbp_requests_for(request.user, status=status), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "claims/cbprequest_list.html",
+        {"page": page, "show": show, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def request_detail(request, pk: int):
+    cbp_request = get_scoped_or_404(
+        CbpRequest.objects.select_related("claim", "claim__client", "assigned_to", "responded_by"),
+        request.user,
+        "claim__client",
+        pk=pk,
+    )
+    firm_id = cbp_request.claim.client.firm_id
+    respond_form, attach_form = RespondForm(), AttachForm()
+    assign_form = AssignForm(firm_id=firm_id, initial={"assigned_to": cbp_request.assigned_to_id})
+    if request.method == "POST":
+        action = request.POST.get("action")
+        # Client users may add documents to their own claims' requests; everything else is firm work.
+        if action != "attach":
+            require_staff(request.user)
+        if action == "respond":
+            respond_form = RespondForm(request.POST)
+            if respond_form.is_valid():
+                try:
+                    services.cbp_request_respond(
+                        request=cbp_request, by=request.user, text=respond_form.cleaned_data["response_text"]
+                    )
+                except ValidationError as exc:
+                    messages.error(request, " ".join(exc.messages))
+                else:
+                    messages.success(request, "Response recorded.")
+                    return redirect("cbp:request_detail", pk=pk)
+        elif action == "assign":
+            assign_form = AssignForm(request.POST, firm_id=firm_id)
+            if assign_form.is_valid():
+                services.cbp_request_assign(
+                    request=cbp_request, to=assign_form.cleaned_data["assigned_to"], by=request.user
+                )
+                messages.success(request, "Assignment saved.")
+                return redirect("cbp:request_detail", pk=pk)
+        elif action == "attach":
+            attach_form = AttachForm(request.POST, request.FILES)
+            if attach_form.is_valid():
+                try:
+                    services.cbp_request_document_attach(
+                        request=cbp_request,
+                        file=attach_form.cleaned_data["file"],
+                        by=request.user,
+                        note=attach_form.cleaned_data["note"],
+                    )
+                except ValidationError as exc:
+                    messages.error(request, " ".join(exc.messages))
+                else:
+                    messages.success(request, "Document attached.")
+                    return redirect("cbp:request_detail", pk=pk)
+        else:
+            raise Http404
+    return render(
+        request,
+        "claims/cbprequest_detail.html",
+        {
+            "req": cbp_request,
+            "documents": cbp_request.documents.order_by("-uploaded_at"),
+            "overdue": cbp_request.is_overdue(),
+            "respond_form": respond_form,
+            "assign_form": assign_form,
+            "attach_form": attach_form,
+            "can_write": request.user.is_firm_staff,
+        },
+    )
+
+
+@login_required
+def notification_list(request):
+    page = Paginator(selectors.notifications_for(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "claims/notification_list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    """Mark the user's notifications read: one (id in the form) or all."""
+    mine = Notification.objects.filter(user=request.user, read_at=None)
+    if request.POST.get("id"):
+        mine = mine.filter(pk=request.POST["id"])
+    mine.update(read_at=timezone.now())
+    return redirect("cbp:notification_list")
