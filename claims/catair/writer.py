@@ -285,11 +285,30 @@ def _export_item(
     )
 
 
+@dataclass
+class FilingPlan:
+    """A claim file and the stored rows behind it, for the summary PDF and the workbook."""
+
+    claim_file: ClaimFile
+    # (the 40 grouping, its import line, its designations), in ITIN order.
+    imports: list[tuple[ImportItem, object, list[Designation]]]
+    # (the 70 grouping, its export, its designations), in filing order.
+    exports: list[tuple[ExportItem, Export, list[Designation]]]
+    itin_of_designation: dict[int, int]
+
+
 def build_claim_file(*, claim: Claim, transmission_date: dt.date, broker_reference: str = "") -> ClaimFile:
     """Every value of the claim's 10...90 records, decided from the stored claim. Raises CatairError.
 
     `transmission_date` picks the accelerated payment privilege (and its bond) in force when filing.
     """
+    return build_filing_plan(
+        claim=claim, transmission_date=transmission_date, broker_reference=broker_reference
+    ).claim_file
+
+
+def build_filing_plan(*, claim: Claim, transmission_date: dt.date, broker_reference: str = "") -> FilingPlan:
+    """The claim file (see build_claim_file) with, for each grouping, the rows it was built from."""
     if claim.provision not in SUPPORTED_PROVISIONS:
         if claim.provision in MANUFACTURING_PROVISIONS:
             raise CatairError(
@@ -339,6 +358,7 @@ def build_claim_file(*, claim: Claim, transmission_date: dt.date, broker_referen
     for d in designations:
         by_export[d.export_id].append(d)
     exports = []
+    export_rows = []
 
     def chronological(ds: list[Designation]) -> tuple:
         return (ds[0].export.export_date, ds[0].export.export_ref)
@@ -346,6 +366,7 @@ def build_claim_file(*, claim: Claim, transmission_date: dt.date, broker_referen
     for items in sorted(by_export.values(), key=chronological):
         itins = sorted({itin_of_designation[d.pk] for d in items})
         exports.append(_export_item(claim, items[0].export, items, itins))
+        export_rows.append((exports[-1], items[0].export, items))
 
     sums = {"duty": ZERO, "user_fee": ZERO, "ir_tax": ZERO}
     for cls, amount in filed.items():
@@ -378,7 +399,7 @@ def build_claim_file(*, claim: Claim, transmission_date: dt.date, broker_referen
         and any(d.method == "substitution" for d in designations),
         superfund_certification="374" in filed,
     )
-    return ClaimFile(
+    claim_file = ClaimFile(
         header=header,
         bond=_bond(claim, transmission_date) if accelerated else None,
         imports=imports,
@@ -389,22 +410,27 @@ def build_claim_file(*, claim: Claim, transmission_date: dt.date, broker_referen
         ir_tax_total=sums["ir_tax"],
         shortfalls=shortfalls,
     )
+    return FilingPlan(
+        claim_file=claim_file,
+        imports=[(item, group.line, group.designations) for item, group in zip(imports, groups, strict=True)],
+        exports=export_rows,
+        itin_of_designation=itin_of_designation,
+    )
 
 
-def build_catair_file(
-    *, claims: list[Claim], transmission_date: dt.date, sender: Sender | None = None
+def assemble_transmission(
+    *, claim_files: list[tuple[Claim, ClaimFile]], transmission_date: dt.date, sender: Sender | None = None
 ) -> CatairFile:
-    """A batch of claims: one block per (drawback port, filer code), claims in the order given."""
-    if not claims:
+    """A batch of built claim files: one block per (drawback port, filer code), claims in the order given."""
+    if not claim_files:
         raise CatairError("no claims to write")
-    first = claims[0]
+    first = claim_files[0][0]
     sender = sender or Sender.from_settings(filer_code=first.number[:3], port=first.drawback_port)
     blocks: dict[tuple[str, str], Block] = {}
-    for claim in claims:
-        claim_file = build_claim_file(claim=claim, transmission_date=transmission_date)
+    for claim, claim_file in claim_files:
         key = (claim.drawback_port, claim_file.header.filer_code)
         if key not in blocks:
-            blocks[key] = Block(port=key[0], filer_code=key[1], filer_office=sender.office_code)
+            blocks[key] = Block(port=key[0], filer_code=key[1], filer_office=clean_an(sender.office_code, 2))
         blocks[key].claims.append(claim_file)
     envelope = Envelope(
         site_code=clean_an(sender.site_code, 4),
@@ -415,6 +441,17 @@ def build_catair_file(
         user_data=clean_text(sender.user_data, 21),
     )
     return CatairFile(envelope=envelope, blocks=list(blocks.values()))
+
+
+def build_catair_file(
+    *, claims: list[Claim], transmission_date: dt.date, sender: Sender | None = None
+) -> CatairFile:
+    """A batch of claims read from the database (see assemble_transmission)."""
+    return assemble_transmission(
+        claim_files=[(c, build_claim_file(claim=c, transmission_date=transmission_date)) for c in claims],
+        transmission_date=transmission_date,
+        sender=sender,
+    )
 
 
 def claims_to_catair(*, claims: list[Claim], transmission_date: dt.date, sender: Sender | None = None) -> str:
