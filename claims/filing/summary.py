@@ -182,12 +182,15 @@ def claim_summary_context(*, claim: Claim, plan: FilingPlan, transmission_date: 
     }
 
 
-def render_claim_summary_pdf(*, claim: Claim, plan: FilingPlan, transmission_date: dt.date) -> bytes:
-    # Imported here: WeasyPrint loads Pango at import, which only this function needs.
+def summary_pdf_from_context(context: dict) -> bytes:
+    # Imported here: WeasyPrint loads Pango at import, which only PDF rendering needs.
     from weasyprint import HTML
 
-    html = render_to_string(
-        "claims/claim_summary.html",
-        claim_summary_context(claim=claim, plan=plan, transmission_date=transmission_date),
-    )
+    html = render_to_string("claims/claim_summary.html", context)
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def render_claim_summary_pdf(*, claim: Claim, plan: FilingPlan, transmission_date: dt.date) -> bytes:
+    return summary_pdf_from_context(
+        claim_summary_context(claim=claim, plan=plan, transmission_date=transmission_date)
+    )

@@ -1,11 +1,15 @@
 """validate_claim_file: a written claim is clean, and each broken rule (PF-01, 02, 09, 14, 19) is caught."""
 
 import datetime as dt
+import io
+from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 
-from claims.catair import claim_to_catair, validate_claim_file
-from tests.claims.filing_builders import unused_substitution_claim
+from claims.catair import claim_to_catair, claims_to_catair, validate_claim_file
+from claims.models import Claim
+from tests.claims.filing_builders import grant_accelerated_payment, unused_substitution_claim
 
 
 @pytest.fixture
@@ -183,3 +187,26 @@ def test_pf19_more_than_nine_89_records(lines):
     i = index(lines, "89")
     lines[i + 1 : i + 1] = [lines[i]] * 9
     assert any(r == "PF-19" and "more than 9 89-record(s)" in m for r, _, m in problems(lines))
+
+
+def test_written_variants_are_clean(client_a, analyst):
+    """Accelerated payment with a single transaction bond, direct identification, and a batch of two."""
+    grant_accelerated_payment(client_a, bond_type="9", bond_amount=Decimal("50000"), bond_number="25B000777")
+    ap = unused_substitution_claim(client_a, analyst, seq=1)
+    direct = unused_substitution_claim(client_a, analyst, seq=2)
+    Claim.objects.filter(pk=ap.pk).update(accelerated_payment=True)
+    Claim.objects.filter(pk=direct.pk).update(provision="58", drawback_port="1001")
+    text = claims_to_catair(
+        claims=list(Claim.objects.filter(pk__in=[ap.pk, direct.pk]).order_by("pk")),
+        transmission_date=dt.date(2025, 9, 1),
+    )
+    assert "\n31" in text and text.count("\nB") == 2
+    assert validate_claim_file(text) == []
+
+
+def test_benchmark_command_round_trips_and_reports_figures():
+    out = io.StringIO()
+    call_command("bench_catair", imports=40, exports=4, repeat=1, pdf_lines=0, stdout=out)
+    report = out.getvalue()
+    assert "40 import groupings and 4 exports" in report and "0 problems" in report
+    assert "records/s" in report
