@@ -19,7 +19,7 @@ from claims.models import Claim
 from drawback.accounts.models import User
 from imports.models import Document
 
-from .selectors import PARTS, claim_package_documents
+from .selectors import PARTS, claim_catair_text, claim_package_documents
 from .summary import render_claim_summary_pdf
 from .workbook import render_claim_workbook
 
@@ -131,3 +131,19 @@ def claim_package_build(*, claim: Claim, by: User | None = None) -> list[Documen
         raise
     logger.info("filing package of claim %s built (%s)", claim.display_number, ", ".join(contents))
     return new
+
+
+def claim_filing_text(*, claim: Claim, by: User | None = None) -> str:
+    """The CATAIR file to transmit now. The A- and Z-records carry the build date as transmission date,
+    which CBP may use as the claim's date (CSMS 18-000278), so a package built on an earlier day is built
+    again first; once the claim is filed the package kept at filing is returned as it is."""
+    package = claim_package_documents(claim=claim)
+    built_today = "catair" in package and timezone.localtime(package["catair"].uploaded_at).date() == (
+        timezone.localdate()
+    )
+    if claim.status not in FILED_STATUSES and not built_today:
+        claim_package_build(claim=claim, by=by)
+        package = claim_package_documents(claim=claim)
+    if "catair" not in package:
+        raise FilingError(f"claim {claim.display_number} has no filing package")
+    return claim_catair_text(claim=claim)

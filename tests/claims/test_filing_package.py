@@ -9,11 +9,18 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+import time_machine
 from django.core.files.storage import default_storage
 from openpyxl import load_workbook
 
 from claims.catair import build_filing_plan, parse_catair
-from claims.filing import FilingError, claim_catair_text, claim_package_build, claim_package_documents
+from claims.filing import (
+    FilingError,
+    claim_catair_text,
+    claim_filing_text,
+    claim_package_build,
+    claim_package_documents,
+)
 from claims.filing.summary import render_claim_summary_pdf
 from claims.filing.tasks import claim_package_build_task
 from claims.models import Claim
@@ -220,3 +227,14 @@ def test_workbook_keeps_exact_decimals_without_float_drift(claim):
     # The exact designation amounts as stored (Designation.amounts), written digit for digit.
     assert "<v>1336.6666666</v>" in sheet and "<v>13.71744</v>" in sheet
     assert "1336.666666599" not in sheet and "1336.66666660000" not in sheet
+
+
+def test_text_to_transmit_is_rebuilt_when_the_package_is_from_an_earlier_day(claim):
+    with time_machine.travel(dt.datetime(2025, 9, 1, 15, tzinfo=dt.UTC), tick=False):
+        claim_package_build(claim=claim)
+    with time_machine.travel(dt.datetime(2025, 9, 3, 9, tzinfo=dt.UTC), tick=False):
+        first = claim_filing_text(claim=claim)
+        kept = set(claim.documents.values_list("pk", flat=True))
+        again = claim_filing_text(claim=claim)
+    assert parse_catair(first).envelope.transmission_date == dt.date(2025, 9, 3)
+    assert again == first and set(claim.documents.values_list("pk", flat=True)) == kept
