@@ -129,13 +129,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 25 * 1024 * 1024)
-
-# Filing: the ABI batch header (A-record) of CATAIR claim files, and the paper of the claim summary PDF.
-CATAIR_SITE_CODE = env_str("CATAIR_SITE_CODE")  # blank: the claim's drawback port
-CATAIR_SENDER_ID = env_str("CATAIR_SENDER_ID")  # blank: the firm's filer code
-CATAIR_PASSWORD = env_str("CATAIR_PASSWORD")
-CATAIR_OFFICE_CODE = env_str("CATAIR_OFFICE_CODE")
-CLAIM_SUMMARY_PAPER = env_str("CLAIM_SUMMARY_PAPER", "Letter")  # Letter or A4
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 512 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -197,3 +190,10 @@ LOGGING = {
 
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Filing: the ABI batch header (A-record) of CATAIR claim files, and the paper of the claim summary PDF.
+CATAIR_SITE_CODE = env_str("CATAIR_SITE_CODE")  # blank: the claim's drawback port
+CATAIR_SENDER_ID = env_str("CATAIR_SENDER_ID")  # blank: the firm's filer code
+CATAIR_PASSWORD = env_str("CATAIR_PASSWORD")
+CATAIR_OFFICE_CODE = env_str("CATAIR_OFFICE_CODE")
+CLAIM_SUMMARY_PAPER = env_str("CLAIM_SUMMARY_PAPER", "Letter")  # Letter or A4
