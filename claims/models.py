@@ -5,7 +5,7 @@ from django.db import models
 
 from drawback.accounts.models import Client
 from exports.models import Export
-from imports.models import MONEY, ImportEntry, ImportLine
+from imports.models import MONEY, Document, ImportEntry, ImportLine
 
 
 class Finding(models.Model):
@@ -114,6 +114,8 @@ class Claim(models.Model):
         help_text="The filed claim this correction replaces (CATAIR action R)",
     )
     filed_on = models.DateField(null=True, blank=True, help_text="Date the complete claim reached CBP")
+    # The filing package (claims.filing) and any other document kept with the claim.
+    documents = models.ManyToManyField(Document, blank=True, related_name="claims")
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

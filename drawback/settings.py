@@ -207,3 +207,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": CBP_POLL_MINUTES * 60.0,
     },
 }
+# Filing: the ABI batch header (A-record) of CATAIR claim files, and the paper of the claim summary PDF.
+CATAIR_SITE_CODE = env_str("CATAIR_SITE_CODE")  # blank: the claim's drawback port
+CATAIR_SENDER_ID = env_str("CATAIR_SENDER_ID")  # blank: the firm's filer code
+CATAIR_PASSWORD = env_str("CATAIR_PASSWORD")
+CATAIR_OFFICE_CODE = env_str("CATAIR_OFFICE_CODE")
+CLAIM_SUMMARY_PAPER = env_str("CLAIM_SUMMARY_PAPER", "Letter")  # Letter or A4

@@ -14,4 +14,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("drawback.api_urls")),
     path("", include("claims.cbp.urls")),
+    path("clients/<slug:code>/claims/<int:pk>/", include("claims.filing.urls")),
 ]

@@ -1,0 +1,464 @@
+"""Write a claim as an ACE drawback entry summary (CATAIR "DE"; docs/reference/catair.md).
+
+`build_claim_file` reads the claim, its designations, import lines, exports and the client's privileges
+and decides every value that goes on the wire; `render.py` only lays the values out. Choices the CATAIR
+leaves open are made here, each with its reason:
+
+* One 40-record grouping per designated import line. The same line designated against several exports
+  is one grouping (one ITIN) whose 72-records are cited by each export. It is split only where one
+  grouping cannot describe it: an export and a destruction need different 40 action codes, and
+  different substituted values per unit need different 42-records.
+* Groupings are in chronological order of importation (7551 box 22), then entry and line number; ITINs
+  run 1, 2, 3... in that order. Exports are in chronological order (70-record "in chronological order").
+* Chapter 99 numbers of a line are extra 41-records before the Chapter 1-97 number, in the ES-003 tariff
+  ordinal order, as on the underlying entry line (41-record Note 2; CSMS 19-000050, 45963175; ACE rule
+  056). Each 41 carries a 42 with the designated quantity and values, because every 41 must be followed
+  by 1-3 42-records and CBP asks for "the QTY and Value for each line item". Every Chapter 99 number on
+  the line is reported, eligible or not: the 41-records mirror the entry line; what is refunded is
+  decided by the 43-records only.
+* Bond waiver: without accelerated payment no bond is needed, so 10-record pos 36 is `0` ("bond
+  waived/no bond required") with reason `999`. With accelerated payment the 31-record carries the bond of
+  the client's accelerated payment privilege in force on the transmission date.
+* Manufacturing provisions (51, 52, 57, 61, 62, 71, 72, 75, 76) need 50-53 records and MTINs, which the
+  data model does not hold, and core provisions 01-23 are only for amending Part 191 claims: both are
+  refused rather than written incompletely.
+"""
+
+import datetime as dt
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+
+from claims.models import Claim, Designation
+from drawback.accounts.models import Privilege
+from drawback.lib.money import to_cents
+from exports.models import Export
+from imports.models import Document
+
+from .amounts import AmountError, apportion_class
+from .data import (
+    Block,
+    Bond,
+    CatairFile,
+    ClaimFile,
+    ClaimHeader,
+    Classification,
+    Envelope,
+    ExportItem,
+    ImportItem,
+    Quantity,
+    Revenue,
+    total_group,
+)
+from .render import render_file
+from .spec import CatairError
+
+FOUR_PLACES = Decimal("0.0001")
+ZERO = Decimal("0.00")
+
+# CATAIR Appendix A and the provision rules of catair.md section 2.2.
+MANUFACTURING_PROVISIONS = frozenset({"51", "52", "57", "61", "62", "71", "72", "75", "76"})
+TFTEA_PROVISIONS = frozenset(f"{n}" for n in range(51, 78))
+SUPPORTED_PROVISIONS = TFTEA_PROVISIONS - MANUFACTURING_PROVISIONS
+# 40-record pos 56-57 must be 01-08 for these provisions, 00 for the others (Appendix E).
+METHOD_CODE_PROVISIONS = frozenset(
+    {"51", "53", "54", "55", "56", "57", "58", "64", "65", "67", "68", "69", "70", "71"}
+)
+# Substitution provisions: the 1313(l) lesser-of rule applies, so the 42-record reports the SVU.
+SUBSTITUTION_PROVISIONS = frozenset({"52", "59", "60", "63", "66", "72", "73", "74", "75", "76", "77"})
+# 10-record certifications tied to the provision.
+PETROLEUM_PROVISIONS = frozenset({"60", "63"})  # pos 44, 1313(p)
+WINE_PROVISIONS = frozenset({"74"})  # pos 73
+BOM_PROVISIONS = frozenset({"51", "52", "57", "61", "62", "71", "72", "75", "76"})  # pos 74
+DESTROYED_VALUATION_PROVISIONS = frozenset(
+    {"51", "52", "53", "54", "55", "56", "58", "59", "73", "74", "75", "76", "77"}
+)  # pos 75
+RETAIL_PROVISIONS = frozenset({"56", "70"})  # pos 77
+
+_X_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !@#$%^&*()-_=+[{]}\\|;:'\",<.>/?`~")
+_AN_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
+
+
+def clean_text(text: str | None, width: int, allowed: set[str] = _X_CHARS) -> str:
+    """Upper case, plain ASCII, characters outside the field class replaced by spaces, cut to the width."""
+    ascii_text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
+    kept = "".join(c if c in allowed else " " for c in ascii_text.upper())
+    return re.sub(r"\s+", " ", kept).strip()[:width].rstrip()
+
+
+def clean_an(text: str | None, width: int) -> str:
+    return clean_text(text, width, _AN_CHARS)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who transmits the batch: the A-record site, sender id and password (ABI credentials from settings)."""
+
+    site_code: str
+    sender_id: str
+    password: str = ""
+    office_code: str = ""
+    user_data: str = ""
+
+    @classmethod
+    def from_settings(cls, *, filer_code: str, port: str) -> "Sender":
+        return cls(
+            site_code=getattr(settings, "CATAIR_SITE_CODE", "") or port,
+            sender_id=getattr(settings, "CATAIR_SENDER_ID", "") or filer_code,
+            password=getattr(settings, "CATAIR_PASSWORD", ""),
+            office_code=getattr(settings, "CATAIR_OFFICE_CODE", ""),
+        )
+
+
+def _four(value: Decimal) -> Decimal:
+    # CBP rounds the EGVU to four places (CATAIR Appendix F); the 42-record has four implied decimals.
+    return value.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _hts_digits(text: str) -> str:
+    return re.sub(r"\D", "", text or "")
+
+
+@dataclass
+class _Group:
+    line: object
+    action: str
+    svu: Decimal | None
+    designations: list
+
+    @property
+    def quantity(self) -> Decimal:
+        return sum((d.quantity for d in self.designations), Decimal("0"))
+
+    def exact(self, accounting_class: str, kind: str) -> Decimal:
+        total = Decimal("0")
+        for d in self.designations:
+            value = (d.amounts or {}).get(accounting_class, {}).get(kind)
+            if value not in (None, ""):
+                total += Decimal(str(value))
+        return total
+
+    def classes(self) -> set[str]:
+        return {cls for d in self.designations for cls in (d.amounts or {})}
+
+
+def _egvu(group: _Group) -> Decimal:
+    first = group.designations[0]
+    if first.entered_value_per_unit is not None:
+        return _four(first.entered_value_per_unit)
+    line = group.line
+    if not line.quantity:
+        raise CatairError(f"{line}: no quantity, so no entered value per unit")
+    return _four(line.entered_value / line.quantity)
+
+
+def _groups(claim: Claim, designations: list[Designation]) -> list[_Group]:
+    substitution = claim.provision in SUBSTITUTION_PROVISIONS
+    by_key: dict[tuple, _Group] = {}
+    for d in designations:
+        action = "D" if d.export.disposition == Export.Disposition.DESTROY else "E"
+        svu = None
+        if substitution and d.substituted_value_per_unit is not None:
+            svu = _four(d.substituted_value_per_unit)
+        key = (d.import_line_id, action, svu)
+        if key not in by_key:
+            by_key[key] = _Group(d.import_line, action, svu, [])
+        by_key[key].designations.append(d)
+    return sorted(
+        by_key.values(),
+        key=lambda g: (
+            g.line.entry.import_date,
+            g.line.entry.entry_number,
+            g.line.line_number,
+            g.action,
+            g.svu or Decimal("0"),
+        ),
+    )
+
+
+def _classifications(group: _Group) -> list[Classification]:
+    line = group.line
+    uom = clean_text(line.uom, 10)
+    if not uom or len(uom) > 3:
+        raise CatairError(f"{line}: unit of measure {line.uom!r} is not a 3-character ACE code")
+    quantity = Quantity(
+        quantity=group.quantity,
+        uom=uom,
+        entered_value_per_unit=_egvu(group),
+        substituted_value_per_unit=group.svu,
+    )
+    description = clean_text(line.description, 50) or clean_text(f"HTS {line.hts}", 50)
+    rows = []
+    for duty in line.ch99_duties.all():  # ordered by ES-003 tariff ordinal
+        rows.append(Classification(_hts_digits(duty.number), description, [quantity]))
+    hts = _hts_digits(line.hts)
+    if len(hts) != 10:
+        raise CatairError(f"{line}: HTS {line.hts!r} must have 10 digits on a TFTEA claim")
+    rows.append(Classification(hts, description, [quantity]))
+    if len(rows) > 32:
+        raise CatairError(f"{line}: {len(rows)} HTS numbers; the 41-record repeats at most 32 times")
+    return rows
+
+
+def _class_totals(claim: Claim) -> dict[str, Decimal]:
+    return {t.accounting_class: t.claim_amount for t in claim.class_totals.all()}
+
+
+def _apportion(claim: Claim, groups: list[_Group]) -> tuple[dict, dict, dict]:
+    """Per class: the 43 amounts of each group, the filed total and any shortfall (see amounts.py)."""
+    recorded = _class_totals(claim)
+    classes = sorted({cls for g in groups for cls in g.classes()} | set(recorded))
+    per_group: dict[int, dict[str, tuple[Decimal, Decimal]]] = defaultdict(dict)
+    filed: dict[str, Decimal] = {}
+    shortfalls: dict[str, Decimal] = {}
+    for cls in classes:
+        if not re.fullmatch(r"\d{3}", cls):
+            raise CatairError(f"accounting class {cls!r} is not a 3-digit CBP class code")
+        claims = [g.exact(cls, "claim") for g in groups]
+        calculated = [g.exact(cls, "calculated") for g in groups]
+        total = recorded.get(cls, to_cents(sum(claims, Decimal("0"))))
+        try:
+            result = apportion_class(total=total, claims=claims, calculated=calculated)
+        except AmountError as exc:
+            raise CatairError(f"class {cls}: {exc}") from exc
+        for i, (amount, calc) in enumerate(zip(result.claim_amounts, result.calculated_amounts, strict=True)):
+            per_group[i][cls] = (amount, calc)
+        if result.filed_total:
+            filed[cls] = result.filed_total
+        if result.shortfall:
+            shortfalls[cls] = result.shortfall
+    return per_group, filed, shortfalls
+
+
+def _bond(claim: Claim, on: dt.date) -> Bond:
+    privilege = claim.client.privilege(Privilege.Kind.ACCELERATED_PAYMENT, on=on)
+    if privilege is None or not privilege.bond_type or not privilege.surety_code:
+        raise CatairError(
+            f"accelerated payment is requested but {claim.client.legal_name} has no accelerated payment "
+            f"privilege with a bond in force on {on:%m/%d/%Y} (19 CFR 190.92)"
+        )
+    amount, number = None, ""
+    if privilege.bond_type == Privilege.BondType.SINGLE:
+        if privilege.bond_amount is None or not privilege.bond_number:
+            raise CatairError("a single transaction bond needs its amount and number (31-record)")
+        if privilege.bond_amount != privilege.bond_amount.to_integral_value():
+            raise CatairError("the single transaction bond amount is reported in whole dollars")
+        amount = int(privilege.bond_amount)
+        number = clean_an(privilege.bond_number, 10)
+    return Bond(
+        bond_type=privilege.bond_type,
+        surety_code=clean_an(privilege.surety_code, 3),
+        amount=amount,
+        number=number,
+    )
+
+
+def _export_item(
+    claim: Claim, export: Export, designations: list[Designation], itins: list[int]
+) -> ExportItem:
+    destroyed = export.disposition == Export.Disposition.DESTROY
+    hts = _hts_digits(export.hts)
+    if len(hts) == 8:
+        hts += "00"  # 70-record: "add two zeros to make it 10 digits"
+    same_uom = all(d.import_line.uom == export.uom for d in designations)
+    # The quantity of the exported article used on this claim; in the article's own unit when the import
+    # lines use another unit (the designated quantity is then in the import unit).
+    quantity = sum((d.quantity for d in designations), Decimal("0")) if same_uom else export.quantity
+    has_notice = any(doc.doc_type == Document.Type.NOTICE_OF_INTENT for doc in export.documents.all())
+    description = export.description or designations[0].import_line.description
+    return ExportItem(
+        indicator="D" if destroyed else "E",
+        hts=hts,
+        quantity=quantity,
+        uom=clean_text(export.uom, 3),
+        date=export.export_date,
+        exporter_name=clean_an(export.exporter_name or claim.client.legal_name, 30),
+        description=clean_text(description, 50) or clean_text(f"HTS {export.hts}", 50),
+        unique_identifier=clean_an(export.export_ref, 28),
+        country="" if destroyed else clean_an(export.destination, 2),
+        notice_of_intent=has_notice,
+        itins=itins,
+    )
+
+
+@dataclass
+class FilingPlan:
+    """A claim file and the stored rows behind it, for the summary PDF and the workbook."""
+
+    claim_file: ClaimFile
+    # (the 40 grouping, its import line, its designations), in ITIN order.
+    imports: list[tuple[ImportItem, object, list[Designation]]]
+    # (the 70 grouping, its export, its designations), in filing order.
+    exports: list[tuple[ExportItem, Export, list[Designation]]]
+    itin_of_designation: dict[int, int]
+
+
+def build_claim_file(*, claim: Claim, transmission_date: dt.date, broker_reference: str = "") -> ClaimFile:
+    """Every value of the claim's 10...90 records, decided from the stored claim. Raises CatairError.
+
+    `transmission_date` picks the accelerated payment privilege (and its bond) in force when filing.
+    """
+    return build_filing_plan(
+        claim=claim, transmission_date=transmission_date, broker_reference=broker_reference
+    ).claim_file
+
+
+def build_filing_plan(*, claim: Claim, transmission_date: dt.date, broker_reference: str = "") -> FilingPlan:
+    """The claim file (see build_claim_file) with, for each grouping, the rows it was built from."""
+    if claim.provision not in SUPPORTED_PROVISIONS:
+        if claim.provision in MANUFACTURING_PROVISIONS:
+            raise CatairError(
+                f"provision {claim.provision} is a manufacturing provision: its 50-53 records are not "
+                "supported yet"
+            )
+        raise CatairError(f"provision {claim.provision!r} is not a TFTEA provision (51-77) the file supports")
+    designations = list(
+        claim.designations.select_related("import_line__entry", "export").prefetch_related(
+            "import_line__ch99_duties", "export__documents"
+        )
+    )
+    if not designations:
+        raise CatairError(f"claim {claim.display_number} has no designations")
+    groups = _groups(claim, designations)
+    if len(groups) > 10000:
+        raise CatairError(f"{len(groups)} import groupings; a claim holds at most 10,000")
+    per_group, filed, shortfalls = _apportion(claim, groups)
+
+    method_code = "01" if claim.provision in METHOD_CODE_PROVISIONS else "00"
+    imports: list[ImportItem] = []
+    itin_of_designation: dict[int, int] = {}
+    for itin, group in enumerate(groups, start=1):
+        entry_number = group.line.entry.entry_number
+        amounts = sorted(per_group[itin - 1].items())
+        revenues = [Revenue(cls, amount, calc) for cls, (amount, calc) in amounts if amount]
+        if not revenues:
+            raise CatairError(f"{group.line}: claims nothing in cents; remove it from the claim")
+        if len(revenues) > 20:
+            raise CatairError(f"{group.line}: {len(revenues)} accounting classes; at most 20 per import")
+        imports.append(
+            ImportItem(
+                action=group.action,
+                filer_code=entry_number[:3],
+                entry_number=entry_number[3:],
+                line_number=group.line.line_number,
+                itin=itin,
+                accounting_method=method_code,
+                classifications=_classifications(group),
+                revenues=revenues,
+            )
+        )
+        for d in group.designations:
+            itin_of_designation[d.pk] = itin
+
+    by_export: dict[int, list[Designation]] = defaultdict(list)
+    for d in designations:
+        by_export[d.export_id].append(d)
+    exports = []
+    export_rows = []
+
+    def chronological(ds: list[Designation]) -> tuple:
+        return (ds[0].export.export_date, ds[0].export.export_ref)
+
+    for items in sorted(by_export.values(), key=chronological):
+        itins = sorted({itin_of_designation[d.pk] for d in items})
+        exports.append(_export_item(claim, items[0].export, items, itins))
+        export_rows.append((exports[-1], items[0].export, items))
+
+    sums = {"duty": ZERO, "user_fee": ZERO, "ir_tax": ZERO}
+    for cls, amount in filed.items():
+        sums[total_group(cls)] += amount
+    if len(filed) > 36:
+        raise CatairError(f"{len(filed)} accounting classes; the 89-record holds at most 36 (9 x 4)")
+
+    number = claim.replaces.number if claim.replaces_id else claim.number
+    destroyed = any(e.indicator == "D" for e in exports)
+    accelerated = claim.accelerated_payment
+    header = ClaimHeader(
+        action="R" if claim.replaces_id else "A",
+        filer_code=number[:3],
+        entry_number=number[3:],
+        port=claim.drawback_port,
+        provision=claim.provision,
+        claimant_id=clean_text(claim.client.importer_number, 12),
+        broker_reference=clean_text(broker_reference, 9),
+        bond_waiver="" if accelerated else "0",
+        bond_waiver_reason="" if accelerated else "999",
+        accelerated_payment=accelerated,
+        waiver_prior_notice=claim.waiver_prior_notice,
+        petroleum_certification=claim.provision in PETROLEUM_PROVISIONS,
+        oil_spill_certification="674" in filed,
+        electronic_signature=True,
+        wine_certification=claim.provision in WINE_PROVISIONS,
+        bom_certification=claim.provision in BOM_PROVISIONS,
+        destroyed_valuation_certification=destroyed and claim.provision in DESTROYED_VALUATION_PROVISIONS,
+        retail_substitution=claim.provision in RETAIL_PROVISIONS
+        and any(d.method == "substitution" for d in designations),
+        superfund_certification="374" in filed,
+    )
+    claim_file = ClaimFile(
+        header=header,
+        bond=_bond(claim, transmission_date) if accelerated else None,
+        imports=imports,
+        exports=exports,
+        class_totals=filed,
+        duty_total=sums["duty"],
+        user_fee_total=sums["user_fee"],
+        ir_tax_total=sums["ir_tax"],
+        shortfalls=shortfalls,
+    )
+    return FilingPlan(
+        claim_file=claim_file,
+        imports=[(item, group.line, group.designations) for item, group in zip(imports, groups, strict=True)],
+        exports=export_rows,
+        itin_of_designation=itin_of_designation,
+    )
+
+
+def assemble_transmission(
+    *, claim_files: list[tuple[Claim, ClaimFile]], transmission_date: dt.date, sender: Sender | None = None
+) -> CatairFile:
+    """A batch of built claim files: one block per (drawback port, filer code), claims in the order given."""
+    if not claim_files:
+        raise CatairError("no claims to write")
+    first = claim_files[0][0]
+    sender = sender or Sender.from_settings(filer_code=first.number[:3], port=first.drawback_port)
+    blocks: dict[tuple[str, str], Block] = {}
+    for claim, claim_file in claim_files:
+        key = (claim.drawback_port, claim_file.header.filer_code)
+        if key not in blocks:
+            blocks[key] = Block(port=key[0], filer_code=key[1], filer_office=clean_an(sender.office_code, 2))
+        blocks[key].claims.append(claim_file)
+    envelope = Envelope(
+        site_code=clean_an(sender.site_code, 4),
+        sender_id=clean_an(sender.sender_id, 3),
+        transmission_date=transmission_date,
+        password=clean_an(sender.password, 6),
+        office_code=clean_an(sender.office_code, 2),
+        user_data=clean_text(sender.user_data, 21),
+    )
+    return CatairFile(envelope=envelope, blocks=list(blocks.values()))
+
+
+def build_catair_file(
+    *, claims: list[Claim], transmission_date: dt.date, sender: Sender | None = None
+) -> CatairFile:
+    """A batch of claims read from the database (see assemble_transmission)."""
+    return assemble_transmission(
+        claim_files=[(c, build_claim_file(claim=c, transmission_date=transmission_date)) for c in claims],
+        transmission_date=transmission_date,
+        sender=sender,
+    )
+
+
+def claims_to_catair(*, claims: list[Claim], transmission_date: dt.date, sender: Sender | None = None) -> str:
+    """Several claims in one transmission (A, B..Y per port and filer, Z)."""
+    return render_file(build_catair_file(claims=claims, transmission_date=transmission_date, sender=sender))
+
+
+def claim_to_catair(*, claim: Claim, transmission_date: dt.date, sender: Sender | None = None) -> str:
+    """One claim as a whole CATAIR transmission (A, B, 10 ... 90, Y, Z); 80 upper-case characters a line."""
+    return claims_to_catair(claims=[claim], transmission_date=transmission_date, sender=sender)
