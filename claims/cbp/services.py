@@ -22,6 +22,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from claims.filing.services import claim_filing_text
 from claims.lifecycle import FILED_STATUSES, GUARDS, TransitionError, can_move, claim_transition
 from claims.models import Claim, Finding
 from drawback.lib import dates, entry_numbers
@@ -29,7 +30,6 @@ from drawback.lib.money import ZERO, format_usd
 from imports.models import Document
 
 from . import notifications
-from .catair_adapter import catair_text_for
 from .gateway import Gateway, GatewayError, Response, get_gateway
 from .models import CbpMessage, CbpRequest, CbpTransmission, Liquidation, Notification, Payment
 
@@ -100,7 +100,7 @@ def claim_file(*, claim: Claim, by, gateway: Gateway | None = None) -> CbpTransm
                 guard(locked, S.FILED, by)
         except TransitionError as exc:
             raise FilingError(str(exc)) from exc
-        text = catair_text_for(claim=locked)
+        text = claim_filing_text(claim=locked, by=by)
         digest = hashlib.sha256(text.encode()).hexdigest()
         transmission = (
             locked.cbp_transmissions.filter(status=CbpTransmission.Status.SENDING, sha256=digest)

@@ -105,7 +105,8 @@ def test_transmission_is_written_whole_to_the_outbox(gateway, folders, claim, an
     assert (outbox / transmission.reference).read_text() == transmission.catair_text
     assert transmission.reference.startswith(claim.number)
     assert transmission.status == CbpTransmission.Status.SENT
-    assert f"{claim.number[3:]}" in transmission.catair_text.splitlines()[1]
+    header = next(r for r in transmission.catair_text.splitlines() if r.startswith("10"))
+    assert header[8:16] == claim.number[3:]
 
 
 def test_unwritable_outbox_leaves_the_claim_ready_to_file(tmp_path, claim, analyst):

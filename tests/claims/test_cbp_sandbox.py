@@ -167,7 +167,16 @@ def test_corrected_claim_filed_again_is_accepted(clock, client_a, analyst):
 
 
 def test_bond_problem_is_informational_and_withholds_accelerated_payment(clock, client_a, analyst):
-    # Accelerated payment requested without a bond on file: ACE accepts with I285 and pays nothing early.
+    # Accelerated payment requested while the 1A bond is not yet in effect (CSMS 48380692): ACE accepts
+    # with I285 and pays nothing early.
+    Privilege.objects.create(
+        client=client_a,
+        kind=Privilege.Kind.ACCELERATED_PAYMENT,
+        granted_on=dt.date(2024, 1, 1),
+        bond_type="8",
+        surety_code="123",
+        bond_effective_on=dt.date(2027, 1, 1),
+    )
     claim = make_claim(client=client_a, preparer=analyst, classes={"364": "800.00"}, accelerated_payment=True)
     sandbox = SandboxGateway(reject_percent=0, cf28_percent=0, adjust_percent=0)
     services.claim_file(claim=claim, by=analyst, gateway=sandbox)
@@ -188,6 +197,7 @@ def test_single_transaction_bond_below_the_claim_gives_i287(clock, client_a, ana
         surety_code="123",
         bond_effective_on=dt.date(2024, 1, 1),
         bond_amount=Decimal("500"),
+        bond_number="24B000123",
     )
     claim = make_claim(client=client_a, preparer=analyst, classes={"364": "800.00"}, accelerated_payment=True)
     sandbox = SandboxGateway(reject_percent=0, cf28_percent=0)
