@@ -211,7 +211,16 @@ def designate(
     )
 
 
-def build_claim(*, client: Client, preparer: User, provision: str = "59", quantity="50", **fields) -> Claim:
+def build_claim(
+    *,
+    client: Client,
+    preparer: User,
+    provision: str = "59",
+    quantity="50",
+    method: str | None = None,
+    classes=("364", "399"),
+    **fields,
+) -> Claim:
     """A draft claim that passes pre-flight today: one line imported 2024-03-01, exported 2025-06-01 to
     Germany, a timely notice of intent that CBP waived, duty and MPF claimed at 99%."""
     from claims.services import claim_create
@@ -225,10 +234,13 @@ def build_claim(*, client: Client, preparer: User, provision: str = "59", quanti
     )
     line = ImportLineFactory(entry__client=client, mpf=Decimal("34.65"))
     export = ExportFactory(client=client)
-    if provision in {"58", "65"}:
+    from claims.preflight import is_substitution
+
+    if (method or ("substitution" if is_substitution(provision) else "direct")) == "direct":
         Export.objects.filter(pk=export.pk).update(direct_line=line)
         export.refresh_from_db()
     NoticeOfIntentFactory(export=export)
-    designate(claim, line, export, quantity, by=preparer)
+    amounts = refund_amounts(line, Decimal(quantity), classes)
+    designate(claim, line, export, quantity, by=preparer, method=method, amounts=amounts)
     claim.refresh_from_db()
     return claim
