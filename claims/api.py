@@ -177,13 +177,11 @@ class ClaimDesignationsApi(generics.ListAPIView):
         return selectors.claim_designations(claim=claim)
 
 
-MoveInput = inline_serializer(
-    "ClaimMoveInput",
-    {
-        "to": serializers.ChoiceField(choices=S.choices),
-        "reason": serializers.CharField(required=False, allow_blank=True, default=""),
-    },
-)
+class MoveInput(serializers.Serializer):
+    to = serializers.ChoiceField(choices=S.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 MoveOutput = inline_serializer(
     "ClaimMoveResult",
     {"claim": ClaimDetailSerializer(), "issues": PreflightIssueSerializer(many=True)},
