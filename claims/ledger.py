@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
 from exports.models import Export
 from imports.models import ImportLine
@@ -74,12 +74,15 @@ def pair_delta(claim: Claim, pair: Pair, old_qty: Decimal, new_qty: Decimal) -> 
     return max(ZERO, new_qty - replaced) - max(ZERO, old_qty - replaced)
 
 
-def _held(field: str, ids: Iterable[int]) -> dict[int, Decimal]:
-    ids = set(ids)
+def _held(field: str, ids: Iterable[int] | QuerySet) -> dict[int, Decimal]:
+    # A queryset of ids is used as a subquery: a claim at the size limit would otherwise send 10,000
+    # parameters with each statement.
+    if not isinstance(ids, QuerySet):
+        ids = set(ids)
     rows = list(
-        Designation.objects.filter(**{f"{field}__in": ids}).values(
-            "claim_id", "import_line_id", "export_id", "quantity", "claim__status", "claim__replaces_id"
-        )
+        Designation.objects.filter(**{f"{field}__in": ids})
+        .order_by()
+        .values("claim_id", "import_line_id", "export_id", "quantity", "claim__status", "claim__replaces_id")
     )
     claim_ids = {r["claim_id"] for r in rows}
     superseded = set(
@@ -94,9 +97,11 @@ def _held(field: str, ids: Iterable[int]) -> dict[int, Decimal]:
     }
     replaced_qty: dict[tuple[int, Pair], Decimal] = {}
     if open_corrections:
-        for r in Designation.objects.filter(
-            claim_id__in=set(open_corrections.values()), **{f"{field}__in": ids}
-        ).values("claim_id", "import_line_id", "export_id", "quantity"):
+        for r in (
+            Designation.objects.filter(claim_id__in=set(open_corrections.values()), **{f"{field}__in": ids})
+            .order_by()
+            .values("claim_id", "import_line_id", "export_id", "quantity")
+        ):
             replaced_qty[(r["claim_id"], (r["import_line_id"], r["export_id"]))] = r["quantity"]
     held: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for r in rows:
@@ -107,15 +112,18 @@ def _held(field: str, ids: Iterable[int]) -> dict[int, Decimal]:
             pair = (r["import_line_id"], r["export_id"])
             qty = max(ZERO, qty - replaced_qty.get((open_corrections[r["claim_id"]], pair), ZERO))
         held[r[field]] += qty
+    if isinstance(ids, QuerySet):
+        return dict(held)
     return {i: held[i] for i in ids}
 
 
-def held_by_line(line_ids: Iterable[int]) -> dict[int, Decimal]:
-    """Quantity of each import line held by live designations across all claims."""
+def held_by_line(line_ids: Iterable[int] | QuerySet) -> dict[int, Decimal]:
+    """Quantity of each import line held by live designations across all claims (lines given as ids, or as
+    a queryset of ids; with a queryset, lines holding nothing are left out)."""
     return _held("import_line_id", line_ids)
 
 
-def held_by_export(export_ids: Iterable[int]) -> dict[int, Decimal]:
+def held_by_export(export_ids: Iterable[int] | QuerySet) -> dict[int, Decimal]:
     """Quantity of each export held by live designations across all claims."""
     return _held("export_id", export_ids)
 

@@ -123,6 +123,15 @@ class ClaimData:
     ch99: dict[int, list[LineCh99Duty]] = field(default_factory=dict)
 
     @property
+    def line_ids(self):
+        """The claim's import lines as a subquery (a claim may hold 10,000 of them)."""
+        return Designation.objects.filter(claim_id=self.claim.pk).order_by().values("import_line_id")
+
+    @property
+    def export_ids(self):
+        return Designation.objects.filter(claim_id=self.claim.pk).order_by().values("export_id")
+
+    @property
     def provision(self) -> str:
         return self.claim.provision
 
@@ -516,7 +525,7 @@ def check_replacement_window(d: ClaimData) -> Iterator[PreflightIssue]:
 
 @rule("PF-11-LINE", "Import quantity not designated twice")
 def check_line_quantity(d: ClaimData) -> Iterator[PreflightIssue]:
-    held = held_by_line(d.lines)
+    held = defaultdict(lambda: ZERO, held_by_line(d.line_ids))
     for line_id, line in d.lines.items():
         if held[line_id] > line.quantity:
             yield PreflightIssue(
@@ -540,7 +549,7 @@ def check_line_quantity(d: ClaimData) -> Iterator[PreflightIssue]:
 
 @rule("PF-11-EXPORT", "Export quantity not claimed twice")
 def check_export_quantity(d: ClaimData) -> Iterator[PreflightIssue]:
-    held = held_by_export(d.exports)
+    held = defaultdict(lambda: ZERO, held_by_export(d.export_ids))
     for export_id, export in d.exports.items():
         if held[export_id] > export.quantity:
             yield PreflightIssue(
@@ -556,9 +565,10 @@ def check_export_quantity(d: ClaimData) -> Iterator[PreflightIssue]:
 @rule("PF-11-METHOD", "One method per import line")
 def check_one_method(d: ClaimData) -> Iterator[PreflightIssue]:
     others = (
-        Designation.objects.filter(import_line_id__in=d.lines)
+        Designation.objects.filter(import_line_id__in=d.line_ids)
         .exclude(claim_id=d.claim.pk)
         .exclude(claim__status__in=RELEASED_STATUSES)
+        .order_by()
         .values_list("import_line_id", "method")
         .distinct()
     )
@@ -638,11 +648,12 @@ def check_amounts_across_claims(d: ClaimData) -> Iterator[PreflightIssue]:
     excluded = {d.claim.pk} | ({d.claim.replaces_id} if d.claim.replaces_id else set())
     superseded = Claim.objects.filter(corrections__status__in=IN_FORCE_STATUSES).values("pk")
     others = (
-        Designation.objects.filter(import_line_id__in=d.lines)
+        Designation.objects.filter(import_line_id__in=d.line_ids)
         .exclude(claim_id__in=excluded)
         .exclude(claim__status__in=RELEASED_STATUSES)
         .exclude(claim_id__in=superseded)
         .filter(Q(claim__replaces__isnull=True) | Q(claim__status__in=IN_FORCE_STATUSES))
+        .order_by()
         .only("import_line_id", "amounts")
     )
     claimed: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
@@ -807,7 +818,7 @@ def check_notice_of_intent(d: ClaimData) -> Iterator[PreflightIssue]:
     if not unused_or_rejected and not manufacturing:
         return
     notices: dict[int, list[NoticeOfIntent]] = defaultdict(list)
-    for notice in NoticeOfIntent.objects.filter(export_id__in=d.exports):
+    for notice in NoticeOfIntent.objects.filter(export_id__in=d.export_ids).order_by():
         notices[notice.export_id].append(notice)
     for export in d.exports.values():
         if manufacturing and export.disposition != Export.Disposition.DESTROY:
@@ -856,8 +867,8 @@ def check_bill_of_materials(d: ClaimData) -> Iterator[PreflightIssue]:
     if d.provision not in BOM_CERTIFICATION:
         return
     documents = Document.objects.filter(client=d.claim.client, doc_type=Document.Type.BILL_OF_MATERIALS)
-    entry_ids = {line.entry_id for line in d.lines.values()}
-    linked = documents.filter(Q(exports__in=list(d.exports)) | Q(import_entries__in=entry_ids)).exists()
+    entries = d.line_ids.values("import_line__entry_id")
+    linked = documents.filter(Q(exports__in=d.export_ids) | Q(import_entries__in=entries)).exists()
     if linked:
         return
     if documents.exists():
@@ -1039,7 +1050,8 @@ def _load(claim: Claim, on: dt.date) -> ClaimData:
     lines = {des.import_line_id: des.import_line for des in designations}
     exports = {des.export_id: des.export for des in designations}
     ch99: dict[int, list[LineCh99Duty]] = defaultdict(list)
-    for duty in LineCh99Duty.objects.filter(line_id__in=lines):
+    line_ids = Designation.objects.filter(claim_id=claim.pk).order_by().values("import_line_id")
+    for duty in LineCh99Duty.objects.filter(line_id__in=line_ids).order_by("line_id", "ordinal"):
         ch99[duty.line_id].append(duty)
     return ClaimData(
         claim=claim,
