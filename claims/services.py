@@ -287,6 +287,10 @@ def claim_correction_create(*, claim: Claim, by: User) -> Claim:
     )
     if open_correction:
         raise ClaimError(f"claim {original.display_number} already has a correction in progress")
+    if original.corrections.filter(status__in=IN_FORCE_STATUSES).exists():
+        raise ClaimError(
+            f"claim {original.display_number} has been replaced by an accepted correction; correct that one"
+        )
     correction = Claim.objects.create(
         client=original.client,
         number=original.number,

@@ -33,6 +33,16 @@ def claim_list(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _open_return(claim: Claim):
+    """The reviewers' return the preparer is working on: shown until the claim is sent to review again."""
+    if claim.status not in (Claim.Status.RETURNED, Claim.Status.DRAFT):
+        return None
+    recent = list(claim.transitions.order_by("-at", "-id").values_list("to_status", flat=True)[:2])
+    if Claim.Status.RETURNED not in recent:
+        return None
+    return latest_return(claim=claim)
+
+
 def _issues(run) -> list[PreflightIssue]:
     return [PreflightIssue(**i) for i in run.issues] if run else []
 
@@ -74,9 +84,7 @@ def claim_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "run": run,
         "issues": issues,
         "reviews": claim_reviews(claim=claim),
-        "returned": latest_return(claim=claim)
-        if claim.status in (Claim.Status.RETURNED, Claim.Status.DRAFT)
-        else None,
+        "returned": _open_return(claim),
         "actions": selectors.claim_actions(claim=claim, user=request.user),
         "corrections": list(claim.corrections.order_by("created_at")),
     }

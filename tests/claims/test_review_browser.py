@@ -1,15 +1,19 @@
 """In a real browser: a claim goes from draft through pre-flight and both reviews to ready-to-file, each step
 by the person allowed to take it."""
 
+import importlib
 import re
 
 import pytest
+from django.apps import apps
 
 from claims.models import Claim
 from tests.conftest import PASSWORD
 from tests.factories import build_claim
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# An earlier transactional test may have flushed the checklists the migration seeded; seeding is repeatable.
+seed_checklists = importlib.import_module("reviews.migrations.0002_seed_checklists").seed
 
 
 def log_in(page, live_server, username):
@@ -24,6 +28,7 @@ def log_in(page, live_server, username):
 def test_draft_through_both_reviews_to_ready_to_file(
     page, live_server, client_a, analyst, reviewer, reviewer2
 ):
+    seed_checklists(apps, None)
     claim = build_claim(client=client_a, preparer=analyst)
     claim_url = f"{live_server.url}/clients/acme/claims/{claim.pk}/"
 
@@ -39,7 +44,9 @@ def test_draft_through_both_reviews_to_ready_to_file(
     log_in(page, live_server, "rita")
     page.goto(f"{live_server.url}/reviews/level-1/")
     page.click(f"tr:has-text('{claim.display_number}') >> text=Review")
-    for box in page.query_selector_all("input[name=item]"):
+    boxes = page.query_selector_all("input[name=item]")
+    assert len(boxes) == 7
+    for box in boxes:
         box.check()
     page.click("button[value=approve]")
     assert "First review of claim" in page.inner_text("main") and "approved" in page.inner_text("main")

@@ -109,6 +109,9 @@ def test_when_cbp_accepts_the_replacement_what_it_dropped_is_released(filed, ana
     assert available(filed.line) == 940 and available(filed.export) == 240
     assert available(other_line) == 30
     assert held_by_line([filed.line.pk])[filed.line.pk] == 60
+    with pytest.raises(ClaimError, match="replaced by an accepted correction"):
+        claim_correction_create(claim=filed, by=analyst)
+    assert claim_correction_create(claim=correction, by=analyst).replaces == correction
 
 
 def test_a_correction_goes_through_preflight_and_both_reviews_and_is_filed(
