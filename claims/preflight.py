@@ -826,6 +826,7 @@ def check_notice_of_intent(d: ClaimData) -> Iterator[PreflightIssue]:
         problem = _notice_problem(export, notices[export.pk])
         if problem is None:
             continue
+        # The waiver replaces the notice for the export, so it must have been in force when the goods left.
         waiver = d.privilege(Privilege.Kind.WAIVER_PRIOR_NOTICE, export.export_date)
         if unused_or_rejected and waiver is not None:
             if d.claim.waiver_prior_notice:
@@ -866,6 +867,8 @@ def check_manufacturing_ruling(d: ClaimData) -> Iterator[PreflightIssue]:
 def check_bill_of_materials(d: ClaimData) -> Iterator[PreflightIssue]:
     if d.provision not in BOM_CERTIFICATION:
         return
+    # The bill of materials is evidence for this claim's articles: it must be attached to one of its exports
+    # or designated entries. One on file for the client but attached to neither is only a warning.
     documents = Document.objects.filter(client=d.claim.client, doc_type=Document.Type.BILL_OF_MATERIALS)
     entries = d.line_ids.values("import_line__entry_id")
     linked = documents.filter(Q(exports__in=d.export_ids) | Q(import_entries__in=entries)).exists()
