@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format migrate demo worker beat bench-ingest bench-optimize clean
+.PHONY: help install run test lint format migrate demo worker beat bench-ingest bench-optimize bench-preflight clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ bench-ingest: install ## load a generated 1,000,000-row ES-003 file into Postgre
 
 bench-optimize: install ## run the optimizer on generated data at three sizes and print figures
 	$(PY) manage.py bench_optimize
+
+bench-preflight: install ## time pre-flight and validation of a generated 10,000-designation claim
+	$(PY) manage.py bench_preflight --designations $${DESIGNATIONS:-10000}
 
 clean: ## remove the virtualenv, local database and media
 	rm -rf $(VENV) db.sqlite3 media staticfiles

@@ -52,19 +52,144 @@ FILED_STATUSES = frozenset(
 )
 # Statuses whose designations do not hold import quantities (product decision 10).
 RELEASED_STATUSES = frozenset({S.WITHDRAWN, S.REJECTED})
-
-Guard = Callable[[Claim, str, User | None], None]
-Effect = Callable[[Claim, str, str, User | None], None]
-GUARDS: list[Guard] = []
-EFFECTS: list[Effect] = []
+# A filed claim can be replaced by a correction (CATAIR action R) once CBP accepted it and until it is
+# liquidated; after liquidation a change goes through a protest instead.
+CORRECTABLE_STATUSES = frozenset({S.ACCEPTED, S.INFO_REQUESTED, S.ACTION_PROPOSED, S.ACCELERATED_PAID})
+# Moves made on CBP's word (responses processed by the gateway) may be recorded without a person.
+SYSTEM_TARGETS = frozenset(
+    {
+        S.ACCEPTED,
+        S.REJECTED,
+        S.INFO_REQUESTED,
+        S.ACTION_PROPOSED,
+        S.ACCELERATED_PAID,
+        S.LIQUIDATED,
+        S.DEEMED_LIQUIDATED,
+        S.CLOSED,
+    }
+)
+# Review decisions and the level they belong to.
+REVIEW_MOVES: dict[tuple[str, str], int] = {
+    (S.FIRST_REVIEW, S.SECOND_REVIEW): 1,
+    (S.FIRST_REVIEW, S.RETURNED): 1,
+    (S.SECOND_REVIEW, S.READY_TO_FILE): 2,
+    (S.SECOND_REVIEW, S.RETURNED): 2,
+    (S.READY_TO_FILE, S.RETURNED): 2,
+}
+REVIEWER_ROLES = frozenset({User.Role.REVIEWER, User.Role.FIRM_ADMIN})
 
 
 class TransitionError(Exception):
     """The move is not allowed from the claim's current status, or a guard refused it."""
 
 
+class MoveRefused(TransitionError):
+    """The move exists, but not for this person (segregation of duties, role, firm)."""
+
+
 def can_move(from_status: str, to_status: str) -> bool:
     return to_status in ALLOWED_MOVES.get(from_status, set())
+
+
+def first_level_approver_id(claim: Claim) -> int | None:
+    """Who approved the first review of the claim's current review round."""
+    last = (
+        ClaimTransition.objects.filter(claim=claim, from_status=S.FIRST_REVIEW, to_status=S.SECOND_REVIEW)
+        .order_by("-at", "-id")
+        .values_list("by_id", flat=True)
+        .first()
+    )
+    return last
+
+
+def staff_refusal(claim: Claim, by: User | None) -> str | None:
+    """Why this person may not act on the claim at all, or None: only the preparing firm's staff act."""
+    if by is None:
+        return "a named member of the firm must do this"
+    if not by.is_active or not by.is_authenticated:
+        return "inactive users cannot act on claims"
+    if by.is_client_user:
+        return "client users can read their claims but not change them"
+    if by.firm_id != claim.client.firm_id and not (by.is_superuser and not by.firm_id):
+        return "only staff of the firm preparing this claim can act on it"
+    return None
+
+
+def move_refusal(claim: Claim, to: str, by: User | None) -> str | None:
+    """Why this person may not make this move, or None. The one place segregation of duties is decided."""
+    if by is None and to in SYSTEM_TARGETS:
+        return None
+    refusal = staff_refusal(claim, by)
+    if refusal:
+        return refusal
+    level = REVIEW_MOVES.get((claim.status, to))
+    if level:
+        if by.role not in REVIEWER_ROLES:
+            return "only reviewers and firm admins review claims"
+        if by.pk == claim.preparer_id:
+            return "the preparer of a claim cannot review it"
+        if claim.status == S.SECOND_REVIEW and first_level_approver_id(claim) == by.pk:
+            return "the second review must be made by someone other than the first reviewer"
+    return None
+
+
+def moves_for(claim: Claim, by: User | None) -> list[str]:
+    """Statuses this person may move the claim to now (before data checks such as pre-flight)."""
+    return [to for to in S.values if can_move(claim.status, to) and move_refusal(claim, to, by) is None]
+
+
+def guard_people(claim: Claim, to: str, by: User | None) -> None:
+    reason = move_refusal(claim, to, by)
+    if reason:
+        raise MoveRefused(f"claim {claim.display_number}: {reason}")
+
+
+def guard_preflight(claim: Claim, to: str, by: User | None) -> None:
+    """No claim reaches review with a pre-flight error; none is filed outside its time limits."""
+    from django.utils import timezone
+
+    from .preflight import FILING_TIME_RULES, claim_preflight
+
+    if to == S.VALIDATED:
+        rules = None
+    elif to == S.FILED:
+        rules = FILING_TIME_RULES
+    else:
+        return
+    errors = [i for i in claim_preflight(claim=claim, on=timezone.localdate(), only=rules) if i.is_error]
+    if errors:
+        shown = "; ".join(f"{e.rule}: {e.message}" for e in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise TransitionError(f"claim {claim.display_number} fails pre-flight: {shown}{more}")
+
+
+def guard_replacement(claim: Claim, to: str, by: User | None) -> None:
+    """A correction can only be filed while the claim it replaces can still be replaced (CAT27 action R)."""
+    if to == S.FILED and claim.replaces_id:
+        replaced = Claim.objects.get(pk=claim.replaces_id)
+        if replaced.status not in CORRECTABLE_STATUSES:
+            raise TransitionError(
+                f"claim {replaced.display_number} is {S(replaced.status).label.lower()}; "
+                "it can no longer be replaced"
+            )
+
+
+def effect_ledger(claim: Claim, from_status: str, to: str, by: User | None) -> None:
+    """Release or re-reserve designated quantities (product decision 10)."""
+    from .ledger import LedgerError, on_transition
+
+    try:
+        on_transition(claim, from_status, to)
+    except LedgerError as exc:
+        raise TransitionError(str(exc)) from exc
+
+
+Guard = Callable[[Claim, str, User | None], None]
+Effect = Callable[[Claim, str, str, User | None], None]
+# People first (cheap, and a refusal should not run the pre-flight), then the data.
+GUARDS: list[Guard] = [guard_people, guard_replacement, guard_preflight]
+# Effects run inside the move's transaction: an effect that fails undoes the move.
+EFFECTS: list[Effect] = [effect_ledger]
 
 
 @transaction.atomic

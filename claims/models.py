@@ -95,7 +95,9 @@ class Claim(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="claims")
-    number = models.CharField(max_length=11, unique=True, help_text="Filer code + 7 digits + check digit")
+    # A correction is transmitted as a full replacement (CATAIR action R) under the same entry number, so
+    # the number is unique among original claims only.
+    number = models.CharField(max_length=11, help_text="Filer code + 7 digits + check digit")
     provision = models.CharField(max_length=2, help_text="CATAIR provision code, e.g. 58 = 1313(j)(1)")
     drawback_port = models.CharField(max_length=4, choices=DRAWBACK_PORTS, default="1001")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
@@ -123,6 +125,13 @@ class Claim(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["client", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=models.Q(replaces__isnull=True),
+                name="claim_number_unique_original",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_number
@@ -229,6 +238,27 @@ class ClaimBuild(models.Model):
         return f"Build {self.pk} for {self.client.code}"
 
 
+class PreflightRun(models.Model):
+    """One run of the pre-flight check on a claim: what it found, for whom and when (kept as evidence)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="preflight_runs")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    at = models.DateTimeField(auto_now_add=True)
+    on = models.DateField(help_text="Filing date the time limits were checked against")
+    issues = models.JSONField(default=list)
+    error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["claim", "-at", "-id"]
+        get_latest_by = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.claim} pre-flight {self.at:%Y-%m-%d %H:%M}: {self.error_count} errors"
+
+    @property
+    def passed(self) -> bool:
+        return self.error_count == 0
 # Models of the claim's life with CBP live in their own module; importing them here registers them.
 from claims.cbp.models import (  # noqa: E402, F401
     CbpMessage,

@@ -1,10 +1,14 @@
-"""Reads for claims and findings."""
+"""Reads for claims and findings. Every read of client data is scoped through drawback.accounts.tenancy."""
 
 from collections import defaultdict
+from decimal import Decimal
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
-from .models import Finding
+from drawback.accounts.tenancy import get_scoped_or_404, scope
+
+from .models import Claim, ClaimClassTotal, ClaimTransition, Designation, Finding, PreflightRun
 
 
 def finding_counts_by_client(*, clients: QuerySet) -> dict[int, dict[str, int]]:
@@ -18,3 +22,96 @@ def finding_counts_by_client(*, clients: QuerySet) -> dict[int, dict[str, int]]:
     for row in rows:
         counts[row["client_id"]][row["severity"]] = row["n"]
     return counts
+
+
+# --- claims ---------------------------------------------------------------------------------------------
+
+
+def claim_list(*, user, client=None, status: str | None = None) -> QuerySet[Claim]:
+    """Claims the user may see (one client's when given), with their total claimed and designation count."""
+    total = (
+        ClaimClassTotal.objects.filter(claim=OuterRef("pk"))
+        .values("claim")
+        .annotate(s=Sum("claim_amount"))
+        .values("s")
+    )
+    designations = (
+        Designation.objects.filter(claim=OuterRef("pk")).values("claim").annotate(n=Count("id")).values("n")
+    )
+    claims = scope(Claim.objects.select_related("client", "preparer", "replaces"), user)
+    if client is not None:
+        claims = claims.filter(client=client)
+    if status:
+        claims = claims.filter(status=status)
+    return claims.annotate(
+        total_claimed=Coalesce(Subquery(total, output_field=DecimalField()), Value(Decimal("0"))),
+        designation_count=Coalesce(Subquery(designations), Value(0)),
+    ).order_by("-created_at", "-id")
+
+
+def claim_get(*, user, pk: int, client=None) -> Claim:
+    """The claim if the user may see it; 404 otherwise (also when it belongs to another client code)."""
+    claims = Claim.objects.select_related("client__firm", "preparer", "replaces")
+    if client is not None:
+        claims = claims.filter(client=client)
+    return get_scoped_or_404(claims, user, pk=pk)
+
+
+def claim_timeline(*, claim: Claim) -> list[ClaimTransition]:
+    return list(claim.transitions.select_related("by").order_by("at", "id"))
+
+
+def claim_latest_preflight(*, claim: Claim) -> PreflightRun | None:
+    return claim.preflight_runs.select_related("by").order_by("-at", "-id").first()
+
+
+def claim_designations(*, claim: Claim) -> QuerySet[Designation]:
+    return claim.designations.select_related("import_line__entry", "export").order_by(
+        "export__export_date",
+        "export__export_ref",
+        "import_line__entry__entry_number",
+        "import_line__line_number",
+    )
+
+
+def claim_open_correction(*, claim: Claim) -> Claim | None:
+    from .lifecycle import RELEASED_STATUSES
+
+    return claim.corrections.exclude(status__in=RELEASED_STATUSES).order_by("-created_at").first()
+
+
+# Actions a person can take on a claim page, by the move or service they lead to.
+ACTIONS = {
+    "validate": "Run pre-flight and validate",
+    "preflight": "Run pre-flight only",
+    "submit": "Send to first review",
+    "review": "Review",
+    "reopen": "Back to draft",
+    "withdraw": "Withdraw",
+    "correct": "Create a correction",
+    "edit_designations": "Remove designations",
+}
+
+
+def claim_actions(*, claim: Claim, user) -> list[str]:
+    """What this user may do to the claim now. Client users read only; staff see what their role allows."""
+    from .lifecycle import CORRECTABLE_STATUSES, REVIEW_MOVES, moves_for, staff_refusal
+
+    if staff_refusal(claim, user):
+        return []
+    S = Claim.Status
+    moves = set(moves_for(claim, user))
+    actions = []
+    if claim.status == S.DRAFT:
+        actions += ["validate", "preflight", "edit_designations"]
+    if S.FIRST_REVIEW in moves and claim.status == S.VALIDATED:
+        actions.append("submit")
+    if any((claim.status, to) in REVIEW_MOVES for to in moves):
+        actions.append("review")
+    if S.DRAFT in moves and claim.status != S.DRAFT:
+        actions.append("reopen")
+    if S.WITHDRAWN in moves:
+        actions.append("withdraw")
+    if claim.status in CORRECTABLE_STATUSES and claim_open_correction(claim=claim) is None:
+        actions.append("correct")
+    return actions

@@ -4,4 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("claims.cbp.api_urls")),
+    path("", include("claims.api_urls")),
+    path("", include("reviews.api_urls")),
 ]

@@ -15,4 +15,6 @@ urlpatterns = [
     path("api/v1/", include("drawback.api_urls")),
     path("", include("claims.cbp.urls")),
     path("clients/<slug:code>/claims/<int:pk>/", include("claims.filing.urls")),
+    path("", include("claims.urls")),
+    path("", include("reviews.urls")),
 ]

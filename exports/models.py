@@ -1,5 +1,6 @@
 """Exports and destructions of a client: the proof side of a drawback claim."""
 
+from django.conf import settings
 from django.db import models
 
 from drawback.accounts.models import Client
@@ -67,3 +68,54 @@ class Export(models.Model):
 
     def __str__(self) -> str:
         return self.export_ref
+
+
+class NoticeOfIntent(models.Model):
+    """A notice of intent to export, destroy or return (CBP Form 7553) and CBP's answer to it.
+
+    19 CFR 190.35: at least 5 working days before an export; 190.71: at least 7 working days before a
+    destruction. CBP answers whether it will examine (2 working days) or witness (4 working days); goods
+    that leave without an examination CBP asked for lose their drawback.
+    """
+
+    class Action(models.TextChoices):
+        EXPORT = "export", "Export"
+        DESTROY = "destroy", "Destroy"
+        RETURN = "return", "Return to CBP custody"
+
+    class Decision(models.TextChoices):
+        PENDING = "", "No answer from CBP"
+        WAIVED = "waived", "Examination waived"
+        EXAMINE = "examine", "CBP will examine / witness"
+        EXAMINED = "examined", "Examined / witnessed"
+
+    class Result(models.TextChoices):
+        NONE = "", "-"
+        NON_DISCREPANT = "N", "Non-discrepant"
+        DISCREPANT = "D", "Discrepant"
+
+    export = models.ForeignKey(Export, on_delete=models.CASCADE, related_name="notices")
+    reference = models.CharField(max_length=60, blank=True, help_text="Drawback entry number or 7553 number")
+    filed_on = models.DateField(help_text="Date the 7553 reached CBP")
+    port = models.CharField(max_length=4, help_text="Port of intended examination or drawback office")
+    intended_action = models.CharField(max_length=10, choices=Action.choices, default=Action.EXPORT)
+    intended_on = models.DateField(help_text="Intended date of export or destruction")
+    location = models.CharField(max_length=200, blank=True, help_text="Where the goods can be examined")
+    cbp_decision = models.CharField(max_length=10, choices=Decision.choices, blank=True, default="")
+    decided_on = models.DateField(null=True, blank=True)
+    exam_result = models.CharField(max_length=1, choices=Result.choices, blank=True, default="")
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices_of_intent"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["export", "filed_on", "id"]
+        verbose_name = "notice of intent (CBP 7553)"
+        verbose_name_plural = "notices of intent (CBP 7553)"
+
+    def __str__(self) -> str:
+        return f"7553 {self.get_intended_action_display()} {self.export} filed {self.filed_on}"

@@ -6,14 +6,15 @@ import pytest
 
 from claims.lifecycle import ALLOWED_MOVES, TransitionError, can_move, claim_transition
 from claims.models import Claim, ClaimTransition
-from drawback.lib.entry_numbers import make
+from tests.factories import build_claim
 
 S = Claim.Status
 
 
 @pytest.fixture
 def claim(client_a, analyst):
-    return Claim.objects.create(client=client_a, number=make("HDS", 1), provision="59", preparer=analyst)
+    # A claim that passes pre-flight: DRAFT -> VALIDATED is guarded by it.
+    return build_claim(client=client_a, preparer=analyst)
 
 
 def test_every_status_has_a_row_in_the_table():

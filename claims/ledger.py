@@ -1,0 +1,242 @@
+"""The designation ledger: how much of each import line and export is still free to designate.
+
+ImportLine.quantity_available and Export.quantity_available are counters kept in step with the
+designations that hold quantity (19 U.S.C. 1313(v): merchandise used for one claim cannot support another;
+product decision 10: every claim holds its quantities unless it is withdrawn or rejected). Every change goes
+through a conditional UPDATE, so two claims racing for the last units of a line cannot both win, and the
+line's method (direct identification or substitution, 19 CFR 190.51(a)(3)) is fixed by the same statement.
+
+Corrections. A correction is a new draft that replaces a filed claim (CATAIR action R). Until CBP accepts
+the replacement, the claim on file still holds its quantities, so the pair (claim, correction) holds the
+larger of the two quantities for each designated line and export: the correction holds only its *excess*
+over the claim it replaces. Once CBP accepts the correction it holds everything and the replaced claim
+nothing ("superseded").
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db.models import F, Q, QuerySet
+
+from exports.models import Export
+from imports.models import ImportLine
+
+from .lifecycle import FILED_STATUSES, RELEASED_STATUSES
+from .models import Claim, Designation
+
+S = Claim.Status
+ZERO = Decimal("0")
+# From CBP's acceptance on, a correction is the version on file and the claim it replaces holds nothing.
+IN_FORCE_STATUSES = frozenset(FILED_STATUSES - {S.FILED})
+
+Pair = tuple[int, int]  # (import line id, export id)
+
+
+class LedgerError(Exception):
+    """Quantities are not there to hold, or a line would be split between methods."""
+
+
+# --- what holds quantity ------------------------------------------------------------------------------
+
+
+def is_open_correction(claim: Claim) -> bool:
+    return bool(claim.replaces_id) and claim.status not in RELEASED_STATUSES | IN_FORCE_STATUSES
+
+
+def claim_pairs(claim_id: int) -> dict[Pair, tuple[Decimal, str]]:
+    """{(line, export): (quantity, method)} of a claim's designations."""
+    rows = Designation.objects.filter(claim_id=claim_id).values_list(
+        "import_line_id", "export_id", "quantity", "method"
+    )
+    return {(line, export): (qty, method) for line, export, qty, method in rows}
+
+
+def claim_holding(claim: Claim) -> dict[Pair, tuple[Decimal, str]]:
+    """What this claim holds on top of every other claim: all of it, or a correction's excess."""
+    pairs = claim_pairs(claim.pk)
+    if not claim.replaces_id or not is_open_correction(claim):
+        return pairs
+    replaced = claim_pairs(claim.replaces_id)
+    excess = {}
+    for pair, (qty, method) in pairs.items():
+        over = qty - replaced.get(pair, (ZERO, ""))[0]
+        if over > 0:
+            excess[pair] = (over, method)
+    return excess
+
+
+def pair_delta(claim: Claim, pair: Pair, old_qty: Decimal, new_qty: Decimal) -> Decimal:
+    """How much more (or less, if negative) the claim holds when one designation changes quantity."""
+    if not is_open_correction(claim):
+        return new_qty - old_qty
+    replaced = claim_pairs(claim.replaces_id).get(pair, (ZERO, ""))[0]
+    return max(ZERO, new_qty - replaced) - max(ZERO, old_qty - replaced)
+
+
+def _held(field: str, ids: Iterable[int] | QuerySet) -> dict[int, Decimal]:
+    # A queryset of ids is used as a subquery: a claim at the size limit would otherwise send 10,000
+    # parameters with each statement.
+    if not isinstance(ids, QuerySet):
+        ids = set(ids)
+    rows = list(
+        Designation.objects.filter(**{f"{field}__in": ids})
+        .order_by()
+        .values("claim_id", "import_line_id", "export_id", "quantity", "claim__status", "claim__replaces_id")
+    )
+    claim_ids = {r["claim_id"] for r in rows}
+    superseded = set(
+        Claim.objects.filter(pk__in=claim_ids, corrections__status__in=IN_FORCE_STATUSES).values_list(
+            "pk", flat=True
+        )
+    )
+    open_corrections = {
+        r["claim_id"]: r["claim__replaces_id"]
+        for r in rows
+        if r["claim__replaces_id"] and r["claim__status"] not in RELEASED_STATUSES | IN_FORCE_STATUSES
+    }
+    replaced_qty: dict[tuple[int, Pair], Decimal] = {}
+    if open_corrections:
+        for r in (
+            Designation.objects.filter(claim_id__in=set(open_corrections.values()), **{f"{field}__in": ids})
+            .order_by()
+            .values("claim_id", "import_line_id", "export_id", "quantity")
+        ):
+            replaced_qty[(r["claim_id"], (r["import_line_id"], r["export_id"]))] = r["quantity"]
+    held: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for r in rows:
+        if r["claim__status"] in RELEASED_STATUSES or r["claim_id"] in superseded:
+            continue
+        qty = r["quantity"]
+        if r["claim_id"] in open_corrections:
+            pair = (r["import_line_id"], r["export_id"])
+            qty = max(ZERO, qty - replaced_qty.get((open_corrections[r["claim_id"]], pair), ZERO))
+        held[r[field]] += qty
+    if isinstance(ids, QuerySet):
+        return dict(held)
+    return {i: held[i] for i in ids}
+
+
+def held_by_line(line_ids: Iterable[int] | QuerySet) -> dict[int, Decimal]:
+    """Quantity of each import line held by live designations across all claims (lines given as ids, or as
+    a queryset of ids; with a queryset, lines holding nothing are left out)."""
+    return _held("import_line_id", line_ids)
+
+
+def held_by_export(export_ids: Iterable[int] | QuerySet) -> dict[int, Decimal]:
+    """Quantity of each export held by live designations across all claims."""
+    return _held("export_id", export_ids)
+
+
+# --- moving the counters ------------------------------------------------------------------------------
+
+
+def _by_line_and_export(holding: dict[Pair, tuple[Decimal, str]]):
+    lines: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    methods: dict[int, set[str]] = defaultdict(set)
+    exports: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for (line, export), (qty, method) in holding.items():
+        lines[line] += qty
+        methods[line].add(method)
+        exports[export] += qty
+    return lines, methods, exports
+
+
+def _line_label(line_id: int) -> str:
+    line = ImportLine.objects.select_related("entry").get(pk=line_id)
+    return f"entry {line.entry.display_number} line {line.line_number}"
+
+
+def reserve(holding: dict[Pair, tuple[Decimal, str]]) -> None:
+    """Take the quantities from the lines and exports, or raise LedgerError (the caller rolls back)."""
+    lines, methods, exports = _by_line_and_export(holding)
+    for line_id in sorted(lines):
+        qty = lines[line_id]
+        if len(methods[line_id]) > 1:
+            raise LedgerError(
+                f"{_line_label(line_id)} is designated by more than one method on this claim; "
+                "a line is designated by one method only (19 CFR 190.51(a)(3))"
+            )
+        (method,) = methods[line_id]
+        updated = (
+            ImportLine.objects.filter(pk=line_id, quantity_available__gte=qty)
+            .filter(Q(designation_method="") | Q(designation_method=method))
+            .update(quantity_available=F("quantity_available") - qty, designation_method=method)
+        )
+        if not updated:
+            line = ImportLine.objects.select_related("entry").get(pk=line_id)
+            label = f"entry {line.entry.display_number} line {line.line_number}"
+            if line.designation_method and line.designation_method != method:
+                raise LedgerError(
+                    f"{label} is already designated by {line.get_designation_method_display().lower()} "
+                    f"on another claim; it cannot also be designated by {method} (19 CFR 190.51(a)(3))"
+                )
+            raise LedgerError(
+                f"{label}: {qty.normalize():f} {line.uom} needed but only "
+                f"{line.quantity_available.normalize():f} available; it was designated on another claim "
+                "meanwhile (19 U.S.C. 1313(v))"
+            )
+    for export_id in sorted(exports):
+        qty = exports[export_id]
+        updated = Export.objects.filter(pk=export_id, quantity_available__gte=qty).update(
+            quantity_available=F("quantity_available") - qty
+        )
+        if not updated:
+            export = Export.objects.get(pk=export_id)
+            raise LedgerError(
+                f"export {export.export_ref}: {qty.normalize():f} {export.uom} needed but only "
+                f"{export.quantity_available.normalize():f} not yet claimed (19 U.S.C. 1313(v))"
+            )
+
+
+def release(holding: dict[Pair, tuple[Decimal, str]]) -> None:
+    """Give the quantities back; a line with nothing left designated is free for either method again."""
+    lines, _, exports = _by_line_and_export(holding)
+    for line_id in sorted(lines):
+        qty = lines[line_id]
+        updated = ImportLine.objects.filter(pk=line_id, quantity_available__lte=F("quantity") - qty).update(
+            quantity_available=F("quantity_available") + qty
+        )
+        if not updated:
+            raise LedgerError(f"{_line_label(line_id)}: releasing {qty} would exceed the line's quantity")
+    for export_id in sorted(exports):
+        qty = exports[export_id]
+        updated = Export.objects.filter(pk=export_id, quantity_available__lte=F("quantity") - qty).update(
+            quantity_available=F("quantity_available") + qty
+        )
+        if not updated:
+            raise LedgerError(f"export {export_id}: releasing {qty} would exceed its quantity")
+    if lines:
+        held = held_by_line(lines)
+        free = [line_id for line_id, qty in held.items() if qty == 0]
+        ImportLine.objects.filter(pk__in=free).update(designation_method="")
+
+
+def apply_pair_change(claim: Claim, pair: Pair, method: str, old_qty: Decimal, new_qty: Decimal) -> None:
+    """Move the counters for one designation added (old 0), removed (new 0) or changed on a draft."""
+    delta = pair_delta(claim, pair, old_qty, new_qty)
+    if delta > 0:
+        reserve({pair: (delta, method)})
+    elif delta < 0:
+        release({pair: (-delta, method)})
+
+
+def on_transition(claim: Claim, from_status: str, to: str) -> None:
+    """Ledger effect of a status move (registered in claims.lifecycle.EFFECTS)."""
+    if to in RELEASED_STATUSES and from_status not in RELEASED_STATUSES:
+        # The status is already written, so compute what the claim held as it was before the move.
+        claim.status = from_status
+        holding = claim_holding(claim)
+        claim.status = to
+        release(holding)
+    elif from_status in RELEASED_STATUSES and to not in RELEASED_STATUSES:
+        reserve(claim_holding(claim))
+    elif claim.replaces_id and from_status == S.FILED and to in IN_FORCE_STATUSES:
+        # The replacement is on file: the replaced claim stops holding what the correction dropped.
+        mine = claim_pairs(claim.pk)
+        dropped = {}
+        for pair, (qty, method) in claim_pairs(claim.replaces_id).items():
+            over = qty - mine.get(pair, (ZERO, ""))[0]
+            if over > 0:
+                dropped[pair] = (over, method)
+        release(dropped)

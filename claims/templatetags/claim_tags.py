@@ -1,0 +1,35 @@
+"""Template filters for claim pages: money as dollars, explanation steps as text."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+
+from drawback.lib.money import format_usd
+
+register = template.Library()
+
+
+@register.filter
+def usd(value) -> str:
+    """`1234.5` -> `$1,234.50` (display only; amounts stay exact underneath)."""
+    if value in (None, ""):
+        return ""
+    try:
+        return format_usd(Decimal(str(value)))
+    except InvalidOperation:
+        return str(value)
+
+
+@register.filter
+def step_text(step) -> str:
+    """One explanation step, whether stored as text or as {"text": ..., "rule": ...}."""
+    if isinstance(step, dict):
+        text = step.get("text") or step.get("step") or ", ".join(f"{k}: {v}" for k, v in step.items())
+        cite = step.get("citation") or step.get("rule")
+        return f"{text} ({cite})" if cite and cite not in text else text
+    return str(step)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None

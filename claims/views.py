@@ -1,0 +1,154 @@
+"""Claim pages: a client's claims, and one claim with its timeline, totals, designations, pre-flight
+results, review history and the actions the current user may take. Views parse input and call services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from drawback.accounts.tenancy import client_for_code, require_staff
+from drawback.lib.money import format_usd
+from reviews.selectors import claim_reviews, comments_by_target, latest_return
+
+from . import selectors, services
+from .lifecycle import TransitionError
+from .models import ACCOUNTING_CLASSES, Claim
+from .preflight import PreflightIssue
+
+DESIGNATIONS_PER_PAGE = 200
+
+
+@login_required
+def claim_list(request: HttpRequest, code: str) -> HttpResponse:
+    client = client_for_code(request.user, code)
+    status = request.GET.get("status") or None
+    claims = selectors.claim_list(user=request.user, client=client, status=status)
+    page = Paginator(claims, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "claims/claim_list.html",
+        {"client": client, "page": page, "statuses": Claim.Status.choices, "status": status or ""},
+    )
+
+
+def _open_return(claim: Claim):
+    """The reviewers' return the preparer is working on: shown until the claim is sent to review again."""
+    if claim.status not in (Claim.Status.RETURNED, Claim.Status.DRAFT):
+        return None
+    recent = list(claim.transitions.order_by("-at", "-id").values_list("to_status", flat=True)[:2])
+    if Claim.Status.RETURNED not in recent:
+        return None
+    return latest_return(claim=claim)
+
+
+def _issues(run) -> list[PreflightIssue]:
+    return [PreflightIssue(**i) for i in run.issues] if run else []
+
+
+@login_required
+def claim_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    client = client_for_code(request.user, code)
+    claim = selectors.claim_get(user=request.user, pk=pk, client=client)
+    run = selectors.claim_latest_preflight(claim=claim)
+    comments = comments_by_target(claim=claim)
+    designations = Paginator(selectors.claim_designations(claim=claim), DESIGNATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    issues = _issues(run)
+    issues_by_designation: dict[int, list[PreflightIssue]] = {}
+    for issue in issues:
+        if issue.designation_id:
+            issues_by_designation.setdefault(issue.designation_id, []).append(issue)
+    rows = [
+        {
+            "d": d,
+            "comments": comments["designation"].get(d.pk, [])
+            + comments["import_line"].get(d.import_line_id, [])
+            + comments["export"].get(d.export_id, []),
+            "issues": issues_by_designation.get(d.pk, []),
+            "amounts": sorted(d.amounts.items()),
+        }
+        for d in designations
+    ]
+    totals = list(claim.class_totals.all())
+    context = {
+        "client": client,
+        "claim": claim,
+        "timeline": selectors.claim_timeline(claim=claim),
+        "totals": [(t, ACCOUNTING_CLASSES.get(t.accounting_class, "")) for t in totals],
+        "grand_total": format_usd(sum((t.claim_amount for t in totals), start=0)),
+        "rows": rows,
+        "designations": designations,
+        "run": run,
+        "issues": issues,
+        "reviews": claim_reviews(claim=claim),
+        "returned": _open_return(claim),
+        "actions": selectors.claim_actions(claim=claim, user=request.user),
+        "corrections": list(claim.corrections.order_by("created_at")),
+    }
+    return render(request, "claims/claim_detail.html", context)
+
+
+def _staff_claim(request: HttpRequest, code: str, pk: int) -> Claim:
+    require_staff(request.user)
+    client = client_for_code(request.user, code)
+    return selectors.claim_get(user=request.user, pk=pk, client=client)
+
+
+@login_required
+@require_POST
+def claim_action(request: HttpRequest, code: str, pk: int, action: str) -> HttpResponse:
+    """Run one action from the claim page. Client users get 404: they read their claims but act on none."""
+    claim = _staff_claim(request, code, pk)
+    user = request.user
+    target = claim
+    try:
+        if action == "validate":
+            result = services.claim_validate(claim=claim, by=user)
+            if result.validated:
+                messages.success(
+                    request, f"Pre-flight passed with {len(result.warnings)} warning(s); claim validated."
+                )
+            else:
+                messages.error(
+                    request, f"Pre-flight found {len(result.errors)} error(s); the claim stays a draft."
+                )
+        elif action == "preflight":
+            issues, run = services.preflight_run(claim=claim, by=user)
+            messages.info(request, f"Pre-flight: {run.error_count} error(s), {run.warning_count} warning(s).")
+        elif action == "submit":
+            from reviews.services import review_start
+
+            review_start(claim=claim, by=user)
+            messages.success(request, "Sent to first review.")
+        elif action == "reopen":
+            services.claim_reopen(claim=claim, by=user, reason=request.POST.get("reason", ""))
+            messages.success(request, "The claim is a draft again.")
+        elif action == "withdraw":
+            services.claim_withdraw(claim=claim, by=user, reason=request.POST.get("reason", ""))
+            messages.success(request, "Claim withdrawn; its designated quantities are free again.")
+        elif action == "correct":
+            target = services.claim_correction_create(claim=claim, by=user)
+            messages.success(
+                request, f"Correction created as a new draft replacing claim {claim.display_number}."
+            )
+        else:
+            raise Http404
+    except (services.ClaimError, TransitionError) as exc:
+        messages.error(request, str(exc))
+    return redirect("claims:detail", code=code, pk=target.pk)
+
+
+@login_required
+@require_POST
+def designation_remove(request: HttpRequest, code: str, pk: int, designation_pk: int) -> HttpResponse:
+    claim = _staff_claim(request, code, pk)
+    designation = get_object_or_404(claim.designations, pk=designation_pk)
+    try:
+        services.designation_remove(designation=designation, by=request.user)
+        messages.success(request, "Designation removed; its quantity is available again.")
+    except services.ClaimError as exc:
+        messages.error(request, str(exc))
+    return redirect("claims:detail", code=code, pk=claim.pk)
