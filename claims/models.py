@@ -259,6 +259,8 @@ class PreflightRun(models.Model):
     @property
     def passed(self) -> bool:
         return self.error_count == 0
+
+
 # Models of the claim's life with CBP live in their own module; importing them here registers them.
 from claims.cbp.models import (  # noqa: E402, F401
     CbpMessage,

@@ -55,12 +55,6 @@ def celery_eager(request):
     app.conf.task_always_eager, app.conf.task_eager_propagates = old
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """Hashing with the production hasher takes ~0.3 s per user; tests do not need its strength."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def live_worker():
     """A real Celery worker thread consuming from the configured broker (Redis in CI)."""

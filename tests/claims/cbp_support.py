@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from claims import ledger
 from claims.cbp import services
 from claims.models import Claim, ClaimClassTotal, Designation
 from drawback.lib.entry_numbers import make
@@ -45,6 +46,8 @@ def make_claim(
         refund=sum(Decimal(a) for a in classes.values()),
         amounts={cls: {"claim": amount, "calculated": amount} for cls, amount in classes.items()},
     )
+    # Hold the designated quantities as a built claim does, so CBP's rejection can release them.
+    ledger.reserve(ledger.claim_holding(claim))
     for cls, amount in classes.items():
         ClaimClassTotal.objects.create(
             claim=claim, accounting_class=cls, claim_amount=Decimal(amount), calculated_amount=Decimal(amount)

@@ -447,7 +447,11 @@ def test_a_good_manufacturing_claim_has_no_errors(client_a, analyst):
     claim = build_claim(client=client_a, preparer=analyst, provision="52", classes=("364",))
     des = claim.designations.get()
     manufacturing_ready(SimpleNamespace(client=client_a, export=des.export))
-    assert [i for i in claim_preflight(claim=claim, on=ON) if i.severity != "info"] == []
+    # Every regulatory rule passes; only the claim file is refused, because the writer does not yet produce
+    # the 50-53 manufacturing records. The claim therefore cannot be filed, and pre-flight says so.
+    issues = [i for i in claim_preflight(claim=claim, on=ON) if i.severity != "info"]
+    assert [(i.rule, i.severity) for i in issues] == [("PF-01", "error")]
+    assert "50-53 records are not supported" in issues[0].message
 
 
 def test_the_export_window_follows_the_firm_setting(client_a, analyst):
@@ -503,12 +507,6 @@ def test_record_limit_of_imports_per_claim(client_a, analyst, monkeypatch):
     assert messages == ["1 import lines; a claim holds at most 0 (CAT27)."]
 
 
-def test_catair_syntax_is_noted_when_no_writer_is_installed(client_a, analyst):
-    claim = build_claim(client=client_a, preparer=analyst)
-    [note] = [i for i in claim_preflight(claim=claim, on=ON) if i.rule == "PF-01"]
-    assert note.severity == "info"
-
-
 def test_catair_syntax_problems_are_errors_when_the_writer_is_there(client_a, analyst, monkeypatch):
     claim = build_claim(client=client_a, preparer=analyst)
     fake = types.ModuleType("claims.catair")
@@ -531,7 +529,9 @@ def test_issues_are_ordered_errors_first_and_serialisable(client_a, analyst):
     update(claim, drawback_port="2704")
     Export.objects.update(direct_line=None)
     issues = claim_preflight(claim=claim, on=ON)
-    assert [i.severity for i in issues] == ["error", "warning", "info"]
+    severities = [i.severity for i in issues]
+    assert {"error", "warning"} <= set(severities)
+    assert severities == sorted(severities, key=["error", "warning", "info"].index)
     assert issues[0].as_dict()["rule"] == "PF-03"
 
 
