@@ -114,19 +114,26 @@ def _seek(queryset: QuerySet, ordering: list[tuple[str, bool]], keys: list, forw
     return bound & Q(lookup(Tuple(*(F(field) for field, _ in ordering)), values))
 
 
+def page_query(queryset: QuerySet, *, cursor: str | None, size: int) -> tuple[QuerySet, bool]:
+    """The query for one page (with one row more, to know whether another page follows) and whether it
+    reads backwards. Raises InvalidCursor."""
+    ordering = _ordering(queryset)
+    if not cursor:
+        return queryset[: size + 1], False
+    keys, direction = decode_cursor(cursor, len(ordering))
+    backward = direction == "prev"
+    page_qs = queryset.filter(_seek(queryset, ordering, keys, forward=not backward))
+    if backward:
+        page_qs = page_qs.reverse()
+    return page_qs[: size + 1], backward
+
+
 def paginate(queryset: QuerySet, *, cursor: str | None, size: int) -> Page:
     """One page of `size` rows after/before `cursor` (None: the first page). Raises InvalidCursor."""
     ordering = _ordering(queryset)
+    page_qs, backward = page_query(queryset, cursor=cursor, size=size)
     count = queryset.order_by().select_related(None).prefetch_related(None)[: COUNT_CAP + 1].count()
-    backward = False
-    page_qs = queryset
-    if cursor:
-        keys, direction = decode_cursor(cursor, len(ordering))
-        backward = direction == "prev"
-        page_qs = page_qs.filter(_seek(queryset, ordering, keys, forward=not backward))
-        if backward:
-            page_qs = page_qs.reverse()
-    rows = list(page_qs[: size + 1])
+    rows = list(page_qs)
     more = len(rows) > size
     rows = rows[:size]
     if backward:

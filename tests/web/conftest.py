@@ -28,6 +28,12 @@ def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Users are created in every test here; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_document(
     client, *, name="invoice.pdf", content=PDF, user=None, doc_type=Document.Type.COMMERCIAL_INVOICE
 ):
@@ -52,7 +58,10 @@ def client_data(client, *, marker: str, filer: str):
     from drawback.lib.entry_numbers import make
 
     entry = ImportEntryFactory(
-        client=client, entry_number=make(filer, 1234567), import_date=dt.date(2024, 3, 1)
+        client=client,
+        entry_number=make(filer, 1234567),
+        import_date=dt.date(2024, 3, 1),
+        importer_name=f"{marker} Importer",
     )
     line1 = ImportLineFactory(
         entry=entry, line_number=1, description=f"{marker} cotton t-shirts", hts="6109100012"
@@ -66,7 +75,7 @@ def client_data(client, *, marker: str, filer: str):
     )
     LineCh99Duty.objects.create(line=line2, ordinal=1, number="9903.88.03", amount=Decimal("250.00"))
     export = ExportFactory(client=client, export_ref=f"{marker}-X1", description=f"{marker} export")
-    document = make_document(client, name=f"{marker}-invoice.pdf")
+    document = make_document(client, name=f"{marker}-invoice.pdf", content=PDF + f"% {marker}\n".encode())
     entry.documents.add(document)
     finding = Finding.objects.create(
         client=client,
