@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format migrate demo worker beat bench-ingest bench-optimize clean
+.PHONY: help install run test lint format migrate demo worker beat bench-ingest bench-optimize bench-web clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ bench-ingest: install ## load a generated 1,000,000-row ES-003 file into Postgre
 
 bench-optimize: install ## run the optimizer on generated data at three sizes and print figures
 	$(PY) manage.py bench_optimize
+
+bench-web: install ## time the client pages and API over a generated 1,000,000-line client in PostgreSQL
+	$(PY) manage.py bench_web --lines $${ROWS:-1000000}
 
 clean: ## remove the virtualenv, local database and media
 	rm -rf $(VENV) db.sqlite3 media staticfiles

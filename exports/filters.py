@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from imports.filters import DATE_INPUT, HTS_WIDTH, SortedFilterSet, clean_code, code_prefix_q
+from imports.filters import DATE_INPUT, HTS_WIDTH, SortedFilterSet, clean_code, code_prefix_q, yes_no_any
 
 from .models import Export
 
@@ -50,8 +50,12 @@ class ExportFilter(SortedFilterSet):
         field_name="export_date", lookup_expr="lte", label="Exported to", widget=DATE_INPUT
     )
     destination = django_filters.CharFilter(method="filter_destination", label="Destination")
-    disposition = django_filters.ChoiceFilter(choices=Export.Disposition.choices, label="Disposition")
-    available = django_filters.BooleanFilter(method="filter_available", label="Quantity left to claim")
+    disposition = django_filters.ChoiceFilter(
+        choices=Export.Disposition.choices, label="Disposition", empty_label="Any"
+    )
+    available = django_filters.BooleanFilter(
+        method="filter_available", label="Quantity left to claim", widget=yes_no_any()
+    )
     sort = django_filters.ChoiceFilter(
         method="filter_sort",
         choices=EXPORT_SORT_CHOICES,

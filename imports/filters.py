@@ -76,6 +76,10 @@ DEFAULT_LINE_SORT = "import_date"
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def yes_no_any() -> forms.Select:
+    return forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+
+
 class SortedFilterSet(django_filters.FilterSet):
     """A FilterSet whose `sort` choice always applies one of SORTS (the default when none is given)."""
 
@@ -112,9 +116,14 @@ class ImportLineFilter(SortedFilterSet):
         method="filter_method",
         label="Designation",
         choices=[*[(m.value, m.label) for m in ImportLine.Method if m.value], ("none", "Not designated")],
+        empty_label="Any",
     )
-    has_ch99 = django_filters.BooleanFilter(method="filter_has_ch99", label="Has Chapter 99 duties")
-    available = django_filters.BooleanFilter(method="filter_available", label="Quantity left to designate")
+    has_ch99 = django_filters.BooleanFilter(
+        method="filter_has_ch99", label="Has Chapter 99 duties", widget=yes_no_any()
+    )
+    available = django_filters.BooleanFilter(
+        method="filter_available", label="Quantity left to designate", widget=yes_no_any()
+    )
     sort = django_filters.ChoiceFilter(
         method="filter_sort", choices=LINE_SORT_CHOICES, label="Sort", empty_label="Import date, oldest first"
     )
