@@ -30,7 +30,7 @@ class ClientScopedMixin:
 
 
 class KeysetPagination(BasePagination):
-    """`?cursor=` paging over a queryset sorted by a unique key; `count` is exact up to COUNT_CAP."""
+    """`?cursor=` paging over a queryset sorted by a unique key; `count` is exact for small sets."""
 
     page_size = 100
     max_page_size = 500
@@ -58,6 +58,7 @@ class KeysetPagination(BasePagination):
             {
                 "count": self.page.count,
                 "count_is_lower_bound": self.page.count_is_lower_bound,
+                "count_is_estimate": self.page.count_is_estimate,
                 "next": self._link(self.page.next_cursor),
                 "previous": self._link(self.page.previous_cursor),
                 "first": remove_query_param(self.request.build_absolute_uri(), "cursor"),
@@ -69,15 +70,19 @@ class KeysetPagination(BasePagination):
         link = {"type": "string", "format": "uri", "nullable": True}
         return {
             "type": "object",
-            "required": ["count", "count_is_lower_bound", "results"],
+            "required": ["count", "count_is_lower_bound", "count_is_estimate", "results"],
             "properties": {
                 "count": {
                     "type": "integer",
-                    "description": f"Rows matching, counted up to {COUNT_CAP:,}",
+                    "description": f"Rows matching: exact up to {COUNT_CAP:,}, else a bound or an estimate",
                 },
                 "count_is_lower_bound": {
                     "type": "boolean",
-                    "description": f"True when more than {COUNT_CAP:,} rows match",
+                    "description": f"True when more than {COUNT_CAP:,} rows match (`count` is {COUNT_CAP:,})",
+                },
+                "count_is_estimate": {
+                    "type": "boolean",
+                    "description": "True when `count` is the database's estimate for a large set",
                 },
                 "next": link,
                 "previous": link,

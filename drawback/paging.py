@@ -2,8 +2,9 @@
 
 OFFSET paging reads and throws away every row before the page, and a COUNT(*) on each page reads the whole
 set: both get slower as a client's data grows. Here a page is fetched with a WHERE on the sort key of the
-last row shown (so an index on the sort columns answers it in constant time), and the total is counted
-only up to COUNT_CAP rows ("10,000+"), which bounds its cost too.
+last row shown (so an index on the sort columns answers it in constant time). The total is exact only for
+small sets: on PostgreSQL the planner's estimate is shown for a set it expects to exceed COUNT_CAP rows
+("about 1,200,000"); otherwise rows are counted up to COUNT_CAP ("10,000+"), which bounds the cost.
 
 The queryset must carry an explicit order_by() of plain field names whose last field is unique (id).
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
@@ -33,9 +35,12 @@ class Page:
     previous_cursor: str | None
     count: int
     count_is_lower_bound: bool  # True: there are more than `count` rows
+    count_is_estimate: bool = False  # True: the database's estimate, not a count
 
     @property
     def count_display(self) -> str:
+        if self.count_is_estimate:
+            return f"about {self.count:,}"
         return f"{self.count:,}+" if self.count_is_lower_bound else f"{self.count:,}"
 
 
@@ -128,16 +133,41 @@ def page_query(queryset: QuerySet, *, cursor: str | None, size: int) -> tuple[Qu
     return page_qs[: size + 1], backward
 
 
+def estimate_rows(queryset: QuerySet) -> int | None:
+    """PostgreSQL's estimate of the number of rows (from the statistics, without reading them); None
+    elsewhere."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
 def paginate(queryset: QuerySet, *, cursor: str | None, size: int) -> Page:
     """One page of `size` rows after/before `cursor` (None: the first page). Raises InvalidCursor."""
     ordering = _ordering(queryset)
     page_qs, backward = page_query(queryset, cursor=cursor, size=size)
-    count = queryset.order_by().select_related(None).prefetch_related(None)[: COUNT_CAP + 1].count()
     rows = list(page_qs)
     more = len(rows) > size
     rows = rows[:size]
     if backward:
         rows.reverse()
+    plain = queryset.order_by().select_related(None).prefetch_related(None)
+    estimate = None
+    if not cursor and not more:
+        count = len(rows)  # the whole set is on this page
+    else:
+        estimate = estimate_rows(plain)
+        if estimate is not None and estimate > COUNT_CAP:
+            count = estimate
+        else:
+            estimate = None
+            count = plain[: COUNT_CAP + 1].count()
 
     def key_of(obj) -> list:
         return [_value(obj, field) for field, _ in ordering]
@@ -148,6 +178,7 @@ def paginate(queryset: QuerySet, *, cursor: str | None, size: int) -> Page:
         items=rows,
         next_cursor=encode_cursor(key_of(rows[-1]), "next") if rows and has_next else None,
         previous_cursor=encode_cursor(key_of(rows[0]), "prev") if rows and has_previous else None,
-        count=min(count, COUNT_CAP),
-        count_is_lower_bound=count > COUNT_CAP,
+        count=count if estimate else min(count, COUNT_CAP),
+        count_is_lower_bound=not estimate and count > COUNT_CAP,
+        count_is_estimate=bool(estimate),
     )

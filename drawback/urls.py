@@ -5,7 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("", include("dashboards.urls")),
-    # Per-client pages; each app adds its own paths under /clients/<code>/ (uploads in imports.urls).
+    # Per-client pages: each app brings its paths under /clients/<code>/ (uploads go in imports.urls; the
+    # findings pages add `path("clients/<slug:code>/", include("claims.urls"))` here). Every such path must
+    # also be listed in tests/web/test_tenancy.py, which fails on any route it does not cover.
     path("clients/<slug:code>/", include("imports.urls")),
     path("clients/<slug:code>/", include("exports.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

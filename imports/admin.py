@@ -2,6 +2,7 @@
 things up in, and a read-only view of client data (which only uploads and services write)."""
 
 from django.contrib import admin
+from django.db import models
 
 from drawback.accounts.admin_access import FirmAdminAccess, ReadOnlyAdmin
 
@@ -28,6 +29,7 @@ class Chapter99HeadingAdmin(FirmAdminAccess, admin.ModelAdmin):
     list_filter = ("drawback_eligible",)
     search_fields = ("ch99_from", "ch99_to", "program", "description", "basis")
     readonly_fields = ("updated_at",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(FilerCodeOffset)

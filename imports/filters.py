@@ -57,8 +57,6 @@ LINE_SORTS = {
     "-hts": ("-hts", "-import_date", "-id"),
     "duty": ("duty", "id"),
     "-duty": ("-duty", "-id"),
-    "quantity_available": ("quantity_available", "id"),
-    "-quantity_available": ("-quantity_available", "-id"),
 }
 LINE_SORT_CHOICES = [
     ("import_date", "Import date, oldest first"),
@@ -69,8 +67,6 @@ LINE_SORT_CHOICES = [
     ("-hts", "HTS number, descending"),
     ("duty", "Duty, lowest first"),
     ("-duty", "Duty, highest first"),
-    ("quantity_available", "Quantity available, lowest first"),
-    ("-quantity_available", "Quantity available, highest first"),
 ]
 DEFAULT_LINE_SORT = "import_date"
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -170,7 +170,8 @@ class ImportLine(models.Model):
         DIRECT = "direct", "Direct identification"
         SUBSTITUTION = "substitution", "Substitution"
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="import_lines")
+    # No index of its own: every index below starts with the client.
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="import_lines", db_index=False)
     entry = models.ForeignKey(ImportEntry, on_delete=models.CASCADE, related_name="lines")
     line_number = models.PositiveIntegerField()
     import_date = models.DateField(help_text="Copied from the entry so line queries need no join")
@@ -208,6 +209,7 @@ class ImportLine(models.Model):
         indexes = [
             models.Index(fields=["client", "hts", "import_date", "id"]),
             models.Index(fields=["client", "import_date", "id"]),
+            models.Index(fields=["client", "duty", "id"]),
         ]
 
     def __str__(self) -> str:

@@ -86,8 +86,28 @@ def test_first_page_has_no_previous_link_and_last_no_next(many_lines, client_a):
 
 def test_count_is_capped_instead_of_counting_every_row(many_lines, client_a, monkeypatch):
     monkeypatch.setattr("drawback.paging.COUNT_CAP", 10)
+    monkeypatch.setattr("drawback.paging.estimate_rows", lambda qs: None)
     page = paginate(import_line_list(client=client_a, params={}).qs, cursor=None, size=5)
     assert (page.count, page.count_is_lower_bound, page.count_display) == (10, True, "10+")
+
+
+def test_large_set_shows_the_databases_estimate(many_lines, client_a, monkeypatch):
+    monkeypatch.setattr("drawback.paging.estimate_rows", lambda qs: 1_234_567)
+    page = paginate(import_line_list(client=client_a, params={}).qs, cursor=None, size=5)
+    assert (page.count, page.count_is_estimate, page.count_display) == (1_234_567, True, "about 1,234,567")
+    # A set that fits on one page is simply counted.
+    whole = paginate(import_line_list(client=client_a, params={}).qs, cursor=None, size=50)
+    assert (whole.count, whole.count_is_estimate, whole.count_display) == (37, False, "37")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner estimates are PostgreSQL's")
+def test_postgresql_estimate_replaces_the_count_above_the_cap(many_lines, client_a, monkeypatch):
+    monkeypatch.setattr("drawback.paging.COUNT_CAP", 10)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE imports_importline")
+    page = paginate(import_line_list(client=client_a, params={}).qs, cursor=None, size=5)
+    assert page.count_is_estimate and page.count > 10
+    assert page.count_display.startswith("about ")
 
 
 def test_default_sort_is_oldest_import_first(many_lines, client_a):
@@ -203,7 +223,15 @@ def test_lines_page_query_count_does_not_grow_with_rows(client_a, client, analys
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="plan check needs PostgreSQL")
 @pytest.mark.parametrize(
     "params",
-    [{}, {"sort": "-import_date"}, {"sort": "hts"}, {"hts": "6109"}, {"hts": "6109", "sort": "hts"}],
+    [
+        {},
+        {"sort": "-import_date"},
+        {"sort": "hts"},
+        {"sort": "-duty"},
+        {"hts": "6109"},
+        {"hts": "6109", "sort": "hts"},
+        {"imported_from": "2024-01-31", "sort": "-import_date"},
+    ],
 )
 def test_postgresql_answers_a_page_from_an_index_without_sorting_the_client(many_lines, client_a, params):
     """With sequential scans priced out, the plan must still avoid a full scan and a sort of the lines:
