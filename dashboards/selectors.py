@@ -30,23 +30,25 @@ class ClientHealth:
 
 def client_health_list(*, clients: QuerySet[Client], today: dt.date) -> list[ClientHealth]:
     """One row per client, from a fixed number of grouped queries (not a query per client)."""
-    clients = clients.select_related("firm")
-    rows = list(clients)
+    rows = list(clients.select_related("firm"))
     if not rows:
         return []
-    entries = imports.entry_counts_by_client(clients=clients)
-    lines = imports.line_counts_by_client(clients=clients)
-    exports = export_counts_by_client(clients=clients)
-    documents = imports.document_counts_by_client(clients=clients)
-    findings = finding_counts_by_client(clients=clients)
-    uploads = imports.last_upload_by_client(clients=clients)
+    ids = [c.pk for c in rows]
+    entries = imports.entry_counts_by_client(client_ids=ids)
+    lines = imports.line_counts_by_client(client_ids=ids)
+    exports = export_counts_by_client(client_ids=ids)
+    documents = imports.document_counts_by_client(client_ids=ids)
+    findings = finding_counts_by_client(clients=Client.objects.filter(pk__in=ids))
+    uploads = imports.last_upload_by_client(client_ids=ids)
     # The export window is a firm setting (product decision 1); clients of one firm share it.
     expiring: dict[int, int] = {}
     ranges: dict[str, tuple[dt.date, dt.date]] = {}
     for window in {ExportWindow(c.firm.export_window) for c in rows}:
         ranges[window] = imports.expiring_import_dates(today=today, window=window)
-        of_window = clients.filter(firm__export_window=window.value)
-        expiring.update(imports.expiring_line_counts_by_client(clients=of_window, today=today, window=window))
+        of_window = [c.pk for c in rows if c.firm.export_window == window.value]
+        expiring.update(
+            imports.expiring_line_counts_by_client(client_ids=of_window, today=today, window=window)
+        )
     result = []
     for c in rows:
         first, last = ranges[ExportWindow(c.firm.export_window)]

@@ -24,6 +24,8 @@ def export_get(*, client: Client, pk: int) -> Export:
     return export_base(client=client).prefetch_related("documents").get(pk=pk)
 
 
-def export_counts_by_client(*, clients: QuerySet[Client]) -> dict[int, int]:
-    rows = Export.objects.filter(client__in=clients).values("client_id").annotate(n=Count("id")).order_by()
+def export_counts_by_client(*, client_ids: list[int]) -> dict[int, int]:
+    rows = (
+        Export.objects.filter(client_id__in=client_ids).values("client_id").annotate(n=Count("*")).order_by()
+    )
     return {row["client_id"]: row["n"] for row in rows}

@@ -25,7 +25,7 @@ def test_bench_prints_a_figure_per_request_and_cleans_up():
     assert "client bench-web: 120 lines, 12 exports" in text
     lines = text.splitlines()
     rows = lines[lines.index(next(x for x in lines if x.startswith("request"))) + 1 :]
-    assert len(rows) == 20, text
+    assert len(rows) == 21, text
     for row in rows:
         median, worst, queries = row.split()[-3:]
         assert float(median) > 0 and float(worst) >= float(median) and int(queries) > 0

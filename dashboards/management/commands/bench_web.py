@@ -40,7 +40,7 @@ SELECT %s, e.id, n, e.import_date,
     'generated line ' || e.id || '-' || n,
     (ARRAY['CN','VN','MX','DE','IN','BD'])[1 + (e.id * 5 + n) %% 6], '', '', '',
     100, 'PCS', 1000 + (e.id %% 500), 50 + ((e.id * n) %% 97) + 0.25, 0, 0, 0, false,
-    (e.id * n) %% 101, CASE WHEN (e.id + 2 * n) %% 9 = 0 THEN 'direct' ELSE '' END, %s, %s
+    (e.id * n) %% 101, CASE WHEN (e.id + 4 * n) %% 9 = 0 THEN 'direct' ELSE '' END, %s, %s
 FROM imports_importentry e, generate_series(1, 5) AS n
 WHERE e.client_id = %s
     AND (e.id - (SELECT min(id) FROM imports_importentry WHERE client_id = %s)) * 5 + n <= %s
@@ -152,6 +152,7 @@ class Command(BaseCommand):
                 {"imported_from": "2023-03-01", "imported_to": "2023-03-31"},
             ),
             ("lines, origin VN + designated direct", f"{base}/lines/", {"origin": "VN", "method": "direct"}),
+            ("lines, origin US (none: reads every line)", f"{base}/lines/", {"origin": "US"}),
             ("lines, with Chapter 99 duties", f"{base}/lines/", {"has_ch99": "true"}),
             ("lines, search entry number", f"{base}/lines/", {"q": entry}),
             ("lines, search description (no match)", f"{base}/lines/", {"q": "no such words"}),
