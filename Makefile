@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format migrate demo worker beat bench-ingest bench-optimize bench-preflight clean
+.PHONY: help install run test lint format migrate demo worker beat bench-ingest bench-optimize bench-preflight bench-web clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -55,6 +55,8 @@ bench-optimize: install ## run the optimizer on generated data at three sizes an
 
 bench-preflight: install ## time pre-flight and validation of a generated 10,000-designation claim
 	$(PY) manage.py bench_preflight --designations $${DESIGNATIONS:-10000}
+bench-web: install ## time the client pages and API over a generated 1,000,000-line client in PostgreSQL
+	$(PY) manage.py bench_web --lines $${ROWS:-1000000}
 
 clean: ## remove the virtualenv, local database and media
 	rm -rf $(VENV) db.sqlite3 media staticfiles

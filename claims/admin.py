@@ -7,7 +7,9 @@ claims cannot be deleted (withdraw them instead), and nothing of a claim can be 
 
 from django.contrib import admin
 
-from .models import Claim, ClaimClassTotal, ClaimTransition, Designation, PreflightRun
+from drawback.accounts.admin_access import FirmAdminAccess, ReadOnlyAdmin
+
+from .models import Claim, ClaimClassTotal, ClaimTransition, Designation, Finding, PreflightRun
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -43,7 +45,7 @@ class TransitionInline(ReadOnlyInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(FirmAdminAccess, admin.ModelAdmin):
     list_display = ("display_number", "client", "provision", "status", "preparer", "filed_on")
     list_filter = ("status", "provision", "drawback_port")
     search_fields = ("number", "client__code", "client__legal_name")
@@ -60,19 +62,9 @@ class ClaimAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Designation)
 class DesignationAdmin(ReadOnlyAdmin):
+    client_field = "claim__client"
     list_display = ("claim", "import_line", "export", "method", "quantity", "refund")
     list_select_related = ("claim", "import_line__entry", "export")
     search_fields = ("claim__number", "export__export_ref", "import_line__entry__entry_number")
@@ -80,6 +72,7 @@ class DesignationAdmin(ReadOnlyAdmin):
 
 @admin.register(ClaimTransition)
 class ClaimTransitionAdmin(ReadOnlyAdmin):
+    client_field = "claim__client"
     list_display = ("claim", "from_status", "to_status", "by", "at")
     list_filter = ("to_status",)
     search_fields = ("claim__number",)
@@ -87,5 +80,17 @@ class ClaimTransitionAdmin(ReadOnlyAdmin):
 
 @admin.register(PreflightRun)
 class PreflightRunAdmin(ReadOnlyAdmin):
+    client_field = "claim__client"
     list_display = ("claim", "at", "on", "error_count", "warning_count", "by")
     search_fields = ("claim__number",)
+
+
+@admin.register(Finding)
+class FindingAdmin(ReadOnlyAdmin):
+    """Findings are written by the assessment; analysts acknowledge them on their pages."""
+
+    list_display = ("rule", "severity", "status", "client", "message", "last_seen_at")
+    list_filter = ("severity", "status", "rule")
+    search_fields = ("rule", "message", "client__code")
+    list_select_related = ("client",)
+    raw_id_fields = ("entry", "line", "export", "acknowledged_by")

@@ -3,13 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from dashboards import views as dashboard_views
-
 urlpatterns = [
-    path("", dashboard_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("", include("dashboards.urls")),
+    # Per-client pages: each app brings its paths under /clients/<code>/ (uploads go in imports.urls; the
+    # findings pages add `path("clients/<slug:code>/", include("claims.urls"))` here). Every such path must
+    # also be listed in tests/web/test_tenancy.py, which fails on any route it does not cover.
+    path("clients/<slug:code>/", include("imports.urls")),
+    path("clients/<slug:code>/", include("exports.urls")),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("drawback.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("drawback.api_urls")),

@@ -62,8 +62,8 @@ class Export(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["client", "hts", "export_date"]),
-            models.Index(fields=["client", "export_date"]),
+            models.Index(fields=["client", "hts", "export_date", "id"]),
+            models.Index(fields=["client", "export_date", "id"]),
         ]
 
     def __str__(self) -> str:

@@ -2,11 +2,14 @@
 
 from django.contrib import admin
 
+from drawback.accounts.admin_access import FirmAdminAccess, ReadOnlyAdmin
+
 from .models import CbpMessage, CbpRequest, CbpTransmission, Liquidation, Notification, Payment
 
 
 @admin.register(CbpTransmission)
-class CbpTransmissionAdmin(admin.ModelAdmin):
+class CbpTransmissionAdmin(ReadOnlyAdmin):
+    client_field = "claim__client"
     list_display = ["claim", "gateway", "action", "status", "reference", "sent_at"]
     list_filter = ["status", "gateway"]
     search_fields = ["claim__number", "reference"]
@@ -14,7 +17,8 @@ class CbpTransmissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(CbpMessage)
-class CbpMessageAdmin(admin.ModelAdmin):
+class CbpMessageAdmin(ReadOnlyAdmin):
+    client_field = "claim__client"
     list_display = [
         "message_id",
         "claim",
@@ -31,26 +35,30 @@ class CbpMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(CbpRequest)
-class CbpRequestAdmin(admin.ModelAdmin):
+class CbpRequestAdmin(FirmAdminAccess, admin.ModelAdmin):
+    client_field = "claim__client"
     list_display = ["claim", "kind", "reference", "issued_on", "due_on", "assigned_to", "status"]
     list_filter = ["kind", "status"]
     search_fields = ["claim__number", "reference"]
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
+    client_field = "claim__client"
     list_display = ["claim", "kind", "paid_on", "total", "reference"]
     list_filter = ["kind"]
     search_fields = ["claim__number", "reference"]
 
 
 @admin.register(Liquidation)
-class LiquidationAdmin(admin.ModelAdmin):
+class LiquidationAdmin(ReadOnlyAdmin):
+    client_field = "claim__client"
     list_display = ["claim", "liquidated_on", "deemed", "total", "extended", "suspended"]
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
+    client_field = "claim__client"
     list_display = ["claim", "event", "user", "email", "created_at", "sent_at", "read_at"]
     list_filter = ["event"]
     search_fields = ["claim__number", "email", "user__username"]

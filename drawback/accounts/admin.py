@@ -1,21 +1,34 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .admin_access import FirmAdminAccess, sees_every_firm
 from .models import Client, Firm, Privilege, User
 
 
 @admin.register(Firm)
-class FirmAdmin(admin.ModelAdmin):
+class FirmAdmin(FirmAdminAccess, admin.ModelAdmin):
     list_display = ("name", "filer_code", "export_window")
+    client_field = None
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if sees_every_firm(request.user) else qs.filter(pk=request.user.firm_id)
+
+    def has_add_permission(self, request, *args):
+        return sees_every_firm(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return sees_every_firm(request.user)
 
 
-class PrivilegeInline(admin.TabularInline):
+class PrivilegeInline(FirmAdminAccess, admin.TabularInline):
     model = Privilege
     extra = 0
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(FirmAdminAccess, admin.ModelAdmin):
+    client_field = "pk"
     list_display = ("code", "legal_name", "importer_number", "firm", "is_active")
     search_fields = ("code", "legal_name", "importer_number")
     inlines = [PrivilegeInline]

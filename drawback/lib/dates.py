@@ -49,6 +49,25 @@ def last_claim_day(import_date: dt.date) -> dt.date:
     return fifth_anniversary(import_date)
 
 
+def import_dates_with_last_export_day_between(
+    first: dt.date, last: dt.date, window: ExportWindow = ExportWindow.STRICT
+) -> tuple[dt.date, dt.date]:
+    """The range of import dates whose last export day falls in [first, last], for an indexed date query.
+
+    `last_export_day` never decreases as the import date grows (29 February and 28 February of a leap year
+    share an anniversary), so the answer is one contiguous range. Start from the naive inverse and step a
+    day at a time until the forward function agrees; the result may be empty (start after end) only when
+    `last` is before `first`.
+    """
+    low = add_years(first, -WINDOW_YEARS) - dt.timedelta(days=3)
+    while last_export_day(low, window) < first:
+        low += dt.timedelta(days=1)
+    high = add_years(last, -WINDOW_YEARS) + dt.timedelta(days=3)
+    while last_export_day(high, window) > last:
+        high -= dt.timedelta(days=1)
+    return low, high
+
+
 def export_in_window(
     import_date: dt.date, export_date: dt.date, window: ExportWindow = ExportWindow.STRICT
 ) -> bool:

@@ -1,0 +1,1 @@
+"""Pages for a client's import data: entries and lines (entries.py) and documents (documents.py)."""

@@ -1,0 +1,33 @@
+"""The page benchmark command runs end to end on a small generated client (PostgreSQL only)."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from drawback.accounts.models import Client
+from imports.models import ImportLine
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="checks the refusal on other databases")
+def test_bench_refuses_other_databases(db):
+    with pytest.raises(CommandError, match="PostgreSQL"):
+        call_command("bench_web", "--lines", "10")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the benchmark measures PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_bench_prints_a_figure_per_request_and_cleans_up():
+    out = io.StringIO()
+    call_command("bench_web", "--lines", "120", "--runs", "1", stdout=out)
+    text = out.getvalue()
+    assert "client bench-web: 120 lines, 12 exports" in text
+    lines = text.splitlines()
+    rows = lines[lines.index(next(x for x in lines if x.startswith("request"))) + 1 :]
+    assert len(rows) == 21, text
+    for row in rows:
+        median, worst, queries = row.split()[-3:]
+        assert float(median) > 0 and float(worst) >= float(median) and int(queries) > 0
+    assert not Client.objects.filter(code="bench-web").exists()
+    assert not ImportLine.objects.exists()
