@@ -29,7 +29,13 @@ def claim_list(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "claims/claim_list.html",
-        {"client": client, "page": page, "statuses": Claim.Status.choices, "status": status or ""},
+        {
+            "client": client,
+            "tab": "claims",
+            "page": page,
+            "statuses": Claim.Status.choices,
+            "status": status or "",
+        },
     )
 
 
@@ -75,6 +81,7 @@ def claim_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     totals = list(claim.class_totals.all())
     context = {
         "client": client,
+        "tab": "claims",
         "claim": claim,
         "timeline": selectors.claim_timeline(claim=claim),
         "totals": [(t, ACCOUNTING_CLASSES.get(t.accounting_class, "")) for t in totals],

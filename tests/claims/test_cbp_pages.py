@@ -90,7 +90,7 @@ def test_nav_badge_shows_overdue_requests_on_every_page(client, analyst, overdue
 
 def test_client_user_sees_no_firm_badge_but_their_notifications(client, client_user_a, claim_a, overdue_a):
     Notification.objects.create(user=client_user_a, claim=claim_a, event="cf28", text="CF-28 on your claim")
-    page = login(client, client_user_a).get("/").content.decode()
+    page = login(client, client_user_a).get("/", follow=True).content.decode()
     assert "cbp-overdue-badge" not in page and "1 unread" in page
 
 

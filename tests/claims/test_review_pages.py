@@ -234,7 +234,7 @@ def test_nav_links(client, reviewer, client_user_a):
     client.force_login(reviewer)
     assert reverse("reviews:queue", args=[1]) in client.get(reverse("home")).text
     client.force_login(client_user_a)
-    assert reverse("claims:list", args=["acme"]) in client.get(reverse("home")).text
+    assert reverse("claims:list", args=["acme"]) in client.get(reverse("home"), follow=True).text
 
 
 def test_level_two_approval_page_after_level_one(client, analyst, reviewer, reviewer2, claim):
