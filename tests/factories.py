@@ -7,8 +7,9 @@ import factory
 
 from drawback.accounts.models import Client, Firm, User
 from drawback.lib.entry_numbers import make as make_entry_number
+from drawback.lib.hts import begins_with_other
 from exports.models import Export
-from imports.models import ImportEntry, ImportLine
+from imports.models import Document, FilerCodeOffset, ImportEntry, ImportLine, LineCh99Duty, TariffLine
 
 PASSWORD = "correct-horse-battery"
 
@@ -89,3 +90,48 @@ class ExportFactory(factory.django.DjangoModelFactory):
     uom = "DOZ"
     value = Decimal("6000.00")
     quantity_available = factory.LazyAttribute(lambda e: e.quantity)
+
+
+class TariffLineFactory(factory.django.DjangoModelFactory):
+    """A row of the HTS schedule; rates sit on 8-digit rows, units on 10-digit rows, as USITC publishes."""
+
+    class Meta:
+        model = TariffLine
+        django_get_or_create = ("hts",)
+
+    hts = "6109100012"
+    indent = factory.LazyAttribute(lambda t: 1 if len(t.hts) == 8 else 2)
+    description = "Men's or boys': Other T-shirts"
+    begins_with_other = factory.LazyAttribute(lambda t: begins_with_other(t.description))
+    unit_of_quantity = ""
+    general_rate = ""
+
+
+class LineCh99DutyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LineCh99Duty
+
+    line = factory.SubFactory(ImportLineFactory)
+    ordinal = factory.Sequence(lambda n: n + 1)
+    number = "9903.88.03"
+    amount = Decimal("2500.00")
+
+
+class FilerCodeOffsetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FilerCodeOffset
+
+    filer_code = "E5X"
+    offset = 2
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Document
+
+    client = factory.SubFactory(ClientFactory)
+    doc_type = Document.Type.ENTRY_SUMMARY
+    file = factory.django.FileField(filename="7501.pdf", data=b"%PDF-1.4 test")
+    original_name = "7501.pdf"
+    size = 13
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
