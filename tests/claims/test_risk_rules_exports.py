@@ -112,10 +112,11 @@ def test_direct_identification_with_other_goods_or_dates_is_an_error(risk_clean)
     assert all(f.line_id == line.pk for f in findings(risk_clean.client, "R-EXPORT-DI-LINE"))
 
 
-def test_direct_identification_of_its_own_line_is_fine_with_a_dashed_entry_number(risk_clean):
+def test_direct_identification_of_its_own_line_is_fine(risk_clean):
     line = risk_clean.line
-    dashed = f"{line.entry.entry_number[:3]}-{line.entry.entry_number[3:10]}-{line.entry.entry_number[10]}"
-    _direct(risk_clean.client, direct_entry_number=dashed, direct_line_number=line.line_number)
+    _direct(
+        risk_clean.client, direct_entry_number=line.entry.entry_number, direct_line_number=line.line_number
+    )
     _direct(risk_clean.client, export_ref="DI-FK", direct_line=line)
     assess(risk_clean.client)
     assert findings(risk_clean.client, "R-EXPORT-DI-LINE") == []
