@@ -36,6 +36,7 @@ class AssessmentSummary:
     info: int = 0
     acknowledged: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
+    rule_seconds: dict[str, float] = field(default_factory=dict)
     skipped_rules: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -61,15 +62,19 @@ def assess_client(
     started = time.monotonic()
     ctx = RiskContext(client=client, today=today or timezone.localdate(), tolerance=tolerance)
     drafts: dict[str, FindingDraft] = {}
-    for _code, _title, rule in RULES:
+    summary = AssessmentSummary(client=client.code)
+    for code, _title, rule in RULES:
+        rule_started = time.monotonic()
         for draft in rule(client, ctx):
             drafts[draft.fingerprint] = draft
-    summary = AssessmentSummary(client=client.code)
+        summary.rule_seconds[code] = round(time.monotonic() - rule_started, 3)
+    write_started = time.monotonic()
     summary.by_rule = dict(sorted(Counter(d.rule for d in drafts.values()).items()))
     summary.skipped_rules = sorted(ctx.skipped)
     with transaction.atomic():
         Client.objects.select_for_update().filter(pk=client.pk).values_list("pk").first()
         _findings_apply(client=client, drafts=drafts, skipped=ctx.skipped, summary=summary)
+    summary.rule_seconds["write"] = round(time.monotonic() - write_started, 3)
     counts = Counter(
         Finding.objects.filter(client=client, status__in=ACTIVE).values_list("status", "severity")
     )
@@ -156,14 +161,14 @@ def _findings_apply(
     summary.created = len(to_create)
     summary.resolved = len(to_resolve)
 
-    Finding.objects.bulk_create(to_create, batch_size=1000)
+    Finding.objects.bulk_create(to_create, batch_size=2000)
     if to_update:
-        Finding.objects.bulk_update(to_update, [*_FIELDS], batch_size=1000)
+        Finding.objects.bulk_update(to_update, [*_FIELDS], batch_size=2000)
     if to_reopen:
         Finding.objects.bulk_update(
             to_reopen,
             [*_FIELDS, "status", "resolved_at", "acknowledged_by", "acknowledged_at"],
-            batch_size=1000,
+            batch_size=2000,
         )
     for batch in chunks(to_resolve):
         Finding.objects.filter(id__in=batch).update(

@@ -224,26 +224,34 @@ def unit_of_measure(client: Client, ctx: RiskContext) -> Iterator[FindingDraft]:
         .order_by()
     )
     bad = {pair: v for pair in pairs if (v := verdict(*pair, export=False))}
-    for (hts, uom), (severity, text) in bad.items():
-        lines = list(
-            ImportLine.objects.filter(client=client, hts=hts, uom=uom).values_list(
-                "id", "entry_id", "entry__entry_number", "line_number"
+    # Fetch the offending lines per unit with the classifications in batches: a few queries, not one per
+    # (classification, unit) pair.
+    by_unit: dict[str, list[str]] = defaultdict(list)
+    for hts, uom in bad:
+        by_unit[uom].append(hts)
+    for uom, classifications in by_unit.items():
+        for batch in chunks(classifications):
+            lines = list(
+                ImportLine.objects.filter(client=client, uom=uom, hts__in=batch).values_list(
+                    "id", "entry_id", "entry__entry_number", "line_number", "hts"
+                )
             )
-        )
-        amounts = ctx.amounts.for_lines(r[0] for r in lines)
-        for line_id, entry_id, number, line_number in lines:
-            yield FindingDraft(
-                rule=UNIT,
-                severity=severity,
-                subject=line_subject(number, line_number),
-                message=(
-                    f"{line_label(number, line_number)}: {text} (19 CFR 190.51(a)(2)(xi); CATAIR 42-record)."
-                ),
-                basis=f"{hts} {uom}",
-                amount=amounts.get(line_id),
-                entry_id=entry_id,
-                line_id=line_id,
-            )
+            amounts = ctx.amounts.for_lines(r[0] for r in lines)
+            for line_id, entry_id, number, line_number, hts in lines:
+                severity, text = bad[(hts, uom)]
+                yield FindingDraft(
+                    rule=UNIT,
+                    severity=severity,
+                    subject=line_subject(number, line_number),
+                    message=(
+                        f"{line_label(number, line_number)}: {text} (19 CFR 190.51(a)(2)(xi); CATAIR "
+                        "42-record)."
+                    ),
+                    basis=f"{hts} {uom}",
+                    amount=amounts.get(line_id),
+                    entry_id=entry_id,
+                    line_id=line_id,
+                )
     export_pairs = (
         Export.objects.filter(client=client, hts__regex=TEN_DIGITS)
         .values_list("hts", "uom")
@@ -251,20 +259,25 @@ def unit_of_measure(client: Client, ctx: RiskContext) -> Iterator[FindingDraft]:
         .order_by()
     )
     bad_exports = {pair: v for pair in export_pairs if (v := verdict(*pair, export=True))}
-    for (hts, uom), (severity, text) in bad_exports.items():
-        exports = Export.objects.filter(client=client, hts=hts, uom=uom).values_list("id", "export_ref")
-        for export_id, ref in exports:
-            yield FindingDraft(
-                rule=UNIT,
-                severity=severity,
-                subject=f"export:{ref}",
-                message=(
-                    f"Export {ref}: {text}; substitution needs the import's HTSUS unit "
-                    "(19 CFR 190.51(a)(2)(xi))."
-                ),
-                basis=f"{hts} {uom}",
-                export_id=export_id,
-            )
+    export_units: dict[str, list[str]] = defaultdict(list)
+    for hts, uom in bad_exports:
+        export_units[uom].append(hts)
+    for uom, classifications in export_units.items():
+        for batch in chunks(classifications):
+            exports = Export.objects.filter(client=client, uom=uom, hts__in=batch)
+            for export_id, ref, hts in exports.values_list("id", "export_ref", "hts"):
+                severity, text = bad_exports[(hts, uom)]
+                yield FindingDraft(
+                    rule=UNIT,
+                    severity=severity,
+                    subject=f"export:{ref}",
+                    message=(
+                        f"Export {ref}: {text}; substitution needs the import's HTSUS unit "
+                        "(19 CFR 190.51(a)(2)(xi))."
+                    ),
+                    basis=f"{hts} {uom}",
+                    export_id=export_id,
+                )
 
 
 def duty_rate(client: Client, ctx: RiskContext) -> Iterator[FindingDraft]:
@@ -279,7 +292,6 @@ def duty_rate(client: Client, ctx: RiskContext) -> Iterator[FindingDraft]:
     if not ctx.tariff:
         return
     not_checked: dict[tuple[str, str], int] = defaultdict(int)
-    flagged = []
     lines = (
         ImportLine.objects.filter(client=client, spi="", hts__regex=TEN_DIGITS)
         .values_list(
@@ -308,26 +320,23 @@ def duty_rate(client: Client, ctx: RiskContext) -> Iterator[FindingDraft]:
             continue
         difference = duty - expected
         at_stake = to_cents(DRAWBACK_RATE * abs(difference) * available / quantity) if quantity else None
-        flagged.append(
-            FindingDraft(
-                rule=DUTY_RATE,
-                severity=Severity.WARNING,
-                subject=line_subject(number, line_number),
-                message=(
-                    f"{line_label(number, line_number)}: duty {usd(duty)} but the general rate "
-                    f"'{rate.text}' of {dotted(hts)} gives {usd(expected)} on value {usd(value)} and "
-                    f"{qty(quantity)} {uom} ({'over' if difference > 0 else 'under'} by "
-                    f"{usd(abs(difference))}; tolerance max({usd(ctx.tolerance.absolute)}, "
-                    f"{qty(ctx.tolerance.percent)}%)). Check the entry summary: the refund is based on the "
-                    "duty actually paid on the line (19 CFR 190.51(a)(2)(vii))."
-                ),
-                basis=f"{'over' if difference > 0 else 'under'} {rate.text}",
-                amount=at_stake,
-                entry_id=entry_id,
-                line_id=line_id,
-            )
+        yield FindingDraft(
+            rule=DUTY_RATE,
+            severity=Severity.WARNING,
+            subject=line_subject(number, line_number),
+            message=(
+                f"{line_label(number, line_number)}: duty {usd(duty)} but the general rate "
+                f"'{rate.text}' of {dotted(hts)} gives {usd(expected)} on value {usd(value)} and "
+                f"{qty(quantity)} {uom} ({'over' if difference > 0 else 'under'} by "
+                f"{usd(abs(difference))}; tolerance max({usd(ctx.tolerance.absolute)}, "
+                f"{qty(ctx.tolerance.percent)}%)). Check the entry summary: the refund is based on the "
+                "duty actually paid on the line (19 CFR 190.51(a)(2)(vii))."
+            ),
+            basis=f"{'over' if difference > 0 else 'under'} {rate.text}",
+            amount=at_stake,
+            entry_id=entry_id,
+            line_id=line_id,
         )
-    yield from flagged
     for (hts, why), count in sorted(not_checked.items()):
         rate = ctx.rate(hts)
         reason = (
