@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format migrate demo worker beat bench-ingest bench-optimize clean
+.PHONY: help install run test lint format migrate demo worker beat bench-ingest bench-optimize bench-assess clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ bench-ingest: install ## load a generated 1,000,000-row ES-003 file into Postgre
 
 bench-optimize: install ## run the optimizer on generated data at three sizes and print figures
 	$(PY) manage.py bench_optimize
+
+bench-assess: install ## generate a client with LINES import lines (default 1,000,000) and time the risk assessment
+	$(PY) manage.py bench_assess --lines $${LINES:-1000000}
 
 clean: ## remove the virtualenv, local database and media
 	rm -rf $(VENV) db.sqlite3 media staticfiles

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -14,7 +15,7 @@ from .models import Finding
 from .risk import RULE_TITLES
 
 
-class FindingOutputSerializer(serializers.ModelSerializer):
+class FindingSerializer(serializers.ModelSerializer):
     client = serializers.CharField(source="client.code")
     acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None)
 
@@ -41,20 +42,73 @@ class FindingOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+class FindingFilterSerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=Finding.Severity.choices, required=False, allow_blank=True)
+    rule = serializers.ChoiceField(choices=list(RULE_TITLES), required=False, allow_blank=True)
+    status = serializers.ChoiceField(
+        choices=[*Finding.Status.values, "all"],
+        required=False,
+        allow_blank=True,
+        help_text="Default: open and acknowledged; `all` for every status",
+    )
+
+
+class FindingAcknowledgeSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000)
+
+
+class RiskSeverityTotalsSerializer(serializers.Serializer):
+    open = serializers.IntegerField()
+    acknowledged = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
+class RiskRuleRowSerializer(RiskSeverityTotalsSerializer):
+    rule = serializers.CharField()
+    title = serializers.CharField()
+    severity = serializers.CharField()
+
+
+class RiskOldestOpenSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    rule = serializers.CharField()
+    severity = serializers.CharField()
+    message = serializers.CharField()
+    first_seen_at = serializers.DateTimeField()
+
+
+class RiskTopLineSerializer(serializers.Serializer):
+    line_id = serializers.IntegerField()
+    entry_number = serializers.CharField()
+    line_number = serializers.IntegerField()
+    hts = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    findings = serializers.IntegerField()
+    rules = serializers.ListField(child=serializers.CharField())
+
+
+class RiskSummarySerializer(serializers.Serializer):
+    client = serializers.CharField()
+    by_severity = serializers.DictField(child=RiskSeverityTotalsSerializer())
+    by_rule = RiskRuleRowSerializer(many=True)
+    money_at_stake = serializers.DecimalField(max_digits=18, decimal_places=2)
+    oldest_open = RiskOldestOpenSerializer(allow_null=True)
+    top_lines = RiskTopLineSerializer(many=True)
+    last_assessed_at = serializers.DateTimeField(allow_null=True)
+
+
+class AssessQueuedSerializer(serializers.Serializer):
+    queued = serializers.BooleanField()
+    client = serializers.CharField()
+
+
 class FindingListApi(APIView):
-    """GET /api/v1/clients/<code>/findings/?severity=&rule=&status= (status `all` for every status;
-    default: open and acknowledged)."""
+    """A client's findings, errors first; filters by severity, rule and status."""
 
-    class FilterSerializer(serializers.Serializer):
-        severity = serializers.ChoiceField(choices=Finding.Severity.choices, required=False, allow_blank=True)
-        rule = serializers.ChoiceField(choices=list(RULE_TITLES), required=False, allow_blank=True)
-        status = serializers.ChoiceField(
-            choices=[*Finding.Status.values, "all"], required=False, allow_blank=True
-        )
-
+    @extend_schema(parameters=[FindingFilterSerializer], responses=FindingSerializer(many=True))
     def get(self, request, code: str):
         client = client_for_code(request.user, code)
-        filters = self.FilterSerializer(data=request.query_params)
+        filters = FindingFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         wanted = filters.validated_data.get("status", "")
         findings = selectors.finding_list(
@@ -66,19 +120,17 @@ class FindingListApi(APIView):
         ).select_related("client")
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(findings, request, view=self)
-        return paginator.get_paginated_response(FindingOutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response(FindingSerializer(page, many=True).data)
 
 
 class FindingAcknowledgeApi(APIView):
-    """POST /api/v1/findings/<id>/acknowledge/ {"comment": "..."}: firm staff, open warnings only."""
+    """Acknowledge an open warning with a comment (firm staff; errors are fixed in the data)."""
 
-    class InputSerializer(serializers.Serializer):
-        comment = serializers.CharField(max_length=2000)
-
+    @extend_schema(request=FindingAcknowledgeSerializer, responses=FindingSerializer)
     def post(self, request, pk: int):
         require_staff(request.user)
         finding = get_scoped_or_404(Finding.objects.select_related("client"), request.user, pk=pk)
-        data = self.InputSerializer(data=request.data)
+        data = FindingAcknowledgeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             services.finding_acknowledge(
@@ -88,58 +140,22 @@ class FindingAcknowledgeApi(APIView):
             raise Http404 from exc
         except ValidationError as exc:
             return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
-        return Response(FindingOutputSerializer(finding).data)
+        return Response(FindingSerializer(finding).data)
 
 
 class RiskSummaryApi(APIView):
-    """GET /api/v1/clients/<code>/risk-summary/"""
+    """Counts by rule and severity, money at stake, the oldest open finding and the top lines."""
 
-    class OutputSerializer(serializers.Serializer):
-        class SeverityTotals(serializers.Serializer):
-            open = serializers.IntegerField()
-            acknowledged = serializers.IntegerField()
-            amount = serializers.DecimalField(max_digits=18, decimal_places=2)
-
-        class RuleRow(serializers.Serializer):
-            rule = serializers.CharField()
-            title = serializers.CharField()
-            severity = serializers.CharField()
-            open = serializers.IntegerField()
-            acknowledged = serializers.IntegerField()
-            amount = serializers.DecimalField(max_digits=18, decimal_places=2)
-
-        class OldestOpen(serializers.Serializer):
-            id = serializers.IntegerField()
-            rule = serializers.CharField()
-            severity = serializers.CharField()
-            message = serializers.CharField()
-            first_seen_at = serializers.DateTimeField()
-
-        class TopLine(serializers.Serializer):
-            line_id = serializers.IntegerField()
-            entry_number = serializers.CharField()
-            line_number = serializers.IntegerField()
-            hts = serializers.CharField()
-            amount = serializers.DecimalField(max_digits=18, decimal_places=2)
-            findings = serializers.IntegerField()
-            rules = serializers.ListField(child=serializers.CharField())
-
-        client = serializers.CharField()
-        by_severity = serializers.DictField(child=SeverityTotals())
-        by_rule = RuleRow(many=True)
-        money_at_stake = serializers.DecimalField(max_digits=18, decimal_places=2)
-        oldest_open = OldestOpen(allow_null=True)
-        top_lines = TopLine(many=True)
-        last_assessed_at = serializers.DateTimeField(allow_null=True)
-
+    @extend_schema(responses=RiskSummarySerializer)
     def get(self, request, code: str):
         client = client_for_code(request.user, code)
-        return Response(self.OutputSerializer(selectors.risk_summary(client=client)).data)
+        return Response(RiskSummarySerializer(selectors.risk_summary(client=client)).data)
 
 
 class AssessApi(APIView):
-    """POST /api/v1/clients/<code>/assess/: queue a re-assessment (firm staff)."""
+    """Queue a re-assessment of the client's data (firm staff)."""
 
+    @extend_schema(request=None, responses={202: AssessQueuedSerializer})
     def post(self, request, code: str):
         require_staff(request.user)
         client = client_for_code(request.user, code)
