@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from drawback.accounts.models import Client, User
@@ -161,7 +161,7 @@ def _findings_apply(
     summary.created = len(to_create)
     summary.resolved = len(to_resolve)
 
-    Finding.objects.bulk_create(to_create, batch_size=2000)
+    _findings_create(to_create, now=now)
     if to_update:
         Finding.objects.bulk_update(to_update, [*_FIELDS], batch_size=2000)
     if to_reopen:
@@ -178,6 +178,24 @@ def _findings_apply(
     Finding.objects.filter(client=client, status__in=ACTIVE).exclude(rule__in=skipped).update(
         last_seen_at=now
     )
+
+
+def _findings_create(findings: list[Finding], *, now) -> None:
+    """Insert new findings. On PostgreSQL through COPY: a first assessment of a large client creates
+    hundreds of thousands of findings, which bulk_create prepares ten times slower."""
+    if connection.vendor != "postgresql" or not findings:
+        Finding.objects.bulk_create(findings, batch_size=2000)
+        return
+    fields = [f for f in Finding._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    for finding in findings:
+        finding.first_seen_at = finding.last_seen_at = now
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(
+            f"COPY {connection.ops.quote_name(Finding._meta.db_table)} ({columns}) FROM STDIN"
+        ) as copy:
+            for finding in findings:
+                copy.write_row([getattr(finding, f.attname) for f in fields])
 
 
 def finding_acknowledge(*, finding: Finding, user: User, comment: str) -> Finding:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 
 from claims.eligibility import line_eligibility
@@ -207,6 +207,26 @@ class RiskContext:
         return dict(FilerCodeOffset.objects.values_list("filer_code", "offset"))
 
 
+# What the refund at stake of a line is computed from, in this order (see with_amount_fields).
+AMOUNT_FIELDS = (
+    "id",
+    "entry_id",
+    "quantity",
+    "quantity_available",
+    "duty",
+    "mpf",
+    "hmf",
+    "other_taxes",
+    "ch99_date",
+)
+
+
+def with_amount_fields(lines: QuerySet) -> QuerySet:
+    """Lines annotated with the date the Chapter 99 table is read against: the entry date, else the
+    import date (product decision 8)."""
+    return lines.annotate(ch99_date=Coalesce(F("entry__entry_date"), F("import_date")))
+
+
 @dataclass
 class _LineAmount:
     entry_id: int
@@ -218,7 +238,8 @@ class LineAmounts:
     """Refund at stake per import line: 99% of the eligible amount per unit x quantity still available.
 
     Computed on the unused-merchandise basis (MPF/HMF included, no lesser-of cap): the most the line can
-    still bring. Loaded in batches only for the lines and entries that findings are about.
+    still bring. Computed in batches only for the lines and entries that findings are about; a rule that
+    already streams the lines passes their rows to `add_rows` instead of having them read again.
     """
 
     ctx: RiskContext
@@ -238,25 +259,19 @@ class LineAmounts:
         for batch in chunks(missing):
             loaded = self._load(ImportLine.objects.filter(client=self.ctx.client, entry_id__in=batch))
             totals = dict.fromkeys(batch, ZERO)
-            for amount in loaded:
+            for amount in loaded.values():
                 totals[amount.entry_id] += amount.refund
             self._entries.update(totals)
         return {i: to_cents(self._entries[i]) for i in ids}
 
-    def _load(self, lines) -> list[_LineAmount]:
-        rows = list(
-            lines.annotate(ch99_date=Coalesce(F("entry__entry_date"), F("import_date"))).values_list(
-                "id",
-                "entry_id",
-                "quantity",
-                "quantity_available",
-                "duty",
-                "mpf",
-                "hmf",
-                "other_taxes",
-                "ch99_date",
-            )
-        )
+    def add_rows(self, rows: list[tuple]) -> dict[int, Decimal]:
+        """Refund at stake, in cents, of lines given as AMOUNT_FIELDS tuples (at most BATCH of them)."""
+        return {line_id: to_cents(amount.refund) for line_id, amount in self._compute(rows).items()}
+
+    def _load(self, lines: QuerySet) -> dict[int, _LineAmount]:
+        return self._compute(list(with_amount_fields(lines).values_list(*AMOUNT_FIELDS)))
+
+    def _compute(self, rows: list[tuple]) -> dict[int, _LineAmount]:
         ch99: dict[int, list[tuple[str, Decimal]]] = {}
         for line_id, number, amount in (
             LineCh99Duty.objects.filter(line_id__in=[r[0] for r in rows])
@@ -264,7 +279,7 @@ class LineAmounts:
             .values_list("line_id", "number", "amount")
         ):
             ch99.setdefault(line_id, []).append((number, amount))
-        loaded = []
+        computed = {}
         for line_id, entry_id, qty, available, duty, mpf, hmf, other, ch99_date in rows:
             eligibility = line_eligibility(
                 duty=duty,
@@ -275,7 +290,8 @@ class LineAmounts:
                 entry_date=ch99_date,
                 table=self.ctx.chapter99,
             )
-            amount = _LineAmount(entry_id, eligibility.refund(quantity=available, line_quantity=qty))
-            self._lines[line_id] = amount
-            loaded.append(amount)
-        return loaded
+            computed[line_id] = _LineAmount(
+                entry_id, eligibility.refund(quantity=available, line_quantity=qty)
+            )
+        self._lines.update(computed)
+        return computed

@@ -13,7 +13,18 @@ from drawback.lib.dates import add_years, last_claim_day, last_export_day
 from drawback.lib.money import DRAWBACK_RATE, to_cents
 from imports.models import Document, ImportEntry, ImportLine, LineCh99Duty
 
-from .base import FindingDraft, RiskContext, Severity, line_label, line_subject, qty, usd
+from .base import (
+    AMOUNT_FIELDS,
+    BATCH,
+    FindingDraft,
+    RiskContext,
+    Severity,
+    line_label,
+    line_subject,
+    qty,
+    usd,
+    with_amount_fields,
+)
 
 CHECK_DIGIT = "R-CHECK-DIGIT"
 FIVE_YEAR = "R-FIVE-YEAR"
@@ -85,23 +96,32 @@ def five_year_limit(client: Client, ctx: RiskContext) -> Iterator[FindingDraft]:
     # Every line whose last export day falls before the horizon was imported on or before this date
     # (two days of slack for 29 February); the exact test is made per line below.
     cutoff = add_years(horizon, -5) + dt.timedelta(days=2)
-    candidates = []
     lines = (
-        ImportLine.objects.filter(client=client, import_date__lte=cutoff, quantity_available__gt=0)
-        .values_list(
-            "id", "entry_id", "entry__entry_number", "line_number", "import_date", "quantity_available"
+        with_amount_fields(
+            ImportLine.objects.filter(client=client, import_date__lte=cutoff, quantity_available__gt=0)
         )
+        .values_list("entry__entry_number", "line_number", "import_date", *AMOUNT_FIELDS)
         .iterator(chunk_size=5000)
     )
-    for line_id, entry_id, number, line_number, imported, available in lines:
+    # The amounts come from the rows being read, a batch at a time: no second read of the lines.
+    pending: list[tuple] = []
+    for row in lines:
+        if last_export_day(row[2], ctx.window) < horizon:
+            pending.append(row)
+        if len(pending) == BATCH:
+            yield from _five_year_drafts(pending, ctx)
+            pending = []
+    yield from _five_year_drafts(pending, ctx)
+
+
+def _five_year_drafts(rows: list[tuple], ctx: RiskContext) -> Iterator[FindingDraft]:
+    if not rows:
+        return
+    amounts = ctx.amounts.add_rows([row[3:] for row in rows])
+    for number, line_number, imported, line_id, entry_id, _qty, available, *_ in rows:
         last_export = last_export_day(imported, ctx.window)
-        if last_export >= horizon:
-            continue
-        candidates.append((line_id, entry_id, number, line_number, imported, available, last_export))
-    amounts = ctx.amounts.for_lines(c[0] for c in candidates)
-    for line_id, entry_id, number, line_number, imported, available, last_export in candidates:
         last_claim = last_claim_day(imported)
-        amount = amounts.get(line_id)
+        amount = amounts[line_id]
         where = f"{line_label(number, line_number)} (imported {imported.isoformat()})"
         if ctx.today > last_claim:
             severity, basis = Severity.ERROR, "past"
