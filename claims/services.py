@@ -114,7 +114,7 @@ def _findings_apply(
     *, client: Client, drafts: dict[str, FindingDraft], skipped: set[str], summary: AssessmentSummary
 ) -> None:
     now = timezone.now()
-    to_create: list[Finding] = []
+    to_create: list[FindingDraft] = []
     to_update: list[Finding] = []
     to_reopen: list[Finding] = []
     to_resolve: list[int] = []
@@ -157,11 +157,11 @@ def _findings_apply(
             summary.unchanged += 1
     for fingerprint, draft in drafts.items():
         if fingerprint not in seen:
-            to_create.append(Finding(client=client, fingerprint=fingerprint, **_draft_values(draft)))
+            to_create.append(draft)
     summary.created = len(to_create)
     summary.resolved = len(to_resolve)
 
-    _findings_create(to_create, now=now)
+    _findings_create(client=client, drafts=to_create, now=now)
     if to_update:
         Finding.objects.bulk_update(to_update, [*_FIELDS], batch_size=2000)
     if to_reopen:
@@ -174,28 +174,33 @@ def _findings_apply(
         Finding.objects.filter(id__in=batch).update(
             status=Finding.Status.RESOLVED, resolved_at=now, last_seen_at=now
         )
-    # Everything produced this time was seen now; one statement instead of a write per finding.
-    Finding.objects.filter(client=client, status__in=ACTIVE).exclude(rule__in=skipped).update(
-        last_seen_at=now
-    )
+    # Everything produced this time was seen now; one statement instead of a write per finding (the
+    # ones just created already carry `now`).
+    Finding.objects.filter(client=client, status__in=ACTIVE, last_seen_at__lt=now).exclude(
+        rule__in=skipped
+    ).update(last_seen_at=now)
 
 
-def _findings_create(findings: list[Finding], *, now) -> None:
-    """Insert new findings. On PostgreSQL through COPY: a first assessment of a large client creates
-    hundreds of thousands of findings, which bulk_create prepares ten times slower."""
-    if connection.vendor != "postgresql" or not findings:
-        Finding.objects.bulk_create(findings, batch_size=2000)
+def _findings_create(*, client: Client, drafts: list[FindingDraft], now) -> None:
+    """Insert new findings. On PostgreSQL through COPY, straight from the drafts: a first assessment of
+    a large client creates hundreds of thousands of findings, which bulk_create prepares far slower."""
+    if connection.vendor != "postgresql":
+        Finding.objects.bulk_create(
+            [Finding(client=client, fingerprint=d.fingerprint, **_draft_values(d)) for d in drafts],
+            batch_size=2000,
+        )
         return
-    fields = [f for f in Finding._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    for finding in findings:
-        finding.first_seen_at = finding.last_seen_at = now
+    if not drafts:
+        return
+    fixed = {"client_id": client.pk, "status": Finding.Status.OPEN, "comment": "", "first_seen_at": now}
+    fixed["last_seen_at"] = now
+    names = [*fixed, "fingerprint", *_draft_values(drafts[0])]
+    columns = ", ".join(connection.ops.quote_name(Finding._meta.get_field(n).column) for n in names)
+    table = connection.ops.quote_name(Finding._meta.db_table)
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(
-            f"COPY {connection.ops.quote_name(Finding._meta.db_table)} ({columns}) FROM STDIN"
-        ) as copy:
-            for finding in findings:
-                copy.write_row([getattr(finding, f.attname) for f in fields])
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for draft in drafts:
+                copy.write_row([*fixed.values(), draft.fingerprint, *_draft_values(draft).values()])
 
 
 def finding_acknowledge(*, finding: Finding, user: User, comment: str) -> Finding:
