@@ -4,6 +4,7 @@ acknowledgements while they still apply; the task, the on-commit hook and the co
 import datetime as dt
 import io
 import json
+import time
 from decimal import Decimal
 
 import pytest
@@ -144,3 +145,14 @@ def test_command_prints_a_json_summary_last(messy):
 def test_command_rejects_an_unknown_client(db):
     with pytest.raises(CommandError, match="no client"):
         call_command("assess", "--client", "nobody")
+
+
+@pytest.mark.live_services
+@pytest.mark.django_db(transaction=True)
+def test_task_runs_on_a_real_worker(live_worker, client_a, risk_media):
+    ExportFactory(client=client_a, export_ref="BARE")
+    assess_client_task.delay(client_a.pk)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not Finding.objects.filter(client=client_a).exists():
+        time.sleep(0.2)
+    assert Finding.objects.filter(client=client_a, fingerprint="R-EXPORT-DOCS:export:BARE").exists()
