@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from drawback.accounts.models import Client, User
@@ -75,12 +76,16 @@ def assess_client(
         Client.objects.select_for_update().filter(pk=client.pk).values_list("pk").first()
         _findings_apply(client=client, drafts=drafts, skipped=ctx.skipped, summary=summary)
     summary.rule_seconds["write"] = round(time.monotonic() - write_started, 3)
-    counts = Counter(
-        Finding.objects.filter(client=client, status__in=ACTIVE).values_list("status", "severity")
-    )
-    summary.errors = counts[(Finding.Status.OPEN, Finding.Severity.ERROR)]
-    summary.warnings = counts[(Finding.Status.OPEN, Finding.Severity.WARNING)]
-    summary.info = counts[(Finding.Status.OPEN, Finding.Severity.INFO)]
+    counts = {
+        (row["status"], row["severity"]): row["n"]
+        for row in Finding.objects.filter(client=client, status__in=ACTIVE)
+        .values("status", "severity")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    summary.errors = counts.get((Finding.Status.OPEN, Finding.Severity.ERROR), 0)
+    summary.warnings = counts.get((Finding.Status.OPEN, Finding.Severity.WARNING), 0)
+    summary.info = counts.get((Finding.Status.OPEN, Finding.Severity.INFO), 0)
     summary.acknowledged = sum(
         n for (status, _), n in counts.items() if status == Finding.Status.ACKNOWLEDGED
     )
@@ -144,9 +149,9 @@ def _findings_apply(
             new_status = Finding.Status.OPEN
         if new_status != status:
             summary.reopened += 1
+            # The acknowledgement no longer covers it; its comment stays as the earlier reasoning.
             values = {**new, "status": new_status, "resolved_at": None}
-            if status == Finding.Status.ACKNOWLEDGED:
-                values.update(acknowledged_by=None, acknowledged_at=None)
+            values.update(acknowledged_by=None, acknowledged_at=None)
             to_reopen.append(Finding(id=finding_id, client=client, fingerprint=fingerprint, **values))
         elif changed:
             summary.updated += 1

@@ -66,9 +66,9 @@ def entry_check_digit(client: Client, ctx: RiskContext) -> Iterator[FindingDraft
                     number,
                     f"expected {expected}",
                     f"Entry {entry_numbers.display(cleaned)}: check digit is {check}, the algorithm gives "
-                    f"{expected}{offset_note} (CATAIR Appendix B / App. E). ACE rejects a claim naming this "
-                    "entry; correct the number, or record the filer code's CBP-approved offset "
-                    "(product decision 9).",
+                    f"{expected}{offset_note} (CATAIR Appendix B / App. E). No claim can designate this "
+                    "entry until the number is corrected or the filer code's CBP-approved offset is "
+                    "recorded (product decision 9; pre-flight rule PF-05).",
                 )
             )
     amounts = ctx.amounts.for_entries(entry_id for entry_id, *_ in bad)
