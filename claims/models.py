@@ -17,6 +17,8 @@ class Finding(models.Model):
     class Severity(models.TextChoices):
         ERROR = "error", "Error"
         WARNING = "warning", "Warning"
+        # Nothing to decide, but the analyst should know (an amount left out by rule, a check skipped).
+        INFO = "info", "Information"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -28,6 +30,9 @@ class Finding(models.Model):
     severity = models.CharField(max_length=10, choices=Severity.choices)
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.OPEN)
     message = models.TextField(help_text="Short reason citing the rule")
+    # The stable part of the reason (e.g. "past" vs "within 90 days", the heading decided on). The message
+    # may change every day (days left); a change of basis reopens an acknowledged warning.
+    basis = models.CharField(max_length=300, blank=True)
     entry = models.ForeignKey(ImportEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     line = models.ForeignKey(ImportLine, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     export = models.ForeignKey(Export, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
@@ -41,6 +46,7 @@ class Finding(models.Model):
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["client", "status", "severity", "rule"]

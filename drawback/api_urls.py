@@ -3,7 +3,6 @@ clients/<client_code>/ so the client is resolved through the tenant boundary bef
 
 from django.urls import include, path
 
-from claims.api_findings import router as findings_router
 from drawback.accounts.api import TokenObtainApi
 from drawback.accounts.api import router as clients_router
 from exports.api import router as exports_router
@@ -11,7 +10,6 @@ from exports.api import router as exports_router
 per_client = [
     path("", include("imports.api")),  # entries, lines, documents (and uploads)
     path("", include(exports_router.urls)),
-    path("", include(findings_router.urls)),
 ]
 
 urlpatterns = [
@@ -19,6 +17,7 @@ urlpatterns = [
     path("", include(clients_router.urls)),
     path("clients/<slug:client_code>/", include(per_client)),
     path("", include("claims.api_urls")),
+    path("", include("claims.risk.api_urls")),
     path("", include("claims.cbp.api_urls")),
     path("", include("reviews.api_urls")),
 ]

@@ -186,6 +186,12 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Risk assessment: a recorded duty differing from the tariff rate by more than max(USD, percent) is flagged;
+# import lines whose 5-year period closes within the warning days are flagged.
+RISK_DUTY_TOLERANCE_USD = env_str("RISK_DUTY_TOLERANCE_USD", "1.00")
+RISK_DUTY_TOLERANCE_PERCENT = env_str("RISK_DUTY_TOLERANCE_PERCENT", "1")
+RISK_EXPIRY_WARNING_DAYS = env_int("RISK_EXPIRY_WARNING_DAYS", 90)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

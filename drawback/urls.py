@@ -5,15 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("", include("dashboards.urls")),
-    # Per-client pages: each app brings its paths under /clients/<code>/ (uploads go in imports.urls; the
-    # findings pages add `path("clients/<slug:code>/", include("claims.urls"))` here). Every such path must
-    # also be listed in tests/web/test_tenancy.py, which fails on any route it does not cover.
+    # Per-client pages: each app brings its paths under /clients/<code>/. Every such path must also be listed
+    # in tests/web/test_tenancy.py, which fails on any route it does not cover.
     path("clients/<slug:code>/", include("imports.urls")),
     path("clients/<slug:code>/", include("exports.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("drawback.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("drawback.api_urls")),
@@ -21,4 +19,5 @@ urlpatterns = [
     path("clients/<slug:code>/claims/<int:pk>/", include("claims.filing.urls")),
     path("", include("claims.urls")),
     path("", include("reviews.urls")),
+    path("", include("claims.risk.urls")),
 ]

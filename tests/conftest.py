@@ -11,6 +11,9 @@ import pytest  # noqa: E402
 
 from tests.factories import ClientFactory, FirmFactory, UserFactory  # noqa: E402
 
+# Fixtures kept next to the tests that use them, shared across their modules.
+pytest_plugins = ["tests.claims.risk_data"]
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PASSWORD = "correct-horse-battery"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -8,9 +8,10 @@ import factory
 from claims.models import Claim, Designation
 from drawback.accounts.models import Client, Firm, Privilege, User
 from drawback.lib.entry_numbers import make as make_entry_number
+from drawback.lib.hts import begins_with_other
 from drawback.lib.money import DRAWBACK_RATE
 from exports.models import Export, NoticeOfIntent
-from imports.models import Document, ImportEntry, ImportLine
+from imports.models import Document, FilerCodeOffset, ImportEntry, ImportLine, LineCh99Duty, TariffLine
 
 PASSWORD = "correct-horse-battery"
 
@@ -168,6 +169,39 @@ class NoticeOfIntentFactory(factory.django.DjangoModelFactory):
     cbp_decision = NoticeOfIntent.Decision.WAIVED
 
 
+class TariffLineFactory(factory.django.DjangoModelFactory):
+    """A row of the HTS schedule; rates sit on 8-digit rows, units on 10-digit rows, as USITC publishes."""
+
+    class Meta:
+        model = TariffLine
+        django_get_or_create = ("hts",)
+
+    hts = "6109100012"
+    indent = factory.LazyAttribute(lambda t: 1 if len(t.hts) == 8 else 2)
+    description = "Men's or boys': Other T-shirts"
+    begins_with_other = factory.LazyAttribute(lambda t: begins_with_other(t.description))
+    unit_of_quantity = ""
+    general_rate = ""
+
+
+class LineCh99DutyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LineCh99Duty
+
+    line = factory.SubFactory(ImportLineFactory)
+    ordinal = factory.Sequence(lambda n: n + 1)
+    number = "9903.88.03"
+    amount = Decimal("2500.00")
+
+
+class FilerCodeOffsetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FilerCodeOffset
+
+    filer_code = "E5X"
+    offset = 2
+
+
 class DocumentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Document
@@ -178,7 +212,7 @@ class DocumentFactory(factory.django.DjangoModelFactory):
     original_name = "doc.pdf"
     content_type = "application/pdf"
     size = 13
-    sha256 = "0" * 64
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
 
 
 def refund_amounts(line: ImportLine, quantity: Decimal, classes=("364", "399")) -> dict:

@@ -88,10 +88,6 @@ SCOPED = {
     "api-export-detail": Route(
         kwargs=lambda d: {"client_code": d.client.code, "pk": d.export.pk}, object_kwargs=("pk",)
     ),
-    "api-finding-list": Route(kwargs=lambda d: {"client_code": d.client.code}),
-    "api-finding-detail": Route(
-        kwargs=lambda d: {"client_code": d.client.code, "pk": d.finding.pk}, object_kwargs=("pk",)
-    ),
     "api-document-list": Route(
         kwargs=lambda d: {"client_code": d.client.code}, requests=(("get", None), ("post", api_upload_body))
     ),
