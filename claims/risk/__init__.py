@@ -2,7 +2,7 @@
 
 Each rule is a function `(client, context) -> iterable of FindingDraft`. An error blocks a claim and is
 resolved by fixing the data; a warning needs an analyst's eye and may be acknowledged with a comment;
-information needs no action. `claims.services.assess_client` runs them all and stores the findings.
+information needs no action. `claims.risk.services.assess_client` runs them all and stores the findings.
 """
 
 from collections.abc import Callable, Iterable
