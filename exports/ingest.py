@@ -291,9 +291,9 @@ class ExportsCsvParser(_ExportParser):
         )
         values["export_date"] = read("export_date", lambda v: self.date(v, required=True, what="export_date"))
         values["hts"] = read("hts", lambda v: base.hts10(v, what="hts"))
-        values["quantity"] = read("quantity", base.quantity)
+        values["quantity"] = read("quantity", lambda v: base.quantity(v, plain=True))
         values["uom"] = read("uom", base.uom)
-        values["value"] = read("value", lambda v: base.money(v, what="value"))
+        values["value"] = read("value", lambda v: base.money(v, what="value", plain=True))
         disposition = cols.get(cells, "disposition").strip().lower() or "export"
         if disposition not in Export.Disposition.values:
             errors.append(
@@ -322,7 +322,9 @@ class ExportsCsvParser(_ExportParser):
                 )
             )
         values["destination"] = destination
-        recovered = read("recovered_value", lambda v: base.money(v, required=False, what="recovered_value"))
+        recovered = read(
+            "recovered_value", lambda v: base.money(v, required=False, what="recovered_value", plain=True)
+        )
         if recovered and disposition == "export":
             errors.append(
                 ctx.error(

@@ -125,7 +125,8 @@ def resolve(
                 index[f.key] = i
                 break
         else:
-            if f.required:
+            # A saved mapping that names a column the file lacks does not fit this file.
+            if f.required or wanted:
                 missing.append(wanted or f.label)
     by_key = {f.key: f for f in fields}
     for group in required_any:
@@ -148,7 +149,12 @@ def text(value: str, *, max_length: int, required: bool = False, what: str = "va
     return value
 
 
-def _decimal(value: str, what: str) -> Decimal:
+def _decimal(value: str, what: str, plain: bool = False) -> Decimal:
+    if plain and re.search(r"[$,()\s]", value.strip()):
+        # The canonical files carry plain decimal numbers (data-contract.md); report files use `$1,234.56`.
+        raise CellError(
+            "number_format", f"{what} must be a plain decimal number (no $ or thousands separators)"
+        )
     cleaned = value.strip().replace("$", "").replace(",", "").replace(" ", "")
     negative = False
     if cleaned.startswith("(") and cleaned.endswith(")"):
@@ -162,14 +168,16 @@ def _decimal(value: str, what: str) -> Decimal:
     return -number if negative else number
 
 
-def money(value: str, *, required: bool = True, what: str = "amount", places: int = 2) -> Decimal | None:
+def money(
+    value: str, *, required: bool = True, what: str = "amount", places: int = 2, plain: bool = False
+) -> Decimal | None:
     """US dollars: `$1,234.56`, `1234.56` or `1234.5`; at least zero, at most `places` decimals (cents for
     amounts paid; apportioned fees keep up to six)."""
     if not value.strip():
         if required:
             raise CellError("required", f"{what} is required")
         return None
-    amount = _decimal(value, what)
+    amount = _decimal(value, what, plain)
     if amount < 0:
         raise CellError("negative", f"{what} cannot be negative")
     step = Decimal(1).scaleb(-places)
@@ -181,11 +189,11 @@ def money(value: str, *, required: bool = True, what: str = "amount", places: in
     return amount.quantize(step)
 
 
-def quantity(value: str, *, what: str = "quantity") -> Decimal:
+def quantity(value: str, *, what: str = "quantity", plain: bool = False) -> Decimal:
     """A quantity in the line's unit: greater than zero, at most four decimals."""
     if not value.strip():
         raise CellError("required", f"{what} is required")
-    number = _decimal(value, what)
+    number = _decimal(value, what, plain)
     if number <= 0:
         raise CellError("quantity_not_positive", f"{what} must be greater than zero")
     if number.as_tuple().exponent < QUANTITY_EXPONENT and number != number.quantize(Decimal("0.0001")):

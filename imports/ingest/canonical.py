@@ -45,7 +45,7 @@ def parse_ch99(text: str) -> list[tuple[int, str, object]]:
         if number in seen:
             raise CellError("duplicate_ch99", f"Chapter 99 number {number} is listed twice")
         seen.add(number)
-        out.append((ordinal, number, base.money(amount_text, what=f"amount of {number}")))
+        out.append((ordinal, number, base.money(amount_text, what=f"amount of {number}", plain=True)))
     return out
 
 
@@ -73,13 +73,13 @@ class ImportsCsvParser(Parser):
             "line_number": lambda v: base.positive_int(v, what="line_number", maximum=99999),
             "import_date": lambda v: date(v, required=True, what="import_date"),
             "hts": lambda v: base.hts10(v, what="hts"),
-            "quantity": base.quantity,
+            "quantity": lambda v: base.quantity(v, plain=True),
             "uom": base.uom,
-            "entered_value": lambda v: base.money(v, what="entered_value"),
-            "duty": lambda v: base.money(v, what="duty"),
+            "entered_value": lambda v: base.money(v, what="entered_value", plain=True),
+            "duty": lambda v: base.money(v, what="duty", plain=True),
             "ch99": parse_ch99,
-            "mpf": lambda v: base.money(v, required=False, what="mpf", places=6) or 0,
-            "hmf": lambda v: base.money(v, required=False, what="hmf", places=6) or 0,
+            "mpf": lambda v: base.money(v, required=False, what="mpf", places=6, plain=True) or 0,
+            "hmf": lambda v: base.money(v, required=False, what="hmf", places=6, plain=True) or 0,
             "country_of_origin": lambda v: base.country(v, what="country_of_origin"),
             "description": lambda v: base.text(v, max_length=500, what="description"),
         }

@@ -176,10 +176,10 @@ def detect_kinds(headers: list[str]) -> list[str]:
 def layout_message(kind: str, headers: list[str], missing: list[str]) -> str:
     """Why a header row was not recognised, and the columns each kind expects."""
     parser = get_parser(kind)
-    lines = [f"The header row is not a {parser.label} layout: missing {', '.join(missing)}."]
+    lines = [f"The header row does not match the {parser.label} layout: missing {', '.join(missing)}."]
     others = [k for k in detect_kinds(headers) if k != kind]
     if others:
-        lines.append(f"It looks like a {get_parser(others[0]).label} file (kind {others[0]}).")
+        lines.append(f"It looks like kind {others[0]} ({get_parser(others[0]).label}).")
     lines.append("Expected columns (* = required):")
     for other in PARSERS.values():
         lines.append(f"- {other.kind} ({other.label}): {other.expected_columns()}")
