@@ -21,7 +21,7 @@ from django.utils import timezone
 from imports.ingest import base
 from imports.ingest.base import CellError, Field
 from imports.ingest.core import Counts, LoadContext, Parser, register
-from imports.ingest.lines import POST_LOAD_HOOKS, _insert_defaults, write_method
+from imports.ingest.lines import POST_LOAD_HOOKS, _bulk_session, _insert_defaults, write_method
 from imports.ingest.reader import Table
 from imports.ingest.spool import Spool
 from imports.models import FilerCodeOffset, ImportLine
@@ -363,6 +363,7 @@ def _copy_write(client_id: int, upload_id: int | None, spool: Spool) -> Counts:
     fields = spool.names[1:]
     with connection.cursor() as cur:
         cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7512, client_id])
+        _bulk_session(cur)
         cur.execute("DROP TABLE IF EXISTS ingest_export")
         cur.execute(f"CREATE TEMP TABLE ingest_export ({spool.sql_columns()}) ON COMMIT DROP")
         spool.copy_into(cur, "ingest_export")

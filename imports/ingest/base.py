@@ -7,6 +7,7 @@ trade-compliance analyst can act on.
 """
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,7 +20,6 @@ from drawback.lib.identifiers import IdentifierError, normalize_importer_number
 
 # Largest amount the money columns hold (max_digits=16, decimal_places=2).
 MONEY_LIMIT = Decimal("1e14")
-QUANTITY_EXPONENT = -4
 
 
 class CellError(ValueError):
@@ -149,18 +149,24 @@ def text(value: str, *, max_length: int, required: bool = False, what: str = "va
     return value
 
 
+_STEPS = {places: Decimal(1).scaleb(-places) for places in range(0, 7)}
+_NOT_PLAIN = re.compile(r"[$,()\s]").search
+
+
 def _decimal(value: str, what: str, plain: bool = False) -> Decimal:
-    if plain and re.search(r"[$,()\s]", value.strip()):
+    text = value.strip()
+    if plain and _NOT_PLAIN(text):
         # The canonical files carry plain decimal numbers (data-contract.md); report files use `$1,234.56`.
         raise CellError(
             "number_format", f"{what} must be a plain decimal number (no $ or thousands separators)"
         )
-    cleaned = value.strip().replace("$", "").replace(",", "").replace(" ", "")
+    if "$" in text or "," in text or " " in text:
+        text = text.replace("$", "").replace(",", "").replace(" ", "")
     negative = False
-    if cleaned.startswith("(") and cleaned.endswith(")"):
-        negative, cleaned = True, cleaned[1:-1]
+    if text[:1] == "(" and text[-1:] == ")":
+        negative, text = True, text[1:-1]
     try:
-        number = Decimal(cleaned)
+        number = Decimal(text)
     except InvalidOperation:
         raise CellError("number_format", f"{what} is not a number") from None
     if not number.is_finite():
@@ -173,37 +179,48 @@ def money(
 ) -> Decimal | None:
     """US dollars: `$1,234.56`, `1234.56` or `1234.5`; at least zero, at most `places` decimals (cents for
     amounts paid; apportioned fees keep up to six)."""
-    if not value.strip():
+    if not value or not value.strip():
         if required:
             raise CellError("required", f"{what} is required")
         return None
-    amount = _decimal(value, what, plain)
+    # Fast path for the usual `$1,234.56` / `1234.56`; anything unusual goes through _decimal's checks.
+    text = value[1:] if value[:1] == "$" and not plain else value
+    if "," in text and not plain:
+        text = text.replace(",", "")
+    try:
+        amount = Decimal(text)
+        if not amount.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        amount = _decimal(value, what, plain)
     if amount < 0:
         raise CellError("negative", f"{what} cannot be negative")
-    step = Decimal(1).scaleb(-places)
-    if amount.as_tuple().exponent < -places and amount != amount.quantize(step):
-        unit = "amounts are in cents" if places == 2 else f"at most {places}"
-        raise CellError("precision", f"{what} has more than {places} decimals ({unit})")
     if amount >= MONEY_LIMIT:
         raise CellError("too_large", f"{what} is too large")
-    return amount.quantize(step)
+    rounded = amount.quantize(_STEPS[places])
+    if rounded != amount:
+        unit = "amounts are in cents" if places == 2 else f"at most {places}"
+        raise CellError("precision", f"{what} has more than {places} decimals ({unit})")
+    return rounded
 
 
 def quantity(value: str, *, what: str = "quantity", plain: bool = False) -> Decimal:
     """A quantity in the line's unit: greater than zero, at most four decimals."""
-    if not value.strip():
+    if not value or not value.strip():
         raise CellError("required", f"{what} is required")
     number = _decimal(value, what, plain)
     if number <= 0:
         raise CellError("quantity_not_positive", f"{what} must be greater than zero")
-    if number.as_tuple().exponent < QUANTITY_EXPONENT and number != number.quantize(Decimal("0.0001")):
-        raise CellError("precision", f"{what} has more than four decimals")
     if number >= MONEY_LIMIT:
         raise CellError("too_large", f"{what} is too large")
-    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number
+    if number.quantize(_STEPS[4]) != number:
+        raise CellError("precision", f"{what} has more than four decimals")
+    return number.quantize(_STEPS[0]) if number == number.to_integral_value() else number
 
 
 def positive_int(value: str, *, what: str, maximum: int = 2_000_000_000) -> int:
+    if value.isdigit() and 0 < int(value) <= maximum:
+        return int(value)
     cleaned = value.strip()
     if cleaned.endswith(".0"):  # a whole number saved by a spreadsheet as 3.0
         cleaned = cleaned[:-2]
@@ -267,6 +284,8 @@ class EntryNumberReader:
 
 def hts10(value: str, *, what: str = "HTS number") -> str:
     """A 10-digit Chapter 1-97 (or Schedule B) number, dots optional."""
+    if len(value) == 10 and value.isascii() and value.isdigit() and value[:2] != "99":
+        return value
     if not value.strip():
         raise CellError("required", f"{what} is required")
     try:
@@ -284,6 +303,7 @@ def hts10(value: str, *, what: str = "HTS number") -> str:
     return digits
 
 
+@functools.lru_cache(maxsize=4096)
 def ch99_number(value: str) -> str:
     """A Chapter 99 number in the table's `9903.NN.NN` form."""
     try:
@@ -297,6 +317,8 @@ def ch99_number(value: str) -> str:
 
 def country(value: str, *, required: bool = False, what: str = "country") -> str:
     code = value.strip().upper()
+    if len(code) == 2 and code.isascii() and code.isalpha():
+        return code
     if not code:
         if required:
             raise CellError("required", f"{what} is required")
@@ -308,6 +330,8 @@ def country(value: str, *, required: bool = False, what: str = "country") -> str
 
 def uom(value: str) -> str:
     code = value.strip().upper()
+    if 0 < len(code) <= 10 and code.isascii() and code.isalnum():
+        return code
     if not code:
         raise CellError("required", "unit of measure is required")
     if not re.fullmatch(r"[A-Z0-9]{1,10}", code):

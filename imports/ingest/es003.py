@@ -20,10 +20,11 @@ Decisions where the sources leave room:
   first (a second pass), so the grouping never needs the whole file in memory.
 """
 
+import functools
 import json
+import operator
 import sqlite3
 import tempfile
-from collections import defaultdict
 
 from ..models import FilerCodeOffset
 from . import base
@@ -121,48 +122,98 @@ class Es003Parser(Parser):
         staged.close()
 
 
+def _reader(function, **kwargs):
+    return functools.partial(function, **kwargs)
+
+
+# Line cells read from the Chapter 1-97 row, in the order of ImportStage.line_fields after import_date.
+LINE_READERS = (
+    ("hts", "hts", base.hts10),
+    ("country_of_origin", "country_of_origin", _reader(base.country, what="country of origin")),
+    ("country_of_export", "country_of_export", _reader(base.country, what="country of export")),
+    ("manufacturer_id", "manufacturer_id", _reader(base.text, max_length=20, what="manufacturer ID")),
+    ("spi", "spi", _reader(base.text, max_length=4, what="SPI code")),
+    ("quantity", "quantity", base.quantity),
+    ("uom", "uom", base.uom),
+    ("entered_value", "value", _reader(base.money, what="goods value")),
+    ("duty", "duty", _reader(base.money, what="duty")),
+)
+_ch99_duty = _reader(base.money, what="Chapter 99 duty")
+
+
+def _getter(indexes: list[int]):
+    """A function returning the cells at `indexes` as a tuple (operator.itemgetter, also for 0 or 1)."""
+    if not indexes:
+        return lambda cells: ()
+    if len(indexes) == 1:
+        only = indexes[0]
+        return lambda cells: (cells[only],)
+    return operator.itemgetter(*indexes)
+
+
 class _Run:
-    """One pass over the rows of a file."""
+    """One pass over the rows of a file. Written for speed: a million rows pass through `group`."""
 
     def __init__(self, ctx: LoadContext):
         self.ctx = ctx
         cols = ctx.columns
         self.cols = cols
-        self.ix = cols.index
+        ix = cols.index
+        self.ix = ix
         self.width = len(cols.headers)
+        self.i_entry, self.i_line, self.i_hts, self.i_duty = (
+            ix["entry_number"],
+            ix["line_number"],
+            ix["hts"],
+            ix["duty"],
+        )
+        self.i_ordinal = ix.get("ordinal")
         self.entry_keys = [k for k in ENTRY_KEYS if cols.has(k)]
-        self.entry_ix = [self.ix[k] for k in self.entry_keys]
-        self.line_optional = [k for k in LINE_OPTIONAL if cols.has(k)]
+        self.entry_raw = _getter([ix[k] for k in self.entry_keys])
+        optional = [k for k in LINE_OPTIONAL if cols.has(k)]
         entry_fields = [k for k in self.entry_keys if k != "import_date"] + ["import_date"]
         self.stage = ImportStage(
-            entry_fields,
-            ["import_date", "hts", *self.line_optional, "quantity", "uom", "entered_value", "duty"],
+            entry_fields, ["import_date", "hts", *optional, "quantity", "uom", "entered_value", "duty"]
         )
         self.entry_fields = self.stage.entry_fields
-        self.line_fields = self.stage.line_fields
+        self.import_date_at = self.entry_fields.index("import_date")
+        self.quantity_at = self.stage.line_fields.index("quantity")
+        self.line_readers = [(key, ix[key], read) for field, key, read in LINE_READERS if key in ix]
+        assert [f for f, k, _ in LINE_READERS if k in ix] == self.stage.line_fields[1:]
         offsets = dict(FilerCodeOffset.objects.values_list("filer_code", "offset"))
         self.entry_number = base.EntryNumberReader(offsets)
         self.date = base.DateReader(("us", "iso"))
+        self.entry_readers = {
+            "entry_type": _reader(base.digits_code, length=2, what="entry type"),
+            "port_code": _reader(base.digits_code, length=4, what="port code"),
+            "importer_number": base.importer_number,
+            "importer_name": _reader(base.text, max_length=200, what="importer name"),
+            "entry_date": _reader(self.date, what="entry date"),
+            "import_date": _reader(self.date, what="import date"),
+            "entry_summary_date": _reader(self.date, what="entry summary date"),
+            "liquidation_date": _reader(self.date, what="liquidation date"),
+            "liquidation_status": _reader(base.text, max_length=40, what="liquidation status"),
+            "reconciliation": lambda v: v.strip().lower() not in _NOT_FLAGGED,
+        }
         self.designated = designated_quantities(ctx.client)
         self.entries: dict[str, _Entry] = {}
         self.seen_lines: dict[tuple[str, int], int] = {}
 
     def read(self, rows, table: Table | None) -> None:
-        ie, il = self.ix["entry_number"], self.ix["line_number"]
+        ie, il = self.i_entry, self.i_line
         closed: set[int] = set()
         key = None
         group: list[tuple[int, list[str]]] = []
         ctx = self.ctx
         width = self.width
-        for n, (row_no, cells) in enumerate(rows):
+        for row_no, cells in rows:
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
-            if not any(cells):
-                continue
-            if not any(c.strip() for c in cells):
-                continue
+            entry, line = cells[ie].strip(), cells[il].strip()
+            if not entry and not line and not "".join(cells).strip():
+                continue  # blank line
             ctx.rows += 1
-            this = (cells[ie].strip(), cells[il].strip())
+            this = (entry, line)
             if this != key:
                 if group:
                     self.group(group)
@@ -172,7 +223,7 @@ class _Run:
                 key = this
                 group = []
             group.append((row_no, cells))
-            if table is not None and n % 2000 == 0:
+            if table is not None and not ctx.rows % 4096:
                 ctx.report(table.fraction)
         if group:
             self.group(group)
@@ -182,30 +233,17 @@ class _Run:
     def entry(self, row_no: int, cells: list[str]) -> _Entry:
         ctx, ix = self.ctx, self.ix
         errors: list[RowError] = []
-        raw = tuple(cells[i] for i in self.entry_ix)
-        number_text = cells[ix["entry_number"]]
+        number_text = cells[self.i_entry]
         try:
             number = self.entry_number(number_text)
         except CellError as exc:
             number = None
             errors.append(ctx.error(row_no, "entry_number", number_text, exc.rule, exc.message))
         values: dict[str, object] = {}
-        readers = {
-            "entry_type": lambda v: base.digits_code(v, length=2, what="entry type"),
-            "port_code": lambda v: base.digits_code(v, length=4, what="port code"),
-            "importer_number": base.importer_number,
-            "importer_name": lambda v: base.text(v, max_length=200, what="importer name"),
-            "entry_date": lambda v: self.date(v, what="entry date"),
-            "import_date": lambda v: self.date(v, what="import date"),
-            "entry_summary_date": lambda v: self.date(v, what="entry summary date"),
-            "liquidation_date": lambda v: self.date(v, what="liquidation date"),
-            "liquidation_status": lambda v: base.text(v, max_length=40, what="liquidation status"),
-            "reconciliation": lambda v: v.strip().lower() not in _NOT_FLAGGED,
-        }
         for key in self.entry_keys:
             value = cells[ix[key]]
             try:
-                values[key] = readers[key](value)
+                values[key] = self.entry_readers[key](value)
             except CellError as exc:
                 errors.append(ctx.error(row_no, key, value, exc.rule, exc.message))
                 values[key] = None
@@ -225,182 +263,189 @@ class _Run:
                     )
                 )
         entry_values = None if errors else tuple(values[f] for f in self.entry_fields)
-        return _Entry(number, raw, row_no, errors, entry_values, fell_back)
+        return _Entry(number, self.entry_raw(cells), row_no, errors, entry_values, fell_back)
 
     # --- one line -------------------------------------------------------------------------------------
 
     def group(self, rows: list[tuple[int, list[str]]]) -> None:
-        ctx, ix = self.ctx, self.ix
+        ctx = self.ctx
         first_no, first = rows[0]
-        entry_text = first[ix["entry_number"]].strip()
+        entry_text = first[self.i_entry].strip()
         entry = self.entries.get(entry_text)
-        problems: dict[int, list[RowError]] = defaultdict(list)
+        problems: dict[int, list[RowError]] | None = None
         if entry is None:
             entry = self.entry(first_no, first)
             self.entries[entry_text] = entry
             if entry.errors:
-                problems[first_no].extend(entry.errors)
+                problems = {first_no: list(entry.errors)}
+        raw_of, eraw = self.entry_raw, entry.raw
         for row_no, cells in rows:
-            raw = tuple(cells[i] for i in self.entry_ix)
-            if raw != entry.raw:
-                at = next(i for i, (a, b) in enumerate(zip(raw, entry.raw, strict=True)) if a != b)
-                key = self.entry_keys[at]
-                problems[row_no].append(
-                    ctx.error(
-                        row_no,
-                        key,
-                        raw[at],
-                        "entry_inconsistent",
-                        f"differs from row {entry.first_row} of the same entry ({entry.raw[at]!r}); "
-                        "entry-level columns must be the same on every row of an entry",
-                    )
-                )
-        line_text = first[ix["line_number"]]
+            if raw_of(cells) != eraw:
+                problems = _add(problems, row_no, self._inconsistent(row_no, cells, entry))
+        line_text = first[self.i_line]
         try:
             line_number = base.positive_int(line_text, what="line number", maximum=99999)
         except CellError as exc:
             line_number = None
-            problems[first_no].append(ctx.error(first_no, "line_number", line_text, exc.rule, exc.message))
+            problems = _add(
+                problems, first_no, ctx.error(first_no, "line_number", line_text, exc.rule, exc.message)
+            )
 
         ch99: list[tuple[int, int, str, object]] = []
         commodity: list[tuple[int, list[str]]] = []
-        has_ordinal = "ordinal" in ix
-        ordinals: dict[int, int] = {}
-        for position, (row_no, cells) in enumerate(rows, start=1):
+        i_ordinal, i_hts = self.i_ordinal, self.i_hts
+        ordinals: dict[int, int] | None = None
+        position = 0
+        for row_no, cells in rows:
+            position += 1
             ordinal = position
-            if has_ordinal and cells[ix["ordinal"]].strip():
+            if i_ordinal is not None and cells[i_ordinal]:
+                text = cells[i_ordinal]
                 try:
-                    ordinal = base.positive_int(cells[ix["ordinal"]], what="tariff ordinal", maximum=999)
+                    ordinal = base.positive_int(text, what="tariff ordinal", maximum=999)
                 except CellError as exc:
-                    problems[row_no].append(
-                        ctx.error(row_no, "ordinal", cells[ix["ordinal"]], exc.rule, exc.message)
+                    problems = _add(
+                        problems, row_no, ctx.error(row_no, "ordinal", text, exc.rule, exc.message)
                     )
+                if ordinals is None:
+                    ordinals = {}
                 if ordinal in ordinals:
-                    problems[row_no].append(
+                    problems = _add(
+                        problems,
+                        row_no,
                         ctx.error(
                             row_no,
                             "ordinal",
-                            cells[ix["ordinal"]],
+                            text,
                             "duplicate_ordinal",
                             f"tariff ordinal {ordinal} is also at row {ordinals[ordinal]} of this line",
-                        )
+                        ),
                     )
                 ordinals.setdefault(ordinal, row_no)
-            hts_text = cells[ix["hts"]]
-            if hts_text.strip().startswith("99"):
+            hts_text = cells[i_hts]
+            if hts_text.lstrip().startswith("99"):
                 try:
                     number = base.ch99_number(hts_text)
+                    amount = _ch99_duty(cells[self.i_duty])
                 except CellError as exc:
-                    problems[row_no].append(ctx.error(row_no, "hts", hts_text, exc.rule, exc.message))
-                    continue
-                duty_text = cells[ix["duty"]]
-                try:
-                    amount = base.money(duty_text, what="Chapter 99 duty")
-                except CellError as exc:
-                    problems[row_no].append(ctx.error(row_no, "duty", duty_text, exc.rule, exc.message))
+                    key = "hts" if exc.rule == "ch99_format" else "duty"
+                    value = hts_text if key == "hts" else cells[self.i_duty]
+                    problems = _add(problems, row_no, ctx.error(row_no, key, value, exc.rule, exc.message))
                     continue
                 ch99.append((ordinal, row_no, number, amount))
             else:
                 commodity.append((row_no, cells))
 
-        line: dict[str, object] = {}
-        if len(commodity) != 1:
-            if not commodity:
-                message = "the line has no Chapter 1-97 row (only Chapter 99 rows)"
-                rule = "no_commodity_row"
-            else:
-                rows_at = ", ".join(str(r) for r, _ in commodity)
-                message = (
-                    f"the line has {len(commodity)} rows outside Chapter 99 (rows {rows_at}); expected one"
-                )
-                rule = "several_commodity_rows"
-            problems[first_no].append(ctx.error(first_no, "hts", first[ix["hts"]], rule, message))
-        else:
+        values: list[object] = [None]
+        if len(commodity) == 1:
             row_no, cells = commodity[0]
-            readers = (
-                ("hts", "hts", base.hts10),
-                ("entered_value", "value", lambda v: base.money(v, what="goods value")),
-                ("duty", "duty", lambda v: base.money(v, what="duty")),
-                ("quantity", "quantity", base.quantity),
-                ("uom", "uom", base.uom),
-                (
-                    "country_of_origin",
-                    "country_of_origin",
-                    lambda v: base.country(v, what="country of origin"),
-                ),
-                (
-                    "country_of_export",
-                    "country_of_export",
-                    lambda v: base.country(v, what="country of export"),
-                ),
-                (
-                    "manufacturer_id",
-                    "manufacturer_id",
-                    lambda v: base.text(v, max_length=20, what="manufacturer ID"),
-                ),
-                ("spi", "spi", lambda v: base.text(v, max_length=4, what="SPI code")),
-            )
-            for field, key, reader in readers:
-                if key not in ix:
-                    continue
-                value = cells[ix[key]]
+            for key, i, read in self.line_readers:
                 try:
-                    line[field] = reader(value)
+                    values.append(read(cells[i]))
                 except CellError as exc:
-                    problems[row_no].append(ctx.error(row_no, key, value, exc.rule, exc.message))
-        seen_numbers: dict[str, int] = {}
-        for _, row_no, number, _ in ch99:
-            if number in seen_numbers:
-                problems[row_no].append(
-                    ctx.error(
-                        row_no,
-                        "hts",
-                        number,
-                        "duplicate_ch99",
-                        f"Chapter 99 number {number} is also at row {seen_numbers[number]} of this line",
-                    )
-                )
-            seen_numbers.setdefault(number, row_no)
+                    problems = _add(problems, row_no, ctx.error(row_no, key, cells[i], exc.rule, exc.message))
+        elif not commodity:
+            problems = _add(
+                problems,
+                first_no,
+                ctx.error(
+                    first_no,
+                    "hts",
+                    first[i_hts],
+                    "no_commodity_row",
+                    "the line has no Chapter 1-97 row (only Chapter 99 rows)",
+                ),
+            )
+        else:
+            rows_at = ", ".join(str(r) for r, _ in commodity)
+            problems = _add(
+                problems,
+                first_no,
+                ctx.error(
+                    first_no,
+                    "hts",
+                    first[i_hts],
+                    "several_commodity_rows",
+                    f"the line has {len(commodity)} rows outside Chapter 99 (rows {rows_at}); expected one",
+                ),
+            )
+        if len(ch99) > 1:
+            problems = self._duplicate_ch99(problems, ch99)
         if entry.number and line_number:
             key = (entry.number, line_number)
             if key in self.seen_lines:
-                problems[first_no].append(
+                problems = _add(
+                    problems,
+                    first_no,
                     ctx.error(
                         first_no,
                         "line_number",
                         line_text,
                         "duplicate_line",
                         f"line {line_number} of entry {entry.number} is also at row {self.seen_lines[key]}",
-                    )
+                    ),
                 )
             else:
                 self.seen_lines[key] = first_no
             designated = self.designated.get(key)
-            if designated is not None and "quantity" in line and line["quantity"] < designated:
+            if designated is not None and problems is None and values[self.quantity_at] < designated:
                 row_no, cells = commodity[0]
-                problems[row_no].append(
+                problems = _add(
+                    problems,
+                    row_no,
                     ctx.error(
                         row_no,
                         "quantity",
-                        cells[ix["quantity"]],
+                        cells[self.ix["quantity"]],
                         "below_designated",
                         f"{designated} of this line is already designated on claims; "
                         "the quantity cannot fall below it",
-                    )
+                    ),
                 )
 
         if problems or entry.errors:
-            self._reject(rows, problems, entry, line_number)
+            self._reject(rows, problems or {}, entry, line_number)
             return
-        line["import_date"] = entry.values[self.entry_fields.index("import_date")]
-        ch99.sort()
+        values[0] = entry.values[self.import_date_at]
+        if len(ch99) > 1:
+            ch99.sort()
         self.stage.set_entry(entry.number, entry.values)
         self.stage.add_line(
             entry.number,
             line_number,
-            tuple(line.get(f, "") for f in self.line_fields),
+            values,
             [(ordinal, number, amount) for ordinal, _, number, amount in ch99],
         )
+
+    def _inconsistent(self, row_no: int, cells: list[str], entry: _Entry) -> RowError:
+        raw = self.entry_raw(cells)
+        at = next(i for i, (a, b) in enumerate(zip(raw, entry.raw, strict=True)) if a != b)
+        return self.ctx.error(
+            row_no,
+            self.entry_keys[at],
+            raw[at],
+            "entry_inconsistent",
+            f"differs from row {entry.first_row} of the same entry ({entry.raw[at]!r}); "
+            "entry-level columns must be the same on every row of an entry",
+        )
+
+    def _duplicate_ch99(self, problems, ch99):
+        seen: dict[str, int] = {}
+        for _, row_no, number, _ in ch99:
+            if number in seen:
+                problems = _add(
+                    problems,
+                    row_no,
+                    self.ctx.error(
+                        row_no,
+                        "hts",
+                        number,
+                        "duplicate_ch99",
+                        f"Chapter 99 number {number} is also at row {seen[number]} of this line",
+                    ),
+                )
+            seen.setdefault(number, row_no)
+        return problems
 
     def _reject(self, rows, problems, entry: _Entry, line_number) -> None:
         ctx = self.ctx
@@ -418,6 +463,13 @@ class _Run:
                 )
             ]
             ctx.reject(row_no, cells, own)
+
+
+def _add(problems, row_no: int, error: RowError) -> dict[int, list[RowError]]:
+    if problems is None:
+        problems = {}
+    problems.setdefault(row_no, []).append(error)
+    return problems
 
 
 def _sorted_rows(table: Table, ctx: LoadContext):

@@ -138,6 +138,14 @@ def write_import_stage(*, client, upload_id: int | None, stage: ImportStage) -> 
     return counts
 
 
+def _bulk_session(cur) -> None:
+    """Settings for this load's transaction only: memory for the staging joins, and no wait for the WAL
+    flush at commit (a crash can lose the last load, never corrupt data; the upload is then not marked
+    loaded either, since its status is written after)."""
+    cur.execute("SET LOCAL work_mem = '128MB'")
+    cur.execute("SET LOCAL synchronous_commit = off")
+
+
 def _insert_defaults(model, provided: set[str]) -> dict[str, object]:
     """Values for NOT NULL columns a raw INSERT leaves out (Django defaults live in Python, not the table)."""
     out = {}
@@ -166,6 +174,7 @@ class _CopyWriter:
         with connection.cursor() as cur:
             # One load per client at a time; other clients load in parallel.
             cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7501, self.client_id])
+            _bulk_session(cur)
             entries = stage.entry_spool()
             self._temp(cur, "ingest_entry", entries.sql_columns())
             entries.copy_into(cur, "ingest_entry")
@@ -194,13 +203,15 @@ class _CopyWriter:
                        FROM ingest_entry_updated u JOIN imports_importentry e ON e.id = u.id
                        WHERE l.entry_id = e.id AND l.import_date <> e.import_date"""
                 )
-            cur.execute(
-                """SELECT DISTINCT k.entry_id FROM ingest_line_key k
-                   JOIN imports_importentry e ON e.id = k.entry_id
-                   WHERE (e.mpf IS NOT NULL OR e.hmf IS NOT NULL)
-                     AND (k.created OR EXISTS (SELECT 1 FROM ingest_changed c WHERE c.id = k.line_id))"""
-            )
-            touched = {row[0] for row in cur.fetchall()}
+            touched: set[int] = set()
+            if ImportEntry.objects.filter(client_id=self.client_id).exclude(mpf=None, hmf=None).exists():
+                cur.execute(
+                    """SELECT DISTINCT k.entry_id FROM ingest_line_key k
+                       JOIN imports_importentry e ON e.id = k.entry_id
+                       WHERE (e.mpf IS NOT NULL OR e.hmf IS NOT NULL)
+                         AND (k.created OR EXISTS (SELECT 1 FROM ingest_changed c WHERE c.id = k.line_id))"""
+                )
+                touched = {row[0] for row in cur.fetchall()}
         return Counts(created, updated, total - created - updated), touched
 
     @staticmethod
@@ -248,9 +259,13 @@ class _CopyWriter:
     def _lines(self, cur) -> None:
         fields = self.stage.line_fields
         cur.execute("DROP TABLE IF EXISTS ingest_line_key")
+        # New lines take their ids from the table's sequence here, so the INSERT needs no RETURNING and
+        # the Chapter 99 rows can be joined to their line at once.
         cur.execute(
             """CREATE TEMP TABLE ingest_line_key ON COMMIT DROP AS
-               SELECT s.*, e.id AS entry_id, l.id AS line_id, (l.id IS NULL) AS created
+               SELECT s.*, e.id AS entry_id,
+                      COALESCE(l.id, nextval(pg_get_serial_sequence('imports_importline', 'id'))) AS line_id,
+                      (l.id IS NULL) AS created
                FROM ingest_line s
                JOIN imports_importentry e ON e.client_id = %s AND e.entry_number = s.entry_number
                LEFT JOIN imports_importline l ON l.entry_id = e.id AND l.line_number = s.line_number""",
@@ -272,17 +287,13 @@ class _CopyWriter:
         defaults = _insert_defaults(
             ImportLine, {"client_id", "entry_id", "line_number", "quantity_available", *fields}
         )
-        columns = ["client_id", "entry_id", "line_number", *fields, "quantity_available", *defaults]
+        columns = ["id", "client_id", "entry_id", "line_number", *fields, "quantity_available", *defaults]
         columns += ["created_at", "updated_at"]
-        values = ["%s", "k.entry_id", "k.line_number", *(f"k.{f}" for f in fields), "k.quantity"]
+        values = ["k.line_id", "%s", "k.entry_id", "k.line_number", *(f"k.{f}" for f in fields), "k.quantity"]
         values += ["%s"] * len(defaults) + ["now()", "now()"]
         cur.execute(
-            f"""WITH i AS (
-                    INSERT INTO imports_importline ({", ".join(columns)})
-                    SELECT {", ".join(values)} FROM ingest_line_key k WHERE k.created
-                    RETURNING id, entry_id, line_number)
-                UPDATE ingest_line_key k SET line_id = i.id
-                FROM i WHERE k.created AND k.entry_id = i.entry_id AND k.line_number = i.line_number""",
+            f"""INSERT INTO imports_importline ({", ".join(columns)})
+                SELECT {", ".join(values)} FROM ingest_line_key k WHERE k.created ORDER BY k.line_id""",
             [self.client_id, *defaults.values()],
         )
 

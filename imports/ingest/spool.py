@@ -52,7 +52,7 @@ _DECODERS = {
     "int": int,
     "numeric": Decimal,
     "date": dt.date.fromisoformat,
-    "bool": lambda t: t == "t",
+    "bool": lambda t: t in ("t", "True"),
 }
 
 SQL_TYPES = {"text": "text", "int": "bigint", "numeric": "numeric", "date": "date", "bool": "boolean"}
@@ -65,11 +65,22 @@ class Spool:
         self.columns = list(columns)
         self.names = [name for name, _ in self.columns]
         self.count = 0
+        self._tabs = len(self.columns) - 1
         self._file = tempfile.TemporaryFile(mode="w+b")
         self._buffer: list[str] = []
 
     def add(self, values: Sequence) -> None:
-        self._buffer.append("\t".join(map(_encode, values)))
+        # Fast path: str() already gives COPY text for str, int, Decimal, date and bool (True/False);
+        # only text holding a tab, newline, carriage return or backslash needs escaping.
+        line = "\t".join(["\\N" if v is None else str(v) for v in values])
+        if (
+            line.count("\\") != values.count(None)
+            or line.count("\t") != self._tabs
+            or "\n" in line
+            or "\r" in line
+        ):
+            line = "\t".join(map(_encode, values))
+        self._buffer.append(line)
         self.count += 1
         if len(self._buffer) >= 5000:
             self._flush()
