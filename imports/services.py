@@ -347,6 +347,24 @@ def upload_headers(*, upload: Upload) -> list[str]:
         return []
 
 
+def uploaded_headers(*, file: UploadedFile) -> list[str]:
+    """The header row of a file not stored yet (to recognise its kind); the file is rewound after."""
+    from .ingest.reader import FileFormatError, read_headers
+
+    suffix = Path(file.name or "").suffix
+    try:
+        with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+            file.seek(0)
+            for chunk in file.chunks():
+                handle.write(chunk)
+            handle.flush()
+            return [h for h in read_headers(Path(handle.name), file.name or "upload") if h]
+    except (FileFormatError, OSError):
+        return []
+    finally:
+        file.seek(0)
+
+
 def upload_rejects_csv(*, upload: Upload) -> Iterator[str]:
     """The rejected rows as CSV: the row number, the row as read, and its reasons."""
     errors = upload.errors.order_by("row", "id").iterator(chunk_size=2000)
