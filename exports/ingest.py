@@ -21,7 +21,13 @@ from django.utils import timezone
 from imports.ingest import base
 from imports.ingest.base import CellError, Field
 from imports.ingest.core import Counts, LoadContext, Parser, register
-from imports.ingest.lines import POST_LOAD_HOOKS, _bulk_session, _insert_defaults, write_method
+from imports.ingest.lines import (
+    POST_LOAD_HOOKS,
+    _bulk_session,
+    _insert_defaults,
+    refresh_statistics,
+    write_method,
+)
 from imports.ingest.reader import Table
 from imports.ingest.spool import Spool
 from imports.models import FilerCodeOffset, ImportLine
@@ -159,6 +165,9 @@ class _ExportParser(Parser):
             counts = _orm_write(ctx.client, ctx.upload_id, staged)
         link_direct_exports(client_id=ctx.client.pk)
         return counts
+
+    def before_write(self, ctx: LoadContext, staged: Spool) -> None:
+        refresh_statistics(["exports_export"], rows=staged.count)
 
     def discard(self, staged: Spool) -> None:
         staged.close()
@@ -390,9 +399,8 @@ def _copy_write(client_id: int, upload_id: int | None, spool: Spool) -> Counts:
         cur.execute(
             f"""INSERT INTO exports_export ({", ".join(columns)}, created_at, updated_at)
                 SELECT {", ".join(values)}, now(), now() FROM ingest_export s
-                WHERE NOT EXISTS (SELECT 1 FROM exports_export x
-                                  WHERE x.client_id = %s AND x.export_ref = s.export_ref)""",
-            [client_id, upload_id, *defaults.values(), client_id],
+                ON CONFLICT (client_id, export_ref) DO NOTHING""",
+            [client_id, upload_id, *defaults.values()],
         )
         created = cur.rowcount
     return Counts(created, updated, spool.count - created - updated)

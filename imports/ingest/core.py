@@ -129,6 +129,9 @@ class Parser:
     def write(self, ctx: LoadContext, staged) -> Counts:
         raise NotImplementedError
 
+    def before_write(self, ctx: LoadContext, staged) -> None:
+        """Work done outside the write transaction just before it (e.g. refreshing planner statistics)."""
+
     def discard(self, staged) -> None:
         """Release temporary files of a load that is not written."""
 

@@ -30,7 +30,7 @@ from ..models import FilerCodeOffset
 from . import base
 from .base import CellError, Field, RowError
 from .core import Counts, LoadContext, Parser, register
-from .lines import ImportStage, designated_quantities, write_import_stage
+from .lines import IMPORT_TABLES, ImportStage, designated_quantities, refresh_statistics, write_import_stage
 from .reader import Table, open_table
 
 FIELDS = (
@@ -117,6 +117,9 @@ class Es003Parser(Parser):
 
     def write(self, ctx: LoadContext, staged: ImportStage) -> Counts:
         return write_import_stage(client=ctx.client, upload_id=ctx.upload_id, stage=staged)
+
+    def before_write(self, ctx: LoadContext, staged: ImportStage) -> None:
+        refresh_statistics(IMPORT_TABLES, rows=staged.lines.count)
 
     def discard(self, staged: ImportStage) -> None:
         staged.close()

@@ -51,6 +51,8 @@ LINE_TYPES = {
     "hmf": "numeric",
 }
 
+IMPORT_TABLES = ["imports_importentry", "imports_importline", "imports_linech99duty"]
+
 # Called after every imports load with the client's id, inside the load's transaction (the exports app
 # links exports that name an import line by direct identification).
 POST_LOAD_HOOKS: list[Callable[..., None]] = []
@@ -136,6 +138,19 @@ def write_import_stage(*, client, upload_id: int | None, stage: ImportStage) -> 
     for hook in POST_LOAD_HOOKS:
         hook(client_id=client.pk)
     return counts
+
+
+def refresh_statistics(tables: list[str], *, rows: int) -> None:
+    """ANALYZE the tables a large load merges into, before its transaction (PostgreSQL).
+
+    Right after a mass delete, or a first load, the planner's row counts can be far off; a set-based merge
+    of hundreds of thousands of rows planned against "an empty table" can pick a nested loop over a
+    sequential scan and take minutes instead of seconds. Small loads keep whatever plan they get.
+    """
+    if connection.vendor != "postgresql" or rows < 10000:
+        return
+    with connection.cursor() as cur:
+        cur.execute(f"ANALYZE {', '.join(tables)}")
 
 
 def _bulk_session(cur) -> None:
@@ -248,12 +263,12 @@ class _CopyWriter:
         ]
         values = ["%s", "s.entry_number", *(f"s.{f}" for f in fields), "%s"]
         values += ["%s"] * len(defaults) + ["now()", "now()"]
+        # ON CONFLICT rather than NOT EXISTS: the unique index decides, whatever the planner believes.
         cur.execute(
             f"""INSERT INTO imports_importentry ({", ".join(columns)})
                 SELECT {", ".join(values)} FROM ingest_entry s
-                WHERE NOT EXISTS (SELECT 1 FROM imports_importentry e
-                                  WHERE e.client_id = %s AND e.entry_number = s.entry_number)""",
-            [self.client_id, self.upload_id, *defaults.values(), self.client_id],
+                ON CONFLICT (client_id, entry_number) DO NOTHING""",
+            [self.client_id, self.upload_id, *defaults.values()],
         )
 
     def _lines(self, cur) -> None:
@@ -320,12 +335,12 @@ class _CopyWriter:
                     RETURNING c.line_id)
                 INSERT INTO ingest_changed SELECT line_id FROM d"""
         )
+        # Rows left after the DELETE match the file exactly, so a conflict means "unchanged".
         cur.execute(
-            f"""WITH i AS (
+            """WITH i AS (
                     INSERT INTO imports_linech99duty (line_id, ordinal, number, amount)
-                    SELECT n.line_id, n.ordinal, n.number, n.amount FROM ingest_ch99 n
-                    WHERE NOT n.created
-                      AND NOT EXISTS (SELECT 1 FROM imports_linech99duty c WHERE {same})
+                    SELECT n.line_id, n.ordinal, n.number, n.amount FROM ingest_ch99 n WHERE NOT n.created
+                    ON CONFLICT (line_id, number) DO NOTHING
                     RETURNING line_id)
                 INSERT INTO ingest_changed SELECT line_id FROM i"""
         )

@@ -84,6 +84,7 @@ def ingest_file(
         if before_write:
             before_write()
         started = time.perf_counter()
+        parser.before_write(ctx, staged)
         with transaction.atomic():
             result.counts = parser.write(ctx, staged)
         result.timings["write"] = time.perf_counter() - started

@@ -127,6 +127,9 @@ def test_filer_code_offset_accepts_the_approved_check_digit(client_a, tmp_path):
         ("HTS Number - Full", "61091000", "hts_format"),
         ("Country of Origin Code", "CHN", "country_format"),
         ("Entry Summary Line Number", "x", "integer_format"),
+        ("Line Tariff UOM (1) Code", "K G", "uom_format"),
+        ("Manufacturer ID", "CNACMSHO123SHA-EXTRA-LONG", "too_long"),
+        ("Line Tariff Goods Value Amount", "$100,000,000,000,000.00", "too_large"),
     ],
 )
 def test_each_line_cell_rule_names_row_column_and_value(client_a, tmp_path, column, value, rule):
@@ -367,3 +370,30 @@ def test_copy_and_orm_writers_store_the_same_data(client_a, client_b, settings, 
         results[method] = [load("es003", a, client).summary(), load("es003", b, client).summary()]
     assert results["copy"] == results["orm"]
     assert line_snapshot(client_a) == line_snapshot(client_b)
+
+
+def test_tariff_ordinal_twice_on_a_line_is_an_error(client_a, tmp_path):
+    headers, rows = sample_rows("es003_sample.csv")
+    group = [r for r in rows if r["Entry Summary Number"] == ENTRY and r["Entry Summary Line Number"] == "4"]
+    group[1]["Tariff Ordinal Number"] = "1"
+    result = load("es003", write_rows(tmp_path / "es003.csv", headers, group), client_a)
+    assert [(e.row, e.column, e.rule) for e in result.errors if e.counted] == [
+        (3, "Tariff Ordinal Number", "duplicate_ordinal")
+    ]
+
+
+def test_empty_file_and_header_only_file(client_a, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert [e.rule for e in load("es003", empty, client_a).errors] == ["empty_file"]
+
+    header_only = tmp_path / "header.csv"
+    header_only.write_text((FIXTURES / "es003_sample.csv").read_text().splitlines()[0] + "\n\n")
+    result = load("es003", header_only, client_a)
+    assert result.loaded and result.summary() == {
+        "rows": 0,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "errors": 0,
+    }

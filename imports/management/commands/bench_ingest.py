@@ -6,6 +6,7 @@ the process (ru_maxrss). The figure that counts is on PostgreSQL; on SQLite the 
 
 import csv
 import datetime as dt
+import os
 import random
 import resource
 import tempfile
@@ -118,6 +119,33 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+class BackendCpu:
+    """CPU seconds used by this connection's PostgreSQL backend, read from /proc when the server runs on
+    this machine (None otherwise). Wall-clock figures on a shared machine include waiting for a core;
+    CPU seconds do not."""
+
+    def __init__(self):
+        self.path = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_backend_pid()")
+                self.path = Path(f"/proc/{cur.fetchone()[0]}/stat")
+
+    def seconds(self) -> float | None:
+        try:
+            fields = self.path.read_text().rsplit(")", 1)[1].split()
+        except (AttributeError, OSError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Command(BaseCommand):
     help = "Generate an ES-003 file of N tariff rows, load it and print timings and peak memory."
 
@@ -150,9 +178,15 @@ class Command(BaseCommand):
                 self._load(bench, path, run, written)
 
     def _load(self, bench, path: Path, run: str, written: int) -> None:
+        backend = BackendCpu()
+        backend_before, cpu_before = backend.seconds(), time.process_time()
+        load_before = load_average()
         started = time.perf_counter()
         upload, result = upload_ingest_now(client=bench, kind="es003", path=path)
         total = time.perf_counter() - started
+        cpu = time.process_time() - cpu_before
+        backend_after = backend.seconds()
+        backend_cpu = f"{backend_after - backend_before:6.1f} s" if backend_after is not None else "   n/a"
         parse_s, write_s = result.timings.get("parse", 0), result.timings.get("write", 0)
         store_s = total - parse_s - write_s
         summary = result.summary()
@@ -163,6 +197,8 @@ class Command(BaseCommand):
             f"  write (COPY + merge):           {write_s:6.1f} s\n"
             f"  total:                          {total:6.1f} s  ({written / total:,.0f} rows/s; "
             f"{written / (parse_s + write_s):,.0f} rows/s parse+write)\n"
+            f"  CPU: this process {cpu:6.1f} s, PostgreSQL backend {backend_cpu}\n"
+            f"  load average before / after:    {load_before} / {load_average()}\n"
             f"  peak memory (ru_maxrss):        {peak_mb():6.0f} MB\n"
             f"  stored: {ImportEntry.objects.filter(client=bench).count():,} entries, "
             f"{ImportLine.objects.filter(client=bench).count():,} lines, "
@@ -178,3 +214,7 @@ class Command(BaseCommand):
         LineCh99Duty.objects.filter(line__client=bench)._raw_delete(LineCh99Duty.objects.db)
         ImportLine.objects.filter(client=bench)._raw_delete(ImportLine.objects.db)
         ImportEntry.objects.filter(client=bench)._raw_delete(ImportEntry.objects.db)
+        if connection.vendor == "postgresql":
+            # Reclaim the deleted rows so each run writes into the same kind of table, not a bloated one.
+            with connection.cursor() as cur:
+                cur.execute("VACUUM ANALYZE imports_linech99duty, imports_importline, imports_importentry")
