@@ -1,6 +1,8 @@
 """Uploads API: list and create a client's uploads, read one upload's status and progress, download its
 rejected rows. Scoped through drawback.accounts.tenancy: another client's uploads answer 404."""
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.urls import reverse
@@ -199,7 +201,7 @@ class UploadRejectsApi(APIView):
 
 def rejects_response(upload: Upload) -> StreamingHttpResponse:
     response = StreamingHttpResponse(services.upload_rejects_csv(upload=upload), content_type="text/csv")
-    stem = upload.original_name.rsplit(".", 1)[0] or "upload"
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", upload.original_name.rsplit(".", 1)[0]) or "upload"
     response["Content-Disposition"] = f'attachment; filename="{stem}-rejected-rows.csv"'
     return response
 

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from .base import Columns, Field, RowError, norm_header, resolve
 from .reader import Table
 
+# Seconds between two progress writes of one load.
+PROGRESS_INTERVAL = 0.5
+
 
 @dataclass
 class Counts:
@@ -81,7 +84,7 @@ class LoadContext:
             return
         now = time.monotonic()
         if now >= self._next_report:
-            self._next_report = now + 0.5
+            self._next_report = now + PROGRESS_INTERVAL
             self._progress(fraction)
 
     def raw(self, cells: list[str]) -> dict[str, str]:

@@ -66,7 +66,7 @@ def test_progress_is_written_while_rows_are_read(client_a, tmp_path, monkeypatch
         real(upload_id, percent)
 
     monkeypatch.setattr(services, "_set_progress", spy)
-    monkeypatch.setattr("imports.ingest.core.time.monotonic", iter(range(0, 10**6, 1)).__next__)
+    monkeypatch.setattr("imports.ingest.core.PROGRESS_INTERVAL", 0)
     upload, result = services.upload_ingest_now(client=client_a, kind="es003", path=path)
 
     assert result.error_count == 0 and upload.progress == 100
