@@ -95,8 +95,9 @@ def client_uploads(request, code):
 
 def _detail(request, upload, *, client, mapping_form=None):
     _with_urls([upload], client)
-    errors = upload.errors.exclude(rule="rejected_with_line")[:200]
     unknown_layout = upload.errors.filter(rule="unknown_layout").exists()
+    # An unrecognised layout is one message, already shown with the status.
+    errors = [] if unknown_layout else upload.errors.exclude(rule="rejected_with_line")[:200]
     if mapping_form is None and unknown_layout and client and can_write(request.user):
         mapping_form = MappingForm(kind=upload.kind, headers=services.upload_headers(upload=upload))
     rejects_url = None
