@@ -9,3 +9,20 @@ class ClaimsConfig(AppConfig):
         from claims.cbp import admin, notifications  # noqa: F401 - admin registers its model views
 
         notifications.register()  # claim events with CBP are told through claims.lifecycle.EFFECTS
+
+        from imports.signals import data_loaded
+
+        data_loaded.connect(_reassess_after_load, dispatch_uid="claims-reassess-after-load")
+
+
+def _reassess_after_load(sender, upload, client_id, **kwargs) -> None:
+    """New or changed data changes the findings: re-assess the client (every client for a new tariff)."""
+    from drawback.accounts.models import Client
+
+    from .risk.services import assessment_request
+
+    client_ids = (
+        [client_id] if client_id else list(Client.objects.filter(is_active=True).values_list("pk", flat=True))
+    )
+    for pk in client_ids:
+        assessment_request(client_id=pk)

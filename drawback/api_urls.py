@@ -16,6 +16,7 @@ urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="api-token"),
     path("", include(clients_router.urls)),
     path("clients/<slug:client_code>/", include(per_client)),
+    path("", include("imports.api_urls")),
     path("", include("claims.api_urls")),
     path("", include("claims.risk.api_urls")),
     path("", include("claims.cbp.api_urls")),

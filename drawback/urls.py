@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("claims.urls")),
     path("", include("reviews.urls")),
     path("", include("claims.risk.urls")),
+    path("", include("imports.upload_urls")),
 ]

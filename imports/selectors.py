@@ -1,7 +1,8 @@
-"""Reads for imports: entries, lines, documents and uploads of a client, and per-client figures.
+"""Reads for imports: entries, lines, documents, uploads and column mappings of a client, and per-client
+figures.
 
-Every function takes a client (already resolved through drawback.accounts.tenancy) or a queryset of
-clients the user may see, so nothing here can reach past the tenant boundary.
+Every function takes a client (already resolved through drawback.accounts.tenancy), a user, or a queryset
+of clients the user may see, so nothing here can reach past the tenant boundary.
 """
 
 import datetime as dt
@@ -10,16 +11,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
-from drawback.accounts.models import Client
+from drawback.accounts.models import Client, User
+from drawback.accounts.tenancy import clients_for
 from drawback.lib.chapter99 import Ch99Decision, Chapter99Table, Heading
 from drawback.lib.dates import ExportWindow, import_dates_with_last_export_day_between
 from exports.models import Export
 
 from .filters import ImportLineFilter, clean_code
-from .models import Chapter99Heading, Document, ImportEntry, ImportLine, LineCh99Duty, Upload
+from .models import Chapter99Heading, ColumnMapping, Document, ImportEntry, ImportLine, LineCh99Duty, Upload
 
 EXPIRY_WARNING_DAYS = 90
 
@@ -197,3 +200,33 @@ def import_entry_totals(*, entry: ImportEntry) -> EntryTotals:
         other_taxes=sum((line.other_taxes for line in lines), Decimal(0)),
         ch99=sum((row.amount for line in lines for row in line.ch99_duties.all()), Decimal(0)),
     )
+
+
+def upload_list_for(*, user: User, client: Client | None = None, tariff: bool = False) -> QuerySet[Upload]:
+    """Uploads the user may see: their clients' uploads; the shared HTS tariff uploads for firm staff only.
+    `client` narrows to one client, `tariff` to the tariff uploads."""
+    qs = Upload.objects.select_related("client", "uploaded_by", "mapping").order_by("-created_at", "-pk")
+    if not user.is_authenticated:
+        return qs.none()
+    visible = Q(client__in=clients_for(user))
+    if user.is_firm_staff:
+        visible |= Q(client__isnull=True)
+    qs = qs.filter(visible)
+    if client is not None:
+        qs = qs.filter(client=client)
+    if tariff:
+        qs = qs.filter(client__isnull=True, kind=Upload.Kind.HTS)
+    return qs
+
+
+def upload_get_for(*, user: User, pk: int, client: Client | None = None, tariff: bool = False) -> Upload:
+    """One upload the user may see, else 404 (never 403: other clients' uploads do not exist for them)."""
+    upload = upload_list_for(user=user, client=client, tariff=tariff).filter(pk=pk).first()
+    if upload is None:
+        raise Http404
+    return upload
+
+
+def mapping_list_for(*, client: Client, kind: str | None = None) -> QuerySet[ColumnMapping]:
+    qs = ColumnMapping.objects.filter(client=client).order_by("kind", "name")
+    return qs.filter(kind=kind) if kind else qs

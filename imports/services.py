@@ -1,23 +1,396 @@
-"""Writes for imports: uploads of data files. (Filled in by the ingestion work.)"""
+"""Writes for imports: uploads of data files, their processing, and saved column mappings."""
 
+import contextlib
+import csv
+import hashlib
+import io
+import itertools
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
 
 from drawback.accounts.models import Client, User
 
-from .models import ColumnMapping, Upload
+from .ingest.core import IngestResult, get_parser
+from .ingest.pipeline import ingest_file
+from .models import ColumnMapping, Upload, UploadError
+from .signals import data_loaded
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_EXTENSIONS = {".csv", ".txt", ".xlsx", ".json"}
+
+
+def _check_file(*, kind: str, name: str, size: int, head: bytes) -> None:
+    extension = Path(name).suffix.lower()
+    if size == 0:
+        raise ValidationError({"file": "The file is empty."})
+    if size > settings.UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            {"file": f"The file is larger than {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB; split it."}
+        )
+    if extension == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ValidationError(
+            {"file": "Old Excel .xls workbooks are not read; save the sheet as .xlsx or CSV."}
+        )
+    if extension not in ALLOWED_EXTENSIONS:
+        raise ValidationError({"file": "Upload a CSV, XLSX or (for the HTS tariff) JSON file."})
+    if extension == ".json" and kind != Upload.Kind.HTS:
+        raise ValidationError({"file": "Only the HTS tariff is read from JSON."})
+    if extension == ".xlsx" and not head.startswith(b"PK\x03\x04"):
+        raise ValidationError({"file": "The file is named .xlsx but is not an Excel workbook."})
+    if extension in (".csv", ".txt", ".json") and b"\x00" in head:
+        raise ValidationError({"file": "The file is not text; upload CSV, XLSX or JSON."})
+
+
+def _check_owner(*, kind: str, client: Client | None, mapping: ColumnMapping | None) -> None:
+    if kind not in Upload.Kind.values:
+        raise ValidationError({"kind": f"Unknown kind {kind!r}."})
+    parser = get_parser(kind)
+    if parser.needs_client and client is None:
+        raise ValidationError({"kind": f"A {parser.label} belongs to a client."})
+    if not parser.needs_client and client is not None:
+        raise ValidationError(
+            {"kind": "The HTS tariff is shared by all clients; upload it on the tariff page."}
+        )
+    if mapping is not None and (mapping.client_id != getattr(client, "pk", None) or mapping.kind != kind):
+        raise ValidationError({"mapping": "That column mapping belongs to another client or kind."})
 
 
 def upload_create(
     *,
     client: Client | None,
     kind: str,
-    file: UploadedFile,
+    file: UploadedFile | File,
     user: User | None,
     allow_partial: bool = False,
     mapping: ColumnMapping | None = None,
+    queue: bool = True,
 ) -> Upload:
     """Store the file, record an Upload in QUEUED and queue `upload_process` after commit.
 
-    Raises ValidationError for a file too large or of a kind that needs a client but has none.
+    Raises ValidationError for a file too large, empty or of the wrong type, or a kind that needs a client
+    but has none. With queue=False the caller processes the upload itself (the command line does).
     """
-    raise NotImplementedError
+    _check_owner(kind=kind, client=client, mapping=mapping)
+    name = os.path.basename(file.name or "upload")
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    file.seek(0)
+    for chunk in file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1 << 20), b""):
+        if not head:
+            head = chunk[:8192]
+        digest.update(chunk)
+        size += len(chunk)
+    _check_file(kind=kind, name=name, size=size, head=head)
+    file.seek(0)
+    upload = Upload(
+        client=client,
+        kind=kind,
+        original_name=name[:255],
+        size=size,
+        sha256=digest.hexdigest(),
+        mapping=mapping,
+        allow_partial=allow_partial,
+        uploaded_by=user if user is not None and user.is_authenticated else None,
+    )
+    earlier = (
+        Upload.objects.filter(client=client, kind=kind, sha256=upload.sha256)
+        .exclude(status__in=[Upload.Status.REJECTED, Upload.Status.FAILED])
+        .order_by("-created_at")
+        .first()
+    )
+    if earlier:
+        upload.message = (
+            f"The same file was uploaded on {earlier.created_at:%Y-%m-%d %H:%M} (upload {earlier.pk}); "
+            "loading it again creates no duplicates."
+        )
+    with transaction.atomic():
+        upload.file.save(name, file, save=False)
+        upload.save()
+        if queue:
+            from .tasks import upload_process as task
+
+            transaction.on_commit(lambda: task.delay(upload.pk))
+    return upload
+
+
+def upload_reload(*, upload: Upload, user: User | None, mapping: ColumnMapping | None = None) -> Upload:
+    """Load a stored file again (typically with a column mapping saved after its layout was not
+    recognised). The earlier upload stays in the history as it was."""
+    _check_owner(kind=upload.kind, client=upload.client, mapping=mapping)
+    again = Upload.objects.create(
+        client=upload.client,
+        kind=upload.kind,
+        file=upload.file.name,
+        original_name=upload.original_name,
+        size=upload.size,
+        sha256=upload.sha256,
+        mapping=mapping,
+        allow_partial=upload.allow_partial,
+        uploaded_by=user if user is not None and user.is_authenticated else None,
+    )
+    from .tasks import upload_process as task
+
+    transaction.on_commit(lambda: task.delay(again.pk))
+    return again
+
+
+@contextlib.contextmanager
+def _local_path(upload: Upload) -> Iterator[Path]:
+    """A path on disk for the stored file (object storage is copied to a temporary file first)."""
+    try:
+        local = upload.file.path
+    except NotImplementedError:  # object storage has no local path
+        local = None
+    if local:
+        yield Path(local)
+        return
+    suffix = Path(upload.original_name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle, upload.file.open("rb") as source:
+        shutil.copyfileobj(source, handle, 1 << 20)
+        handle.flush()
+        yield Path(handle.name)
+
+
+def _set_progress(upload_id: int, percent: int) -> None:
+    Upload.objects.filter(pk=upload_id).update(progress=max(0, min(percent, 99)))
+
+
+def upload_process(*, upload_id: int) -> IngestResult | None:
+    """Validate and load one upload. Safe to call twice: only the caller whose conditional UPDATE moves
+    the upload out of QUEUED processes it; the others return None.
+
+    Progress (0-90% while reading, 90% while writing) is written to Upload.progress as rows are read; the
+    final status, counts and rejected rows are recorded at the end. An unexpected failure marks the upload
+    FAILED (the write transaction has been rolled back, so nothing was stored) and is logged.
+    """
+    claimed = Upload.objects.filter(pk=upload_id, status=Upload.Status.QUEUED).update(
+        status=Upload.Status.PROCESSING, progress=0
+    )
+    if not claimed:
+        return None
+    upload = Upload.objects.select_related("client", "mapping").get(pk=upload_id)
+    saved = []
+    if upload.client_id and upload.mapping is None:
+        saved = [
+            (m.name, m.mapping)
+            for m in ColumnMapping.objects.filter(client_id=upload.client_id, kind=upload.kind).order_by(
+                "-created_at"
+            )
+        ]
+    try:
+        with _local_path(upload) as path:
+            result = ingest_file(
+                path=path,
+                name=upload.original_name,
+                kind=upload.kind,
+                client=upload.client,
+                allow_partial=upload.allow_partial,
+                mapping=upload.mapping.mapping if upload.mapping else None,
+                mapping_name=upload.mapping.name if upload.mapping else "",
+                saved_mappings=saved,
+                upload_id=upload.pk,
+                progress=lambda fraction: _set_progress(upload_id, int(fraction * 90)),
+                before_write=lambda: _set_progress(upload_id, 90),
+            )
+    except Exception as exc:
+        logger.exception("upload %s failed", upload_id)
+        Upload.objects.filter(pk=upload_id).update(
+            status=Upload.Status.FAILED,
+            progress=100,
+            message=f"The load failed and nothing was stored: {exc}",
+            finished_at=timezone.now(),
+        )
+        return None
+    _record(upload, result)
+    return result
+
+
+def _record(upload: Upload, result: IngestResult) -> None:
+    batch = []
+    for error in result.errors:
+        batch.append(
+            UploadError(
+                upload=upload,
+                row=error.row,
+                column=error.column[:100],
+                value=error.value,
+                rule=error.rule[:60],
+                message=error.message,
+                raw=error.raw,
+            )
+        )
+        if len(batch) >= 5000:
+            UploadError.objects.bulk_create(batch)
+            batch = []
+    UploadError.objects.bulk_create(batch)
+    if result.loaded:
+        status = Upload.Status.LOADED_WITH_REJECTS if result.error_count else Upload.Status.LOADED
+    else:
+        status = Upload.Status.REJECTED
+    messages = [upload.message] if upload.message else []
+    layout = next(
+        (e for e in result.errors if e.rule in ("unknown_layout", "file_format", "empty_file")), None
+    )
+    if layout:
+        messages.append(layout.message)
+    elif not result.loaded:
+        messages.append(
+            f"{result.error_count} errors: nothing was stored. Correct the file or allow partial loading."
+        )
+    elif result.error_count:
+        messages.append(
+            f"{result.error_count} errors: the rejected rows were not loaded; download them to correct."
+        )
+    messages.extend(result.notes)
+    if result.mapping_name:
+        messages.append(f"Columns read with the saved mapping {result.mapping_name!r}.")
+    mapping = upload.mapping
+    if mapping is None and result.mapping_name and upload.client_id:
+        mapping = ColumnMapping.objects.filter(
+            client_id=upload.client_id, kind=upload.kind, name=result.mapping_name
+        ).first()
+    counts = result.counts
+    Upload.objects.filter(pk=upload.pk).update(
+        status=status,
+        progress=100,
+        rows_read=result.rows,
+        created=counts.created,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        error_count=result.error_count,
+        message="\n".join(messages),
+        mapping=mapping,
+        finished_at=timezone.now(),
+    )
+    if result.loaded:
+        data_loaded.send(sender=Upload, upload=upload, client_id=upload.client_id)
+
+
+def upload_ingest_now(
+    *,
+    client: Client | None,
+    kind: str,
+    path: Path,
+    user: User | None = None,
+    allow_partial: bool = False,
+    mapping: ColumnMapping | None = None,
+) -> tuple[Upload, IngestResult | None]:
+    """Store a local file as an upload and load it at once (the command line's nightly feeds)."""
+    with open(path, "rb") as handle:
+        upload = upload_create(
+            client=client,
+            kind=kind,
+            file=File(handle, name=Path(path).name),
+            user=user,
+            allow_partial=allow_partial,
+            mapping=mapping,
+            queue=False,
+        )
+    result = upload_process(upload_id=upload.pk)
+    upload.refresh_from_db()
+    return upload, result
+
+
+def column_mapping_save(
+    *, client: Client, kind: str, name: str, mapping: dict[str, str], user: User | None
+) -> ColumnMapping:
+    """Save (or replace) a client's named mapping {our field: their column header} for one kind.
+
+    Raises ValidationError when a field is not one of the kind's, or a required field is left out.
+    """
+    if kind not in Upload.Kind.values:
+        raise ValidationError({"kind": f"Unknown kind {kind!r}."})
+    parser = get_parser(kind)
+    known = {f.key: f for f in parser.fields}
+    cleaned = {k: str(v).strip() for k, v in mapping.items() if str(v or "").strip()}
+    unknown = sorted(set(cleaned) - set(known))
+    if unknown:
+        raise ValidationError({"mapping": f"Not fields of this kind: {', '.join(unknown)}."})
+    missing = [f.label for f in parser.fields if f.required and f.key not in cleaned]
+    for group in parser.required_any:
+        if not any(k in cleaned for k in group):
+            missing.append(" or ".join(known[k].label for k in group))
+    if missing:
+        raise ValidationError({"mapping": f"Map a column to: {', '.join(missing)}."})
+    if not name.strip():
+        raise ValidationError({"name": "Give the mapping a name."})
+    saved, _ = ColumnMapping.objects.update_or_create(
+        client=client,
+        kind=kind,
+        name=name.strip()[:100],
+        defaults={
+            "mapping": cleaned,
+            "created_by": user if user is not None and user.is_authenticated else None,
+        },
+    )
+    return saved
+
+
+def upload_headers(*, upload: Upload) -> list[str]:
+    """The header row of a stored file (for the column-mapping form)."""
+    from .ingest.reader import FileFormatError, read_headers
+
+    try:
+        with _local_path(upload) as path:
+            return [h for h in read_headers(path, upload.original_name) if h]
+    except (FileFormatError, OSError):
+        return []
+
+
+def uploaded_headers(*, file: UploadedFile) -> list[str]:
+    """The header row of a file not stored yet (to recognise its kind); the file is rewound after."""
+    from .ingest.reader import FileFormatError, read_headers
+
+    suffix = Path(file.name or "").suffix
+    try:
+        with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+            file.seek(0)
+            for chunk in file.chunks():
+                handle.write(chunk)
+            handle.flush()
+            return [h for h in read_headers(Path(handle.name), file.name or "upload") if h]
+    except (FileFormatError, OSError):
+        return []
+    finally:
+        file.seek(0)
+
+
+def upload_rejects_csv(*, upload: Upload) -> Iterator[str]:
+    """The rejected rows as CSV: the row number, the row as read, and its reasons."""
+    errors = upload.errors.order_by("row", "id").iterator(chunk_size=2000)
+    first = upload.errors.order_by("row", "id").first()
+    headers = list(first.raw) if first and first.raw else []
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate(0)
+        return text
+
+    writer.writerow(["row", *headers, "reasons"])
+    yield flush()
+    for row, group in itertools.groupby(errors, key=lambda e: e.row):
+        group = list(group)
+        raw = group[0].raw or {}
+        reasons = "; ".join(
+            f"{e.column + ': ' if e.column else ''}{e.message} [{e.rule}]"
+            + (f" (value {e.value!r})" if e.value else "")
+            for e in group
+        )
+        writer.writerow([row, *(raw.get(h, "") for h in headers), reasons])
+        yield flush()

@@ -1,7 +1,4 @@
-"""Pages under /clients/<code>/ for import data and documents.
-
-The upload pages (views/uploads.py) add their paths to this list.
-"""
+"""Pages under /clients/<code>/ for import data and documents (the upload pages are in upload_urls)."""
 
 from django.urls import path
 

@@ -1,0 +1,94 @@
+"""The load of one file: recognise its layout, validate every row, then write in one short transaction.
+
+1. Read the header row and match it to the kind's columns, else to a saved column mapping; an unknown
+   layout stops here with a message listing the columns each kind expects.
+2. Read and check every row (nothing is written yet); good records go to a spool on disk.
+3. If any row failed and the load does not allow partial loading, stop: nothing is stored.
+4. Otherwise write the staged records inside one transaction. A failure there rolls everything back, so
+   data stored before the load is never lost or half-changed.
+"""
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from django.db import transaction
+
+from .base import RowError
+from .core import IngestResult, LoadContext, get_parser, layout_message
+from .reader import FileFormatError, open_table
+
+
+def ingest_file(
+    *,
+    path: Path,
+    name: str,
+    kind: str,
+    client,
+    allow_partial: bool = False,
+    mapping: dict[str, str] | None = None,
+    mapping_name: str = "",
+    saved_mappings: Iterable[tuple[str, dict[str, str]]] = (),
+    upload_id: int | None = None,
+    progress: Callable[[float], None] | None = None,
+    before_write: Callable[[], None] | None = None,
+) -> IngestResult:
+    """Load one file of `kind` for `client` (None for the HTS tariff). Raises ValueError for a kind that
+    needs a client but has none; any error during the write propagates after the rollback."""
+    parser = get_parser(kind)
+    if parser.needs_client and client is None:
+        raise ValueError(f"a {parser.label} belongs to a client")
+    result = IngestResult(file_name=name, kind=kind)
+    started = time.perf_counter()
+    staged = None
+    try:
+        with open_table(Path(path), name, strict_utf8=parser.strict_utf8) as table:
+            result.headers = list(table.headers)
+            if not any(table.headers):
+                result.errors.append(RowError(1, "", "", "empty_file", "the file has no header row"))
+                return result
+            columns, missing = parser.resolve(table.headers, mapping)
+            if columns is None and mapping is None:
+                for saved_name, saved in saved_mappings:
+                    columns, _ = parser.resolve(table.headers, saved)
+                    if columns is not None:
+                        mapping, mapping_name = saved, saved_name
+                        break
+            if columns is None:
+                message = layout_message(kind, table.headers, missing)
+                raw = {h or f"column {i + 1}": h for i, h in enumerate(table.headers)}
+                result.errors.append(RowError(1, "", ", ".join(missing), "unknown_layout", message, raw=raw))
+                return result
+            result.mapping, result.mapping_name = (mapping, mapping_name) if mapping else (None, "")
+            ctx = LoadContext(
+                client=client,
+                file_name=name,
+                columns=columns,
+                allow_partial=allow_partial,
+                upload_id=upload_id,
+                progress=progress,
+            )
+            staged = parser.validate(ctx, table)
+    except FileFormatError as exc:
+        result.errors.append(RowError(1, "", "", "file_format", str(exc)))
+        if staged is not None:
+            parser.discard(staged)
+        return result
+    result.rows = ctx.rows
+    result.errors = ctx.errors
+    result.notes = ctx.notes
+    result.timings["parse"] = time.perf_counter() - started
+    try:
+        if result.error_count and not allow_partial:
+            return result
+        if before_write:
+            before_write()
+        started = time.perf_counter()
+        parser.before_write(ctx, staged)
+        with transaction.atomic():
+            result.counts = parser.write(ctx, staged)
+        result.timings["write"] = time.perf_counter() - started
+        result.loaded = True
+        return result
+    finally:
+        parser.discard(staged)

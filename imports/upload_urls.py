@@ -1,0 +1,23 @@
+"""Upload pages: data files per client, and the shared HTS tariff."""
+
+from django.urls import path
+
+from .views import uploads
+
+urlpatterns = [
+    path("clients/<slug:code>/uploads/", uploads.client_uploads, name="client-uploads"),
+    path("clients/<slug:code>/uploads/<int:pk>/", uploads.client_upload_detail, name="client-upload-detail"),
+    path(
+        "clients/<slug:code>/uploads/<int:pk>/mapping/",
+        uploads.client_upload_mapping,
+        name="client-upload-mapping",
+    ),
+    path(
+        "clients/<slug:code>/uploads/<int:pk>/rejects.csv",
+        uploads.client_upload_rejects,
+        name="client-upload-rejects",
+    ),
+    path("tariff/uploads/", uploads.tariff_uploads, name="tariff-uploads"),
+    path("tariff/uploads/<int:pk>/", uploads.tariff_upload_detail, name="tariff-upload-detail"),
+    path("tariff/uploads/<int:pk>/rejects.csv", uploads.tariff_upload_rejects, name="tariff-upload-rejects"),
+]

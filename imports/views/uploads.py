@@ -1,0 +1,204 @@
+"""Upload pages: a client's uploads (form, history, progress, errors, rejected rows, column mapping) and
+the HTS tariff uploads (firm staff). Every object is looked up through the tenant boundary."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from drawback.accounts.tenancy import can_write, client_for_code, require_staff
+
+from .. import selectors, services
+from ..api.uploads import rejects_response
+from ..forms import MappingForm, TariffUploadForm, UploadForm
+from ..ingest.core import detect_kinds
+from ..models import Upload
+
+RUNNING = (Upload.Status.QUEUED, Upload.Status.PROCESSING)
+
+
+def _with_urls(uploads, client=None):
+    for upload in uploads:
+        upload.detail_url = (
+            reverse("client-upload-detail", args=[client.code, upload.pk])
+            if client
+            else reverse("tariff-upload-detail", args=[upload.pk])
+        )
+        upload.status_url = reverse("api-upload-detail", args=[upload.pk])
+        upload.running = upload.status in RUNNING
+    return uploads
+
+
+def _form_error(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, messages in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _detected_kind(form, uploaded) -> str | None:
+    """The kind named by the file's header row (the form's 'Recognise' choice)."""
+    headers = services.uploaded_headers(file=uploaded)
+    kinds = [k for k in detect_kinds(headers) if k != Upload.Kind.HTS]
+    if not kinds:
+        form.add_error(
+            "kind", "The header row matches no known layout: choose the kind, then map the file's columns."
+        )
+        return None
+    return kinds[0]
+
+
+@login_required
+def client_uploads(request, code):
+    client = client_for_code(request.user, code)
+    writable = can_write(request.user)
+    form = None
+    if request.method == "POST":
+        if not writable:
+            raise Http404  # client users see their uploads but do not load data files
+        form = UploadForm(request.POST, request.FILES, client=client)
+        if form.is_valid():
+            data = form.cleaned_data
+            kind = data["kind"] or _detected_kind(form, data["file"])
+            if kind:
+                try:
+                    upload = services.upload_create(
+                        client=client,
+                        kind=kind,
+                        file=data["file"],
+                        user=request.user,
+                        allow_partial=data["allow_partial"],
+                        mapping=data["mapping"],
+                    )
+                except ValidationError as exc:
+                    _form_error(form, exc)
+                else:
+                    return redirect("client-upload-detail", client.code, upload.pk)
+    elif writable:
+        form = UploadForm(client=client)
+    uploads = _with_urls(list(selectors.upload_list_for(user=request.user, client=client)[:200]), client)
+    return render(
+        request,
+        "imports/upload_list.html",
+        {
+            "client": client,
+            "form": form,
+            "uploads": uploads,
+            "mappings": selectors.mapping_list_for(client=client),
+            "title": f"Uploads · {client.legal_name}",
+        },
+    )
+
+
+def _detail(request, upload, *, client, mapping_form=None):
+    _with_urls([upload], client)
+    unknown_layout = upload.errors.filter(rule="unknown_layout").exists()
+    # An unrecognised layout is one message, already shown with the status.
+    errors = [] if unknown_layout else upload.errors.exclude(rule="rejected_with_line")[:200]
+    if mapping_form is None and unknown_layout and client and can_write(request.user):
+        mapping_form = MappingForm(kind=upload.kind, headers=services.upload_headers(upload=upload))
+    rejects_url = None
+    if upload.error_count and not unknown_layout:
+        rejects_url = (
+            reverse("client-upload-rejects", args=[client.code, upload.pk])
+            if client
+            else reverse("tariff-upload-rejects", args=[upload.pk])
+        )
+    return render(
+        request,
+        "imports/upload_detail.html",
+        {
+            "client": client,
+            "upload": upload,
+            "errors": errors,
+            "more_errors": max(upload.error_count - len(errors), 0),
+            "rejects_url": rejects_url,
+            "mapping_form": mapping_form,
+            "back_url": reverse("client-uploads", args=[client.code])
+            if client
+            else reverse("tariff-uploads"),
+            "title": upload.original_name,
+        },
+    )
+
+
+@login_required
+def client_upload_detail(request, code, pk):
+    client = client_for_code(request.user, code)
+    upload = selectors.upload_get_for(user=request.user, pk=pk, client=client)
+    return _detail(request, upload, client=client)
+
+
+@login_required
+@require_POST
+def client_upload_mapping(request, code, pk):
+    """Save a column mapping for the client and load the same file again with it."""
+    client = client_for_code(request.user, code)
+    if not can_write(request.user):
+        raise Http404
+    upload = selectors.upload_get_for(user=request.user, pk=pk, client=client)
+    form = MappingForm(request.POST, kind=upload.kind, headers=services.upload_headers(upload=upload))
+    if form.is_valid():
+        try:
+            mapping = services.column_mapping_save(
+                client=client,
+                kind=upload.kind,
+                name=form.cleaned_data["name"],
+                mapping=form.mapping(),
+                user=request.user,
+            )
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            again = services.upload_reload(upload=upload, user=request.user, mapping=mapping)
+            return redirect("client-upload-detail", client.code, again.pk)
+    return _detail(request, upload, client=client, mapping_form=form)
+
+
+@login_required
+def client_upload_rejects(request, code, pk):
+    client = client_for_code(request.user, code)
+    upload = selectors.upload_get_for(user=request.user, pk=pk, client=client)
+    return rejects_response(upload)
+
+
+@login_required
+def tariff_uploads(request):
+    require_staff(request.user)
+    form = TariffUploadForm()
+    if request.method == "POST":
+        form = TariffUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                upload = services.upload_create(
+                    client=None,
+                    kind=Upload.Kind.HTS,
+                    file=form.cleaned_data["file"],
+                    user=request.user,
+                    allow_partial=form.cleaned_data["allow_partial"],
+                )
+            except ValidationError as exc:
+                _form_error(form, exc)
+            else:
+                return redirect("tariff-upload-detail", upload.pk)
+    uploads = _with_urls(list(selectors.upload_list_for(user=request.user, tariff=True)[:200]))
+    return render(
+        request,
+        "imports/upload_list.html",
+        {"client": None, "form": form, "uploads": uploads, "title": "HTS tariff uploads"},
+    )
+
+
+@login_required
+def tariff_upload_detail(request, pk):
+    require_staff(request.user)
+    return _detail(request, selectors.upload_get_for(user=request.user, pk=pk, tariff=True), client=None)
+
+
+@login_required
+def tariff_upload_rejects(request, pk):
+    require_staff(request.user)
+    return rejects_response(selectors.upload_get_for(user=request.user, pk=pk, tariff=True))
