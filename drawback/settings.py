@@ -183,6 +183,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClaimStatusEnum": "claims.models.Claim.Status",
         "DesignationMethodEnum": "imports.models.ImportLine.Method",
+        "UploadStatusEnum": "imports.models.Upload.Status",
+        "UploadKindEnum": "imports.models.Upload.Kind",
     },
 }
 
