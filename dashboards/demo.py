@@ -366,7 +366,7 @@ def generate(client: DemoClient) -> dict[str, str]:
             )
         else:
             destination = rng.choice(destinations)
-            itn = f"X{export_date:%Y%m%d}{client.seed % 100:02d}{n:05d}"
+            itn = f"X{export_date:%Y%m%d}{client.seed % 100:02d}{n:04d}"
             a.writerow(
                 [
                     itn,

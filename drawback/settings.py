@@ -199,7 +199,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Tasks run inline without a broker; their one-line success log would flood the console.
+        "celery.app.trace": {"level": "INFO" if env_str("CELERY_BROKER_URL") else "WARNING"},
+    },
 }
 
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

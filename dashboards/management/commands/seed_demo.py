@@ -1,0 +1,191 @@
+"""Load the demo: one firm, two client companies with a few thousand import lines and several hundred
+exports loaded through the ordinary ingestion pipeline, their documents, and one user per role.
+
+Repeatable: a second run creates nothing new and prints the users again.
+"""
+
+import random
+import tempfile
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from claims.risk.services import assess_client
+from dashboards import demo
+from drawback.accounts.models import Client, Firm, Privilege, User
+from exports.models import Export
+from imports.documents import document_create
+from imports.models import Document, ImportEntry, TariffLine
+from imports.services import upload_ingest_now
+
+USERS = [
+    # username, role, client code, password
+    ("admin", User.Role.FIRM_ADMIN, None, "demo-admin-2026"),
+    ("analyst", User.Role.ANALYST, None, "demo-analyst-2026"),
+    ("reviewer1", User.Role.REVIEWER, None, "demo-reviewer-2026"),
+    ("reviewer2", User.Role.REVIEWER, None, "demo-reviewer-2026"),
+    ("acme", User.Role.CLIENT_USER, "acme", "demo-client-2026"),
+    ("borealis", User.Role.CLIENT_USER, "borealis", "demo-client-2026"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo firm, clients, data, documents and users (safe to run again)."
+
+    def handle(self, *args, **options):
+        firm = self._firm()
+        clients = {spec.code: self._client(firm, spec) for spec in demo.DEMO_CLIENTS}
+        self._users(firm, clients)
+        for spec in demo.DEMO_CLIENTS:
+            client = clients[spec.code]
+            if ImportEntry.objects.filter(client=client).exists():
+                self.stdout.write(f"{client.legal_name}: demo data already loaded")
+                continue
+            self._tariff()
+            self._load(client, spec)
+            self._documents(client, spec)
+            summary = assess_client(client=client)
+            counts = {k: summary.as_dict()[k] for k in ("errors", "warnings", "info")}
+            self.stdout.write(f"{client.legal_name}: risk assessment {counts}")
+        self.stdout.write("\nDemo users (log in at http://127.0.0.1:8000/login/):")
+        for username, role, _, password in USERS:
+            self.stdout.write(f"  {username:<10} {User.Role(role).label:<12} password: {password}")
+
+    @transaction.atomic
+    def _firm(self) -> Firm:
+        firm, _ = Firm.objects.get_or_create(filer_code="HDS", defaults={"name": "Harbor Drawback Services"})
+        return firm
+
+    @transaction.atomic
+    def _client(self, firm: Firm, spec: demo.DemoClient) -> Client:
+        client, created = Client.objects.get_or_create(
+            code=spec.code,
+            defaults={
+                "firm": firm,
+                "legal_name": spec.legal_name,
+                "importer_number": spec.importer_number,
+                "exporter_number": spec.importer_number,
+                "address": "100 Harbor Way, Long Beach, CA 90802",
+                "contact_emails": f"drawback@{spec.code}.example.com",
+            },
+        )
+        if created:
+            Privilege.objects.create(
+                client=client,
+                kind=Privilege.Kind.WAIVER_PRIOR_NOTICE,
+                reference="WPN-2021-0042",
+                granted_on="2021-01-15",
+            )
+            if spec.code == "acme":
+                Privilege.objects.create(
+                    client=client,
+                    kind=Privilege.Kind.ACCELERATED_PAYMENT,
+                    reference="AP-2020-0117",
+                    granted_on="2020-09-01",
+                    bond_type=Privilege.BondType.CONTINUOUS,
+                    surety_code="457",
+                    bond_effective_on="2020-08-15",
+                )
+            else:
+                Privilege.objects.create(
+                    client=client,
+                    kind=Privilege.Kind.COMPLIANCE_PROGRAM,
+                    reference="DCP-2022-009",
+                    granted_on="2022-03-01",
+                )
+        return client
+
+    def _tariff(self) -> None:
+        if (
+            TariffLine.objects.filter(hts__in=[p.hts for c in demo.DEMO_CLIENTS for p in c.products]).count()
+            >= 12
+        ):
+            return
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "hts_demo.csv"
+            path.write_text(demo.tariff_csv(), encoding="utf-8")
+            self._ingest(None, "hts", path)
+
+    def _load(self, client: Client, spec: demo.DemoClient) -> None:
+        files = demo.generate(spec)
+        with tempfile.TemporaryDirectory() as folder:
+            for kind, name in (
+                ("es003", "ES-003 entry summary lines"),
+                ("fees", "entry fees"),
+                ("aes", "AES exports"),
+                ("exports", "exports and destructions"),
+            ):
+                path = Path(folder) / f"{spec.code}_{kind}.csv"
+                path.write_text(files[kind], encoding="utf-8")
+                summary = self._ingest(client, kind, path)
+                self.stdout.write(f"{client.legal_name}: {name} {summary}")
+
+    def _ingest(self, client: Client | None, kind: str, path: Path) -> dict:
+        upload, result = upload_ingest_now(client=client, kind=kind, path=path)
+        if result is None or not result.loaded or result.error_count:
+            raise CommandError(f"demo file {path.name} did not load cleanly: {upload.message}")
+        return upload.summary()
+
+    def _documents(self, client: Client, spec: demo.DemoClient) -> None:
+        """Entry summaries for most entries and bills of lading for most exports; the rest are left without
+        documents so the risk assessment has something to find."""
+        rng = random.Random(spec.seed)
+        staff = User.objects.filter(role=User.Role.ANALYST).first()
+        for entry in ImportEntry.objects.filter(client=client).order_by("entry_number"):
+            if rng.random() < 0.75:
+                pdf = demo.minimal_pdf(
+                    "Entry summary (CBP Form 7501)",
+                    [
+                        entry.display_number,
+                        f"Import date {entry.import_date:%m/%d/%Y}",
+                        f"Port {entry.port_code}",
+                    ],
+                )
+                document_create(
+                    client=client,
+                    user=staff,
+                    file=ContentFile(pdf, f"7501-{entry.entry_number}.pdf"),
+                    doc_type=Document.Type.ENTRY_SUMMARY,
+                    entries=[entry],
+                )
+        for export in Export.objects.filter(client=client).order_by("export_ref"):
+            if rng.random() < 0.65:
+                kind = (
+                    Document.Type.DESTRUCTION_CERTIFICATE
+                    if export.disposition == "destroy"
+                    else (Document.Type.BILL_OF_LADING)
+                )
+                pdf = demo.minimal_pdf(
+                    kind.label,
+                    [
+                        export.export_ref,
+                        f"Date {export.export_date:%m/%d/%Y}",
+                        f"Destination {export.destination or 'destroyed'}",
+                    ],
+                )
+                document_create(
+                    client=client,
+                    user=staff,
+                    file=ContentFile(pdf, f"{kind}-{export.export_ref}.pdf"),
+                    doc_type=kind,
+                    exports=[export],
+                )
+
+    @transaction.atomic
+    def _users(self, firm: Firm, clients: dict[str, Client]) -> None:
+        for username, role, code, password in USERS:
+            if User.objects.filter(username=username).exists():
+                continue
+            client = clients[code] if code else None
+            user = User(
+                username=username,
+                role=role,
+                firm=None if client else firm,
+                client=client,
+                email=f"{username}@example.com",
+                is_staff=role == User.Role.FIRM_ADMIN,
+            )
+            user.set_password(password)
+            user.save()
