@@ -36,6 +36,7 @@ def finding_list(request, code: str):
         "claims/finding_list.html",
         {
             "client": client,
+            "tab": "findings",
             "summary": selectors.risk_summary(client=client),
             "filter_form": filter_form,
             "page": page,

@@ -85,6 +85,7 @@ def client_uploads(request, code):
         "imports/upload_list.html",
         {
             "client": client,
+            "tab": "uploads",
             "form": form,
             "uploads": uploads,
             "mappings": selectors.mapping_list_for(client=client),
@@ -112,6 +113,7 @@ def _detail(request, upload, *, client, mapping_form=None):
         "imports/upload_detail.html",
         {
             "client": client,
+            "tab": "uploads",
             "upload": upload,
             "errors": errors,
             "more_errors": max(upload.error_count - len(errors), 0),
