@@ -15,7 +15,8 @@ help: ## list the targets
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q -r requirements.lock
+	@# pip warns about every missing local mirror folder of this machine's index; only real messages pass
+	$(PIP) install -q -r requirements.lock 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the locked dependencies
