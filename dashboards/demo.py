@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from drawback.lib.entry_numbers import make as make_entry_number
+from imports.ingest.es003 import REPORT_COLUMNS
 
 TODAY = dt.date(2026, 11, 26)
 CENT = Decimal("0.01")
@@ -93,29 +94,7 @@ TARIFF_ROWS = [
     ("3304.99.00.00", "2", "Other", "kg", ""),
 ]
 
-ES003_HEADER = [
-    "Entry Summary Number",
-    "Entry Type Code",
-    "Entry Summary Line Number",
-    "Importer Number",
-    "Importer Name",
-    "Port of Entry Code",
-    "Entry Date",
-    "Entry Summary Date",
-    "Country of Origin Code",
-    "Country of Export Code",
-    "Manufacturer ID",
-    "Line SPI Code",
-    "Reconciliation Indicator",
-    "Tariff Ordinal Number",
-    "HTS Number - Full",
-    "Line Tariff Goods Value Amount",
-    "Line Tariff Duty Amount",
-    "Line Tariff Quantity (1)",
-    "Line Tariff UOM (1) Code",
-    "Liquidation Date",
-    "Liquidation Status",
-]
+ES003_HEADER = REPORT_COLUMNS
 AES_HEADER = [
     "ITN",
     "Shipment Reference Number",

@@ -57,6 +57,31 @@ FIELDS = (
     Field("liquidation_date", ("Liquidation Date",)),
     Field("liquidation_status", ("Liquidation Status",)),
 )
+# The columns of the report in the order ACE exports them (the layout of the shared sample): the demo data and
+# the benchmark write their files this way.
+REPORT_COLUMNS = [
+    "Entry Summary Number",
+    "Entry Type Code",
+    "Entry Summary Line Number",
+    "Importer Number",
+    "Importer Name",
+    "Port of Entry Code",
+    "Entry Date",
+    "Entry Summary Date",
+    "Country of Origin Code",
+    "Country of Export Code",
+    "Manufacturer ID",
+    "Line SPI Code",
+    "Reconciliation Indicator",
+    "Tariff Ordinal Number",
+    "HTS Number - Full",
+    "Line Tariff Goods Value Amount",
+    "Line Tariff Duty Amount",
+    "Line Tariff Quantity (1)",
+    "Line Tariff UOM (1) Code",
+    "Liquidation Date",
+    "Liquidation Status",
+]
 ENTRY_KEYS = (
     "entry_type",
     "port_code",

@@ -18,33 +18,12 @@ from django.db import connection
 
 from drawback.accounts.models import Client, Firm
 from drawback.lib.entry_numbers import make
+from imports.ingest.es003 import REPORT_COLUMNS
 from imports.models import ImportEntry, ImportLine, LineCh99Duty, Upload
 from imports.services import upload_ingest_now
 from imports.signals import data_loaded
 
-HEADERS = [
-    "Entry Summary Number",
-    "Entry Type Code",
-    "Entry Summary Line Number",
-    "Importer Number",
-    "Importer Name",
-    "Port of Entry Code",
-    "Entry Date",
-    "Entry Summary Date",
-    "Country of Origin Code",
-    "Country of Export Code",
-    "Manufacturer ID",
-    "Line SPI Code",
-    "Reconciliation Indicator",
-    "Tariff Ordinal Number",
-    "HTS Number - Full",
-    "Line Tariff Goods Value Amount",
-    "Line Tariff Duty Amount",
-    "Line Tariff Quantity (1)",
-    "Line Tariff UOM (1) Code",
-    "Liquidation Date",
-    "Liquidation Status",
-]
+HEADERS = REPORT_COLUMNS
 # (HTS, unit, rate) of the goods lines; Chapter 99 numbers that stack on Chinese-origin goods.
 GOODS = [
     ("6109100012", "DOZ", "0.165"),
