@@ -225,8 +225,11 @@ def _weights(s, p, big_u, u, r) -> np.ndarray:
     """w = s + p * max(0, min(U, u) - r) / U, broadcasting; U = 0 gives factor 1 (0 after recovery)."""
     safe = np.where(big_u > 0, big_u, 1.0)
     f = np.minimum(big_u, u) - r
-    np.maximum(f, 0.0, out=f)
-    f /= safe
+    if isinstance(f, np.ndarray):
+        np.maximum(f, 0.0, out=f)
+        f /= safe
+    else:
+        f = max(f, 0.0) / safe
     if np.any(big_u <= 0):
         f = np.where(big_u > 0, f, np.where(r > 0, 0.0, 1.0))
     return s + p * f
@@ -449,7 +452,7 @@ def _optimal(g, lo, hi):
     else:
         _, ii, jj, w = _price(g, lo, hi, alpha, beta, top=INITIAL_COLUMNS, threshold=0.0)
         master.add(ii, jj, w)
-        while True:
+        while len(master.ii):
             rounds += 1
             x, alpha, beta = master.run()
             best, ii, jj, w = _price(g, lo, hi, alpha, beta, top=COLUMNS_PER_ROUND, threshold=beta * 0 + tol)
@@ -574,7 +577,12 @@ def _greedy(g, lo, hi, method: Method):
             w = _weights(s[idx], p[idx], big_u[idx], u[j], r[j])
             ok = w > MIN_WEIGHT
             idx, w = idx[ok], w[ok]
-            for i in idx[np.lexsort((idx, w))].tolist():
+            if len(w) == 0:
+                continue
+            # Compare refunds per unit to 12 significant digits, so that equal refunds computed through
+            # different float paths stay equal and fall back to import order.
+            key = np.round(w / w.max(), 12)
+            for i in idx[np.lexsort((idx, key))].tolist():
                 take = min(need, int(rem[i]))
                 out_i.append(i)
                 out_j.append(j)
@@ -621,7 +629,7 @@ def assemble(problem: Problem, results: Sequence[dict], method: Method) -> Resul
         for l_idx, e_idx, q_scaled in res["pairs"]:
             line = problem.lines[l_idx]
             export = problem.exports[e_idx]
-            quantity = (Decimal(int(q_scaled)) * scale).normalize()
+            quantity = Decimal(int(q_scaled)) * scale
             if quantity <= 0:
                 continue
             factor = value_factor(line, export, lesser_of=True).factor
