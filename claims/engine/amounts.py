@@ -113,7 +113,12 @@ class LineAmounts:
         return [c.step for c in self.components]
 
 
-def duty_structure(line: ImportLine, rate: Rate | None, rate_from: str) -> tuple[Decimal, Step]:
+NO_STEP = Step("", "")  # stands in for explanations not asked for (bulk runs build them on demand)
+
+
+def duty_structure(
+    line: ImportLine, rate: Rate | None, rate_from: str, *, explain: bool = True
+) -> tuple[Decimal, Step]:
     """Split the Chapter 1-97 duty into its specific part and its ad valorem part (product decision 4).
 
     Specific: all of it. Ad valorem: none. Compound: the specific part is the specific rate times the line
@@ -121,6 +126,8 @@ def duty_structure(line: ImportLine, rate: Rate | None, rate_from: str) -> tuple
     else (Free with duty paid, text rates, no rate) is unknown: ad valorem at the effective rate.
     """
     duty = line.duty
+    if not explain:
+        return _specific_part(line, rate), NO_STEP
     where = f"{dotted(line.hts)} general rate '{rate.text}' (from {rate_from})" if rate else dotted(line.hts)
     if duty == 0:
         return ZERO, Step(CIT_STRUCTURE, f"duty under {where}: none paid")
@@ -156,6 +163,19 @@ def duty_structure(line: ImportLine, rate: Rate | None, rate_from: str) -> tuple
     )
 
 
+def _specific_part(line: ImportLine, rate: Rate | None) -> Decimal:
+    """The specific part of the duty, as `duty_structure` decides it, without the explanation."""
+    kind = rate.kind if rate else "unknown"
+    if line.duty == 0 or kind not in ("specific", "compound"):
+        return ZERO
+    if kind == "specific":
+        return line.duty
+    line_units = {line.uom.strip().upper()}
+    if all(_unit_matches(p.unit, line_units) for p in rate.specific):
+        return min(line.duty, sum((p.amount * line.quantity for p in rate.specific), ZERO))
+    return ZERO
+
+
 def _unit_matches(unit: str, line_units: set[str]) -> bool:
     codes = {c.upper() for c in unit_codes(unit)} | {unit.strip().upper()}
     return bool(codes & line_units)
@@ -174,14 +194,21 @@ def line_amounts(
     tariff: TariffIndex,
     chapter99: Chapter99Table,
     provision: str,
+    explain: bool = True,
+    decide=None,
 ) -> LineAmounts:
-    """The components of a line for a provision: what counts, in which class, and its rate structure."""
+    """The components of a line for a provision: what counts, in which class, and its rate structure.
+
+    `explain=False` leaves the steps out (they are rebuilt for the designations a reviewer opens); `decide`
+    may replace `chapter99.decide` with a memoised one for bulk runs."""
     rate, rate_from = tariff.rate(line.hts)
-    specific, structure = duty_structure(line, rate, rate_from)
-    components = [Component(DUTY, f"duty {dotted(line.hts)}", line.duty, specific, True, structure)]
+    specific, structure = duty_structure(line, rate, rate_from, explain=explain)
+    label = f"duty {dotted(line.hts)}" if explain else "duty"
+    components = [Component(DUTY, label, line.duty, specific, True, structure)]
     warnings: list[str] = []
+    decide = decide or chapter99.decide
     for ch in line.ch99:
-        decision = chapter99.decide(ch.number, line.import_date)
+        decision = decide(ch.number, line.import_date)
         components.append(
             Component(
                 DUTY,
@@ -189,7 +216,7 @@ def line_amounts(
                 ch.amount,
                 ZERO,  # amount only, no rate structure known: ad valorem (product decision 4)
                 decision.eligible,
-                Step(CIT_CH99, f"{ch.number} {ch.amount}: {decision.reason}"),
+                Step(CIT_CH99, f"{ch.number} {ch.amount}: {decision.reason}") if explain else NO_STEP,
             )
         )
         if decision.warning:
@@ -219,12 +246,15 @@ def line_amounts(
     for klass, name, amount in ((MPF, "MPF", line.mpf), (HMF, "HMF", line.hmf)):
         if amount == 0:
             continue
-        text = (
-            f"{name} {amount} attributed to the line: claimable on provision {provision}"
-            if fees_ok
-            else f"{name} {amount}: not claimable on provision {provision}"
-        )
-        components.append(Component(klass, name, amount, ZERO, fees_ok, Step(CIT_FEES, text)))
+        step = NO_STEP
+        if explain:
+            step = Step(
+                CIT_FEES,
+                f"{name} {amount} attributed to the line: claimable on provision {provision}"
+                if fees_ok
+                else f"{name} {amount}: not claimable on provision {provision}",
+            )
+        components.append(Component(klass, name, amount, ZERO, fees_ok, step))
     return LineAmounts(line, tuple(components), tuple(warnings))
 
 

@@ -14,6 +14,7 @@ from .amounts import (
     FOUR_PLACES,
     component_amounts,
     drawback_rate,
+    line_amounts,
     value_factor,
 )
 from .model import Designation, Election, Exclusion, Provision, Step
@@ -80,7 +81,9 @@ def designation_steps(problem: Problem, designation: Designation) -> list[Step]:
                 f"{ev_unit.quantize(FOUR_PLACES)}",
             )
         )
-    amounts = problem.amounts[l_idx]
+    amounts = line_amounts(
+        line, tariff=problem.tariff, chapter99=problem.chapter99, provision=designation.provision.value
+    )
     steps.extend(amounts.steps())
     factor = value_factor(line, export, lesser_of=not direct)
     if factor.step:

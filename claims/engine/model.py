@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from drawback.lib.dates import ExportWindow
 from drawback.lib.money import DRAWBACK_RATE
@@ -109,7 +110,7 @@ class ImportLine:
     # How the source wrote the entry number (dashes or not), echoed back in outputs.
     entry_text: str = ""
 
-    @property
+    @cached_property
     def key(self) -> LineKey:
         return LineKey(self.entry_number, self.line_number)
 

@@ -58,59 +58,26 @@ chord can run them in parallel), `assemble` turns the group results into exact d
 does it all in-process.
 """
 
+import multiprocessing
 import os
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
-import highspy
 import numpy as np
 
 from drawback.lib.chapter99 import Chapter99Table
 from drawback.lib.money import to_cents
 
+from . import transport
 from .amounts import EXACT, drawback_rate, pair_amounts, round_class, value_factor
 from .model import ZERO, Designation, Exclusion, Export, ImportLine, Method, Provision, Settings
 from .problem import UNUSED_PROVISION, Problem, last_export_ordinal, per_unit_parts, prepare
 from .tariff import TariffIndex
-
-FULL_LP_PAIRS = 150_000  # groups with at most this many eligible pairs are solved as one LP
-BLOCK_ELEMENTS = 2_000_000  # pairs priced per numpy block
-INITIAL_COLUMNS = 8  # best pairs per export in the first restricted LP
-COLUMNS_PER_ROUND = 4  # improving pairs added per export per pricing round
-RC_TOL = 1e-9  # relative reduced-cost tolerance
-MIN_WEIGHT = 1e-12  # pairs earning less per unit than this are not pairs at all
-MAX_ROUNDS = 200
-
-_banner_shown = False
-
-
-def _highs() -> highspy.Highs:
-    """A silent HiGHS instance. The library prints a banner to the process's stdout when the first instance
-    is made, whatever the options; the `designate` command's stdout is a contract (its last line is JSON),
-    so that first construction happens with file descriptor 1 pointed at /dev/null."""
-    global _banner_shown
-    if not _banner_shown:
-        sys.stdout.flush()
-        saved = os.dup(1)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 1)
-            h = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(devnull)
-        _banner_shown = True
-    else:
-        h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    return h
-
 
 # ----------------------------------------------------------------------------------------------------------
 # Groups
@@ -211,7 +178,7 @@ def _arrays(group: dict) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Weights and windows
+# Solving one group
 
 
 def _windows(g: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -221,188 +188,20 @@ def _windows(g: dict) -> tuple[np.ndarray, np.ndarray]:
     return lo, np.maximum(hi, lo)
 
 
-def _weights(s, p, big_u, u, r) -> np.ndarray:
-    """w = s + p * max(0, min(U, u) - r) / U, broadcasting; U = 0 gives factor 1 (0 after recovery)."""
-    safe = np.where(big_u > 0, big_u, 1.0)
-    f = np.minimum(big_u, u) - r
-    if isinstance(f, np.ndarray):
-        np.maximum(f, 0.0, out=f)
-        f /= safe
-    else:
-        f = max(f, 0.0) / safe
-    if np.any(big_u <= 0):
-        f = np.where(big_u > 0, f, np.where(r > 0, 0.0, 1.0))
-    return s + p * f
-
-
-def _pair_weights(g: dict, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
-    return _weights(
-        g["line_s"][ii],
-        g["line_p"][ii],
-        g["line_value"][ii],
-        g["export_value"][jj],
-        g["export_recovered"][jj],
+def _transport(g: dict) -> transport.Group:
+    lo, hi = _windows(g)
+    return transport.Group(
+        line_cap=g["line_cap"],
+        line_last=g["line_last"],
+        s=g["line_s"],
+        p=g["line_p"],
+        value=g["line_value"],
+        export_cap=g["export_cap"],
+        export_value=g["export_value"],
+        export_recovered=g["export_recovered"],
+        lo=lo,
+        hi=hi,
     )
-
-
-def _all_pairs(g: dict, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    counts = hi - lo
-    jj = np.repeat(np.arange(len(lo)), counts)
-    starts = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-    ii = np.arange(len(jj)) + starts
-    w = _pair_weights(g, ii, jj)
-    keep = w > MIN_WEIGHT
-    return ii[keep], jj[keep], w[keep]
-
-
-# ----------------------------------------------------------------------------------------------------------
-# LP
-
-
-class _Master:
-    """The restricted master LP: rows = lines then exports (<= capacity), columns = pairs."""
-
-    def __init__(self, line_cap: np.ndarray, export_cap: np.ndarray):
-        self.n, self.m = len(line_cap), len(export_cap)
-        self.h = _highs()
-        self.h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-        self.h.setOptionValue("dual_feasibility_tolerance", 1e-9)
-        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        caps = np.concatenate([line_cap, export_cap]).astype(np.float64)
-        self.h.addRows(
-            len(caps),
-            np.full(len(caps), -highspy.kHighsInf),
-            caps,
-            0,
-            np.zeros(0, dtype=np.int32),
-            np.zeros(0, dtype=np.int32),
-            np.zeros(0),
-        )
-        self.ii = np.zeros(0, dtype=np.int64)
-        self.jj = np.zeros(0, dtype=np.int64)
-        self.w = np.zeros(0)
-        self._seen: set[int] = set()
-
-    def add(self, ii: np.ndarray, jj: np.ndarray, w: np.ndarray) -> int:
-        keys = ii.astype(np.int64) * (self.m + 1) + jj
-        fresh = np.array([k not in self._seen for k in keys.tolist()], dtype=bool) if len(keys) else keys
-        if len(keys):
-            _, first = np.unique(keys, return_index=True)
-            once = np.zeros(len(keys), dtype=bool)
-            once[first] = True
-            fresh &= once
-        ii, jj, w = ii[fresh], jj[fresh], w[fresh]
-        if len(ii) == 0:
-            return 0
-        self._seen.update((ii * (self.m + 1) + jj).tolist())
-        count = len(ii)
-        index = np.empty(2 * count, dtype=np.int32)
-        index[0::2] = ii
-        index[1::2] = self.n + jj
-        self.h.addCols(
-            count,
-            w,
-            np.zeros(count),
-            np.full(count, highspy.kHighsInf),
-            2 * count,
-            np.arange(0, 2 * count, 2, dtype=np.int32),
-            index,
-            np.ones(2 * count),
-        )
-        self.ii = np.concatenate([self.ii, ii])
-        self.jj = np.concatenate([self.jj, jj])
-        self.w = np.concatenate([self.w, w])
-        return count
-
-    def run(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        self.h.run()
-        status = self.h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"LP not solved to optimality: {status}")
-        sol = self.h.getSolution()
-        x = np.asarray(sol.col_value)
-        duals = np.maximum(np.asarray(sol.row_dual), 0.0)
-        return x, duals[: self.n], duals[self.n :]
-
-
-def _integral(x: np.ndarray, ii, jj, line_cap, export_cap) -> np.ndarray:
-    """Round a vertex to whole scaled units and make sure no capacity is exceeded (exact integer check)."""
-    q = np.rint(x).astype(np.int64)
-    q[q < 0] = 0
-    for idx, cap in ((ii, line_cap), (jj, export_cap)):
-        used = np.bincount(idx, weights=q, minlength=len(cap)).astype(np.int64)
-        over = np.flatnonzero(used > cap)
-        for row in over:  # only from floating-point noise on a degenerate vertex; take back the excess
-            excess = used[row] - cap[row]
-            for col in np.flatnonzero((idx == row) & (q > 0))[::-1]:
-                cut = min(excess, q[col])
-                q[col] -= cut
-                excess -= cut
-                if excess == 0:
-                    break
-    return q
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Pricing
-
-
-def _blocks(lo: np.ndarray, hi: np.ndarray, limit: int = BLOCK_ELEMENTS) -> Iterable[tuple[int, int]]:
-    m = len(lo)
-    j0 = 0
-    while j0 < m:
-        j1 = j0 + 1
-        while j1 < m and (j1 + 1 - j0) * max(1, hi[j1] - lo[j0]) <= limit:
-            j1 += 1
-        yield j0, j1
-        j0 = j1
-
-
-def _price(g, lo, hi, alpha, beta, *, top: int, threshold: np.ndarray | float, exports=None):
-    """For each export: the best value max_i (w - alpha_i) over its window, and up to `top` pairs whose
-    reduced cost w - alpha_i - beta_j exceeds `threshold`. Returns (best, ii, jj, w)."""
-    s, p, big_u = g["line_s"], g["line_p"], g["line_value"]
-    u, r = g["export_value"], g["export_recovered"]
-    m = len(lo)
-    best = np.full(m, -np.inf)
-    out_i, out_j, out_w = [], [], []
-    thr = np.broadcast_to(np.asarray(threshold, dtype=np.float64), (m,))
-    order = np.arange(m) if exports is None else exports
-    for b0, b1 in _blocks(lo[order], hi[order]):
-        js = order[b0:b1]
-        c0, c1 = int(lo[js].min()), int(hi[js].max())
-        if c1 <= c0:
-            continue
-        cols = np.arange(c0, c1)
-        w = _weights(s[None, c0:c1], p[None, c0:c1], big_u[None, c0:c1], u[js, None], r[js, None])
-        inside = (cols[None, :] >= lo[js, None]) & (cols[None, :] < hi[js, None]) & (w > MIN_WEIGHT)
-        val = np.where(inside, w - alpha[None, c0:c1], -np.inf)
-        best[js] = val.max(axis=1)
-        rc = val - beta[js, None]
-        k = min(top, c1 - c0)
-        if k <= 0:
-            continue
-        if k < c1 - c0:
-            part = np.argpartition(rc, -k, axis=1)[:, -k:]
-        else:
-            part = np.broadcast_to(np.arange(c1 - c0), (len(js), c1 - c0))
-        rows = np.arange(len(js))[:, None]
-        chosen = rc[rows, part]
-        ok = chosen > thr[js, None]
-        if ok.any():
-            rr, cc = np.nonzero(ok)
-            pick = part[rr, cc]
-            out_i.append(pick + c0)
-            out_j.append(js[rr])
-            out_w.append(w[rr, pick])
-    if out_i:
-        return best, np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_w)
-    empty = np.zeros(0, dtype=np.int64)
-    return best, empty, empty, np.zeros(0)
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Solving one group
 
 
 def solve_group(group: dict, method: str = Method.OPTIMAL) -> dict:
@@ -412,186 +211,30 @@ def solve_group(group: dict, method: str = Method.OPTIMAL) -> dict:
     started = time.perf_counter()
     g = _arrays(group)
     method = Method(method)
-    lo, hi = _windows(g)
-    stats: dict = {}
+    tg = _transport(g)
+    stats = {"rounds": 0, "columns": 0}
     if method == Method.OPTIMAL:
-        ii, jj, q, stats = _optimal(g, lo, hi)
+        last = g["line_last"]
+        rank = (last.max() - last + 1) if len(last) else last
+        sol = transport.optimal(tg, expiry_rank=rank)
+        ii, jj, q = sol.ii, sol.jj, sol.q
+        stats = {"rounds": sol.rounds, "columns": sol.columns}
     else:
-        ii, jj, q = _greedy(g, lo, hi, method)
+        ii, jj, q = transport.accounting_order(tg, method.value)
     keep = q > 0
     ii, jj, q = ii[keep], jj[keep], q[keep]
-    value = float(np.dot(_pair_weights(g, ii, jj), q)) if len(q) else 0.0
+    value = float(np.dot(tg.pair_weights(ii, jj), q)) if len(q) else 0.0
+    bound = sol.bound if method == Method.OPTIMAL else value
     return {
         "key": group["key"],
         "method": method.value,
         "scale": int(group["scale"]),
         "pairs": np.stack([g["line_id"][ii], g["export_id"][jj], q], axis=1).tolist() if len(q) else [],
         "value": value,
-        "bound": stats.get("bound", value),
-        "rounds": stats.get("rounds", 0),
-        "columns": stats.get("columns", 0),
+        "bound": max(bound, value),
         "seconds": time.perf_counter() - started,
+        **stats,
     }
-
-
-def _optimal(g, lo, hi):
-    n, m = len(g["line_cap"]), len(g["export_cap"])
-    pairs = int(np.sum(hi - lo))
-    master = _Master(g["line_cap"], g["export_cap"])
-    scale_w = max(float(np.max(g["line_s"] + g["line_p"])) if n else 0.0, 1e-300)
-    tol = RC_TOL * scale_w
-    alpha = np.zeros(n)
-    beta = np.zeros(m)
-    rounds = 0
-    if pairs <= FULL_LP_PAIRS:
-        ii, jj, w = _all_pairs(g, lo, hi)
-        master.add(ii, jj, w)
-        if len(ii):
-            x, alpha, beta = master.run()
-        best = _best_values(g, lo, hi, alpha) if len(ii) else np.full(m, -np.inf)
-    else:
-        _, ii, jj, w = _price(g, lo, hi, alpha, beta, top=INITIAL_COLUMNS, threshold=0.0)
-        master.add(ii, jj, w)
-        while len(master.ii):
-            rounds += 1
-            x, alpha, beta = master.run()
-            best, ii, jj, w = _price(g, lo, hi, alpha, beta, top=COLUMNS_PER_ROUND, threshold=beta * 0 + tol)
-            if len(ii) == 0 or master.add(ii, jj, w) == 0 or rounds >= MAX_ROUNDS:
-                break
-    if len(master.ii) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, {"bound": 0.0, "rounds": rounds, "columns": 0}
-    q = _integral(x, master.ii, master.jj, g["line_cap"], g["export_cap"])
-    value = float(np.dot(master.w, q))
-    bound = float(np.dot(alpha, g["line_cap"]) + np.dot(np.maximum(best, 0.0), g["export_cap"]))
-    q = _prefer_early_expiry(g, master, alpha, beta, q, value, tol)
-    return master.ii, master.jj, q, {"bound": bound, "rounds": rounds, "columns": len(master.ii)}
-
-
-def _best_values(g, lo, hi, alpha) -> np.ndarray:
-    best, *_ = _price(g, lo, hi, alpha, np.zeros(len(lo)), top=0, threshold=np.inf)
-    return best
-
-
-def _prefer_early_expiry(g, master: _Master, alpha, beta, q, value, tol) -> np.ndarray:
-    """Among the optimal designations in the master's columns, the one using early-expiring lines most."""
-    rc = master.w - alpha[master.ii] - beta[master.jj]
-    face = rc >= -tol
-    if face.sum() <= 1:
-        return q
-    n, m = master.n, master.m
-    last = g["line_last"].astype(np.float64)
-    span = max(1.0, float(last.max() - last.min()))
-    rank = 1.0 + (last.max() - last) / span  # 1 (latest limit) .. 2 (earliest)
-    h = _highs()
-    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    caps = np.concatenate([g["line_cap"], g["export_cap"]]).astype(np.float64)
-    duals = np.concatenate([alpha, beta])
-    lower = np.where(duals > tol, caps, -highspy.kHighsInf)
-    h.addRows(len(caps), lower, caps, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-    cols = np.flatnonzero(face)
-    count = len(cols)
-    index = np.empty(2 * count, dtype=np.int32)
-    index[0::2] = master.ii[cols]
-    index[1::2] = n + master.jj[cols]
-    h.addCols(
-        count,
-        rank[master.ii[cols]],
-        np.zeros(count),
-        np.full(count, highspy.kHighsInf),
-        2 * count,
-        np.arange(0, 2 * count, 2, dtype=np.int32),
-        index,
-        np.ones(2 * count),
-    )
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return q
-    x2 = np.zeros(len(master.w))
-    x2[cols] = np.asarray(h.getSolution().col_value)
-    q2 = _integral(x2, master.ii, master.jj, g["line_cap"], g["export_cap"])
-    value2 = float(np.dot(master.w, q2))
-    # Only a designation at least as good as the first counts; otherwise keep the first.
-    if value2 >= value - 1e-12 * max(1.0, abs(value)) - tol:
-        return q2
-    del m
-    return q
-
-
-# ----------------------------------------------------------------------------------------------------------
-# FIFO, LIFO, low-to-high
-
-
-def _greedy(g, lo, hi, method: Method):
-    s, p, big_u = g["line_s"], g["line_p"], g["line_value"]
-    u, r = g["export_value"], g["export_recovered"]
-    rem = g["line_cap"].astype(np.int64).copy()
-    n = len(rem)
-    out_i: list[int] = []
-    out_j: list[int] = []
-    out_q: list[int] = []
-
-    def weight(i: int, j: int) -> float:
-        return float(_weights(s[i], p[i], big_u[i], u[j], r[j]))
-
-    if method in (Method.FIFO, Method.LIFO):
-        # Skip pointers over exhausted lines (path-halving union-find), forward for FIFO, backward for LIFO.
-        forward = method == Method.FIFO
-        link = list(range(n + 2))  # index k stands for line k-1 (0 and n+1 are sentinels)
-
-        def find(k: int) -> int:
-            while link[k] != k:
-                link[k] = link[link[k]]
-                k = link[k]
-            return k
-
-        rem_l = rem.tolist()
-        for j in range(len(lo)):
-            need = int(g["export_cap"][j])
-            a, b = int(lo[j]), int(hi[j])
-            k = find(a + 1) if forward else find(b)
-            while need > 0:
-                i = k - 1
-                if (forward and i >= b) or (not forward and i < a) or i < 0 or i >= n:
-                    break
-                if weight(i, j) > MIN_WEIGHT:
-                    take = min(need, rem_l[i])
-                    out_i.append(i)
-                    out_j.append(j)
-                    out_q.append(take)
-                    rem_l[i] -= take
-                    need -= take
-                    if rem_l[i] == 0:
-                        link[k] = k + 1 if forward else k - 1
-                nxt = k + 1 if forward else k - 1
-                k = find(nxt)
-    else:  # low-to-high
-        for j in range(len(lo)):
-            need = int(g["export_cap"][j])
-            a, b = int(lo[j]), int(hi[j])
-            if need <= 0 or b <= a:
-                continue
-            idx = np.flatnonzero(rem[a:b] > 0) + a
-            if len(idx) == 0:
-                continue
-            w = _weights(s[idx], p[idx], big_u[idx], u[j], r[j])
-            ok = w > MIN_WEIGHT
-            idx, w = idx[ok], w[ok]
-            if len(w) == 0:
-                continue
-            # Compare refunds per unit to 12 significant digits, so that equal refunds computed through
-            # different float paths stay equal and fall back to import order.
-            key = np.round(w / w.max(), 12)
-            for i in idx[np.lexsort((idx, key))].tolist():
-                take = min(need, int(rem[i]))
-                out_i.append(i)
-                out_j.append(j)
-                out_q.append(take)
-                rem[i] -= take
-                need -= take
-                if need == 0:
-                    break
-    return np.array(out_i, dtype=np.int64), np.array(out_j, dtype=np.int64), np.array(out_q, dtype=np.int64)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -704,9 +347,35 @@ def _shortfalls(problem: Problem, designations: Sequence[Designation]) -> list[E
     return out
 
 
-def solve_problem(problem: Problem, method: Method = Method.OPTIMAL) -> Result:
+# A pool of worker processes pays off only when there is real work to share.
+PARALLEL_MIN_PAIRS = 2_000_000
+
+
+def _pairs_in(group: dict) -> int:
+    lo, hi = _windows(group)
+    return int(np.sum(hi - lo))
+
+
+def solve_groups(groups: Sequence[dict], method: Method, *, workers: int | None = None) -> list[dict]:
+    """Solve groups, in worker processes when there are several CPUs and enough work (the network solver
+    holds the interpreter lock, so threads would not help). Results keep the groups' order."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    sizes = [_pairs_in(g) for g in groups]
+    if workers <= 1 or len(groups) <= 1 or sum(sizes) < PARALLEL_MIN_PAIRS:
+        return [solve_group(g, method) for g in groups]
+    order = sorted(range(len(groups)), key=lambda k: -sizes[k])  # largest first balances the workers
+    results: list[dict | None] = [None] * len(groups)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(workers, len(groups)), mp_context=context) as pool:
+        futures = {pool.submit(solve_group, groups[k], method.value): k for k in order}
+        for future, k in futures.items():
+            results[k] = future.result()
+    return results
+
+
+def solve_problem(problem: Problem, method: Method = Method.OPTIMAL, *, workers: int | None = None) -> Result:
     started = time.perf_counter()
-    results = [solve_group(g, method) for g in _group_arrays(problem)]
+    results = solve_groups(_group_arrays(problem), method, workers=workers)
     result = assemble(problem, results, method)
     result.seconds = time.perf_counter() - started
     return result
@@ -721,17 +390,19 @@ def solve(
     settings: Settings,
     method: Method | str = Method.OPTIMAL,
     compare: Iterable[Method | str] = (),
+    workers: int | None = None,
 ) -> Result:
-    """Prepare, solve every group in-process, and assemble exact designations; optionally also run other
-    methods on the same data and record their refunds in `comparison` (for the uplift report)."""
+    """Prepare, solve every group (in this process, or in worker processes for large data), and assemble
+    exact designations; optionally also run other methods on the same data and record their refunds in
+    `comparison` (for the uplift report)."""
     started = time.perf_counter()
     problem = prepare(lines=lines, exports=exports, tariff=tariff, chapter99=chapter99, settings=settings)
-    result = solve_problem(problem, Method(method))
+    result = solve_problem(problem, Method(method), workers=workers)
     for other in compare:
         other = Method(other)
         if other == result.method:
             continue
-        result.comparison[other.value] = solve_problem(problem, other).refund
+        result.comparison[other.value] = solve_problem(problem, other, workers=1).refund
     result.seconds = time.perf_counter() - started
     return result
 

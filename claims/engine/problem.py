@@ -96,8 +96,18 @@ def prepare(
 ) -> Problem:
     ordered_lines = sorted(lines, key=lambda x: (x.import_date, x.entry_number, x.line_number))
     ordered_exports = sorted(exports, key=lambda e: (e.export_date, e.ref))
+    decisions: dict = {}
+
+    def decide(number, day):
+        key = (number, day)
+        if key not in decisions:
+            decisions[key] = chapter99.decide(number, day)
+        return decisions[key]
+
     amounts = [
-        line_amounts(line, tariff=tariff, chapter99=chapter99, provision=UNUSED_PROVISION)
+        line_amounts(
+            line, tariff=tariff, chapter99=chapter99, provision=UNUSED_PROVISION, explain=False, decide=decide
+        )
         for line in ordered_lines
     ]
     problem = Problem(ordered_lines, ordered_exports, tariff, chapter99, settings, amounts)
@@ -105,7 +115,7 @@ def prepare(
         problem.warnings.extend(f"{a.line.key}: {w}" for w in a.warnings)
 
     index = problem.line_index()
-    timely = [rules.claim_timely(line.import_date, settings.filing_date) for line in ordered_lines]
+    timely = _Timely(settings.filing_date)
 
     # Direct identification first: it decides which lines are locked to it.
     wanted: dict[int, list[int]] = defaultdict(list)
@@ -120,7 +130,7 @@ def prepare(
                 )
             )
             continue
-        failed = direct_failures(ordered_lines[l_idx], export, settings, timely[l_idx])
+        failed = direct_failures(ordered_lines[l_idx], export, settings, timely(ordered_lines[l_idx]))
         if failed:
             problem.exclusions.append(
                 Exclusion(
@@ -202,7 +212,7 @@ def prepare(
     for l_idx, line in enumerate(ordered_lines):
         if l_idx in problem.direct_lines:
             continue
-        reason = substitution_line_failure(line, amounts[l_idx], tariff, timely[l_idx])
+        reason = substitution_line_failure(line, amounts[l_idx], tariff, timely(line))
         if reason:
             problem.exclusions.append(Exclusion("line", str(line.key), reason.text, reason.citation))
             continue
@@ -238,6 +248,20 @@ def prepare(
                 continue
             problem.sub_exports[e_idx] = key
     return problem
+
+
+class _Timely:
+    """claim_timely per import date, worked out once per date (many lines share a date)."""
+
+    def __init__(self, filing_date: dt.date):
+        self.filing_date = filing_date
+        self._memo: dict[dt.date, rules.Check] = {}
+
+    def __call__(self, line: ImportLine) -> rules.Check:
+        day = line.import_date
+        if day not in self._memo:
+            self._memo[day] = rules.claim_timely(day, self.filing_date)
+        return self._memo[day]
 
 
 def direct_failures(line: ImportLine, export: Export, settings: Settings, timely: rules.Check):
@@ -280,8 +304,14 @@ def substitution_line_failure(
     return None
 
 
+_LAST_EXPORT: dict[tuple[dt.date, str], int] = {}
+
+
 def last_export_ordinal(import_date: dt.date, settings: Settings) -> int:
-    return dates.last_export_day(import_date, settings.export_window).toordinal()
+    key = (import_date, settings.export_window)
+    if key not in _LAST_EXPORT:
+        _LAST_EXPORT[key] = dates.last_export_day(import_date, settings.export_window).toordinal()
+    return _LAST_EXPORT[key]
 
 
 def last_export_date_ordinal(settings: Settings) -> int:

@@ -52,6 +52,8 @@ class TariffIndex:
 
     def __init__(self, rows: Iterable[TariffRow]):
         self._rows: dict[str, TariffRow] = {}
+        self._other: dict[str, OtherTest] = {}
+        self._rates: dict[str, tuple[Rate | None, str]] = {}
         for row in rows:
             # The first row for a number wins; the USITC file has no duplicates.
             self._rows.setdefault(row.hts, row)
@@ -74,11 +76,14 @@ class TariffIndex:
         A 10-digit row that is missing or has a blank description has no wording of its own: the
         statistical line then reads as its subheading, so an "Other" subheading makes it "Other/Other".
         """
+        cached = self._other.get(hts10)
+        if cached is not None:
+            return cached
         row8 = self._rows.get(hts10[:8])
         row10 = self._rows.get(hts10)
         d8 = row8.description if row8 else ""
         d10 = row10.description if row10 and row10.description.strip() else d8
-        return OtherTest(
+        test = self._other[hts10] = OtherTest(
             hts8=hts10[:8],
             hts10=hts10,
             description8=d8,
@@ -87,9 +92,15 @@ class TariffIndex:
             other10=begins_with_other(d10),
             row10_found=row10 is not None,
         )
+        return test
 
     def rate(self, hts10: str) -> tuple[Rate | None, str]:
         """The general (column 1) rate of a classification and the number it was read from."""
+        if hts10 not in self._rates:
+            self._rates[hts10] = self._rate(hts10)
+        return self._rates[hts10]
+
+    def _rate(self, hts10: str) -> tuple[Rate | None, str]:
         row10 = self._rows.get(hts10)
         if row10 and row10.general_rate.strip():
             return row10.rate, dotted(hts10)
