@@ -59,8 +59,9 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(self.run_one(imports, exports, options)))
             return
         self.stdout.write(
-            f"{'imports':>9} {'exports':>8} {'groups':>6} {'pairs':>13} {'prepare s':>9} {'optimal s':>9} "
-            f"{'total s':>8} {'cpu s':>7} {'peak MB':>8} {'refund':>17} {'FIFO':>17} {'uplift':>16} {'gap $':>9}"
+            f"{'imports':>9} {'exports':>8} {'groups':>6} {'pairs':>13} {'prepare s':>9} "
+            f"{'optimal s':>9} {'total s':>8} {'cpu s':>7} {'peak MB':>8} {'refund':>17} {'FIFO':>17} "
+            f"{'uplift':>16} {'gap $':>9}"
         )
         for imports, exports in sizes:
             cmd = [sys.executable, sys.argv[0], "bench_optimize", "--one", "--sizes", f"{imports}x{exports}"]
@@ -76,8 +77,9 @@ class Command(BaseCommand):
             fifo = row["comparison"].get("fifo")
             uplift = f"{float(row['refund']) - float(fifo):,.2f}" if fifo else "-"
             self.stdout.write(
-                f"{imports:>9} {exports:>8} {row['groups']:>6} {row['pairs']:>13,} {row['prepare_s']:>9.1f} "
-                f"{row['optimal_s']:>9.1f} {row['total_s']:>8.1f} {row['cpu_s']:>7.1f} {row['peak_mb']:>8.0f} "
+                f"{imports:>9} {exports:>8} {row['groups']:>6} {row['pairs']:>13,} "
+                f"{row['prepare_s']:>9.1f} {row['optimal_s']:>9.1f} {row['total_s']:>8.1f} "
+                f"{row['cpu_s']:>7.1f} {row['peak_mb']:>8.0f} "
                 f"{float(row['refund']):>17,.2f} {float(fifo or 0):>17,.2f} {uplift:>16} {row['gap']:>9.2g}"
             )
             for method, value in row["comparison"].items():
