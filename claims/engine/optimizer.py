@@ -12,40 +12,37 @@ non-reducible (specific) parts, p_i that of the ad valorem classes, U_i the line
 u_j the export's value per unit, r_j recovered value per unit of a destruction, and
 f = max(0, min(U_i, u_j) - r_j) / U_i (product decision 4; 1313(x)). Maximise sum w(i, j) x_ij subject to
 sum_j x_ij <= a_i (1313(v)) and sum_i x_ij <= b_j, x >= 0: a transportation problem (an LP). Every other rule
-(windows of the claim, the substitution standard, CA/MX/CL, line election) was applied by `problem.prepare`
-before a pair can exist.
+(claim window, substitution standard, CA/MX/CL, line election, direct identification) was applied by
+`problem.prepare` before a pair can exist. Groups are independent problems.
 
 Why the answer is exact
 -----------------------
 1. Integrality. Quantities are scaled by 10^k (k = the most decimals any quantity of the group has) to whole
-   numbers. The constraint matrix of a transportation problem is totally unimodular, so every vertex of the
-   feasible region is integral: the simplex method (HiGHS) ends on a vertex, whose values we round to the
-   nearest whole number (they are whole up to floating-point noise) and check exactly against the
-   capacities. The designated quantities are therefore exact decimals.
-2. Optimality. Let alpha_i, beta_j >= 0 be the LP duals. Any alpha with
-   beta'_j = max(0, max_i in window (w(i, j) - alpha_i)) is dual feasible, so
-   D = sum a_i alpha_i + sum b_j beta'_j is an upper bound of the optimum (weak duality). We stop only when
-   no pair in any window has a positive reduced cost w(i, j) - alpha_i - beta_j beyond 1e-9, and report the
-   certificate gap D - P (P = the value found); it is a proven bound on the distance to the true optimum
-   (in practice well below a millionth of a dollar).
+   numbers; the network solver works in whole units, so designated quantities are exact decimals, and
+   capacities are never exceeded (integer arithmetic).
+2. Optimality. `transport` solves the restricted problems as min-cost flows and recovers exact integer duals
+   (alpha_i, beta_j); it stops only when no pair of any window has a positive reduced cost
+   w(i, j) - alpha_i - beta_j. By LP duality that flow is optimal over all pairs. Costs are whole numbers
+   c = round(w * K) with K giving about 41 bits; the distance to the optimum of the exact weights is bounded
+   by weak duality, D - P with D = sum a_i alpha_i + sum b_j max(0, max_i (w(i, j) - alpha_i)), reported
+   (`Result.bound_gap`, in dollars; typically a few millionths of a dollar for a whole client).
 3. Money. The designated quantities are re-evaluated in exact Decimal arithmetic (amounts.pair_amounts), so
-   floating point never reaches a refund; it only chooses the vertex.
+   floating point never reaches a refund; it only chooses the designation.
 
 Speed: column generation, not a solve over every pair
 -----------------------------------------------------
 Imports of a group are sorted by date; since the last export day is a non-decreasing function of the import
-date, the lines that may serve an export form a contiguous index window [lo_j, hi_j). The restricted master LP
-holds a few candidate pairs per export (initially the best by weight). Pricing evaluates the reduced costs of
-every pair in every window with numpy, a block of consecutive exports at a time (their windows overlap almost
-entirely), adds the best few improving pairs per export, and re-solves from the previous basis. Small groups
-(up to `FULL_LP_PAIRS` eligible pairs) are solved directly as one LP.
+date, the lines that may serve an export form a contiguous index window [lo_j, hi_j). The restricted master
+holds a few candidate pairs per export and per line; pricing evaluates the reduced costs of every pair of
+every window with numpy, block by block (weights computed once per group), and adds the best few improving
+pairs per export. Early rounds run on coarse costs and capacities (quick to solve; they only find columns),
+the last rounds on the exact ones. See `transport` for the details.
 
 Ties
 ----
-Among equal optima the designation prefers import lines that expire first: a second LP restricted to the
-optimal face (pairs with zero reduced cost; rows with a positive dual kept tight) maximises
-sum x_ij * (rank of line i's 5-year limit, earliest first). It can only pick among optimal designations, and
-its result is checked against the first.
+Among equal optima the designation prefers import lines that expire first: a second flow restricted to the
+optimal face (pairs with zero reduced cost under the same integer duals; lines and exports with a positive
+dual kept fully used, so the refund cannot change) maximises sum x_ij * rank(line i's 5-year limit).
 
 FIFO, LIFO and low-to-high
 --------------------------
@@ -53,9 +50,11 @@ The accounting orders of 19 CFR 190.14 / CATAIR Appendix E, applied export by ex
 export takes from its eligible lines with something left, earliest import first (FIFO), latest first (LIFO),
 or lowest refund per unit first (low-to-high), until it is covered.
 
-Groups are independent: `build_groups` gives JSON-serialisable groups, `solve_group` solves one (a Celery
-chord can run them in parallel), `assemble` turns the group results into exact designations, and `solve`
-does it all in-process.
+Parallel work
+-------------
+`build_groups` gives JSON-serialisable groups, `solve_group` solves one (a Celery chord can run them in
+parallel, on as many machines as there are workers), `assemble` turns the group results into exact
+designations, and `solve` does it all here, in worker processes when the data is large.
 """
 
 import multiprocessing

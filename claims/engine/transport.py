@@ -155,10 +155,16 @@ class Pairs:
             out_i.append(cc + c0)
             out_j.append(part[rr, cc] + j0)
             out_w.append(vals[rr, cc])
-        if out_i:
-            return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_w)
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
+        if not out_i:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0)
+        ii, jj, w = np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_w)
+        # A line spans several blocks: keep its `top` best over all of them.
+        order = np.lexsort((-w, ii))
+        ii, jj, w = ii[order], jj[order], w[order]
+        first = np.searchsorted(ii, ii, side="left")
+        keep = np.arange(len(ii)) - first < top
+        return ii[keep], jj[keep], w[keep]
 
     def price(self, alpha, beta, *, top: int, tol: float):
         """best_j = max_i (w - alpha_i) over the window, and up to `top` pairs per export whose reduced cost
