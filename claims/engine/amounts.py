@@ -264,6 +264,20 @@ class ValueFactor:
     step: Step | None
 
 
+def factor_of(line: ImportLine, export: Export, *, lesser_of: bool) -> Decimal:
+    """The value factor alone, without its explanation (bulk evaluation)."""
+    with localcontext(EXACT):
+        recovered = export.recovered_value if export.is_destruction else ZERO
+        a = line.entered_value * export.quantity
+        c = recovered * line.quantity
+        if a == 0:
+            return Decimal(1) if c == 0 else ZERO
+        if not lesser_of and c == 0:
+            return Decimal(1)
+        top = min(a, export.value * line.quantity) if lesser_of else a
+        return max(ZERO, top - c) / a
+
+
 def value_factor(
     line: ImportLine,
     export: Export,

@@ -73,7 +73,7 @@ from drawback.lib.chapter99 import Chapter99Table
 from drawback.lib.money import to_cents
 
 from . import transport
-from .amounts import EXACT, drawback_rate, pair_amounts, round_class, value_factor
+from .amounts import EXACT, drawback_rate, factor_of, pair_amounts, round_class
 from .model import ZERO, Designation, Exclusion, Export, ImportLine, Method, Provision, Settings
 from .problem import UNUSED_PROVISION, Problem, last_export_ordinal, per_unit_parts, prepare
 from .tariff import TariffIndex
@@ -274,7 +274,7 @@ def assemble(problem: Problem, results: Sequence[dict], method: Method) -> Resul
             quantity = Decimal(int(q_scaled)) * scale
             if quantity <= 0:
                 continue
-            factor = value_factor(line, export, lesser_of=True).factor
+            factor = factor_of(line, export, lesser_of=True)
             amounts = pair_amounts(
                 problem.amounts[l_idx], quantity, factor, rate=rate, mpf_mode=settings.mpf_mode
             )

@@ -31,10 +31,10 @@ from .amounts import (
     MPF,
     LineAmounts,
     drawback_rate,
+    factor_of,
     line_amounts,
     mpf_per_unit,
     pair_amounts,
-    value_factor,
 )
 from .model import ZERO, Designation, Election, Exclusion, Export, ImportLine, LineKey, Provision, Settings
 from .tariff import TariffIndex
@@ -145,7 +145,7 @@ def prepare(
     rate = drawback_rate(Provision.UNUSED_DIRECT.value, settings)
     for l_idx, e_list in wanted.items():
         line = ordered_lines[l_idx]
-        factors = {e: value_factor(line, ordered_exports[e], lesser_of=False).factor for e in e_list}
+        factors = {e: factor_of(line, ordered_exports[e], lesser_of=False) for e in e_list}
         earning = []
         for e_idx in e_list:
             with localcontext(EXACT):
