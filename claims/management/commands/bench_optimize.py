@@ -9,10 +9,12 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 DEFAULT_SIZES = "20000x5000,200000x50000,1000000x200000"
+MANAGE = Path(__file__).resolve().parents[3] / "manage.py"
 
 
 def _cpu_s() -> float:
@@ -64,7 +66,7 @@ class Command(BaseCommand):
             f"{'uplift':>16} {'gap $':>9}"
         )
         for imports, exports in sizes:
-            cmd = [sys.executable, sys.argv[0], "bench_optimize", "--one", "--sizes", f"{imports}x{exports}"]
+            cmd = [sys.executable, str(MANAGE), "bench_optimize", "--one", "--sizes", f"{imports}x{exports}"]
             cmd += ["--seed", str(options["seed"]), "--compare", options["compare"]]
             if options["products"]:
                 cmd += ["--products", str(options["products"])]
