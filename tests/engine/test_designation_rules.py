@@ -177,3 +177,17 @@ def test_explanations_cite_the_rules_for_a_designation_and_an_exclusion():
     assert any("190.51(e)(1)(iii)" in s for s in steps)
     assert any("99%" in s for s in steps)
     assert any("CA" in text and "1313(j)(4)" in text for text in exclusion_lines(result))
+
+
+def test_a_class_total_exactly_on_a_half_cent_rounds_up_even_from_non_terminating_parts():
+    # 99% x 1.00 x (1 + 3 + 3)/14 = 0.495 exactly; each part has an endless expansion, and their 50-digit
+    # sum comes out at 0.4949...9: the exact recomputation must decide.
+    lines = [line(E1, qty="14", value="14", duty="1.00", uom="NO", hts=HTS["three_percent"])]
+    exports = [
+        export(ref, qty=qty, uom="NO", hts=HTS["three_percent"], direct=(E1, 1))
+        for ref, qty in (("A", "1"), ("B", "3"), ("C", "3"))
+    ]
+    result = run(lines, exports)
+    assert [d.quantity for d in result.designations] == [1, 3, 3]
+    assert result.class_totals["364"] < Decimal("0.495")  # the 50-digit sum
+    assert result.rounded == {"364": Decimal("0.50")}

@@ -5,6 +5,7 @@
 Column generation runs as configured and in a slow mode that needs many rounds."""
 
 import datetime as dt
+import math
 from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
@@ -137,6 +138,7 @@ def assert_follows_the_rules(lines, exports, conf, result):
     used_line = defaultdict(Decimal)
     used_export = defaultdict(Decimal)
     methods = defaultdict(set)
+    exact = defaultdict(Fraction)
     for des in result.designations:
         i, j = by_key[des.line], by_ref[des.export_ref]
         assert des.quantity > 0
@@ -153,6 +155,7 @@ def assert_follows_the_rules(lines, exports, conf, result):
         assert set(des.amounts) == set(expected)
         for klass, value in des.amounts.items():
             assert abs(Fraction(value) - expected[klass]) < Fraction(1, 10**30)
+            exact[klass] += expected[klass]
         used_line[i] += des.quantity
         used_export[j] += des.quantity
         methods[i].add(des.provision.value)
@@ -163,7 +166,8 @@ def assert_follows_the_rules(lines, exports, conf, result):
         assert lines[i].election in (None, wanted)
     for j, total in used_export.items():
         assert total <= exports[j].remaining
-    rounded = {k: to_cents(v) for k, v in result.class_totals.items()}
+    # Each class rounded once, half-up, from its exact total.
+    rounded = {k: Decimal(math.floor(v * 100 + Fraction(1, 2))) / 100 for k, v in exact.items()}
     assert result.rounded == rounded
     assert result.refund == sum(rounded.values(), Decimal(0))
 
