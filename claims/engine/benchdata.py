@@ -15,7 +15,7 @@ import numpy as np
 
 from drawback.lib import entry_numbers
 
-from .model import Ch99Duty, Disposition, Export, ImportLine, LineKey, Settings
+from .model import Ch99Duty, Disposition, Export, ImportLine, LineKey, Settings, bulk
 from .tariff import TariffIndex, TariffRow
 
 FILING_DATE = dt.date(2026, 11, 26)
@@ -41,6 +41,11 @@ def _money(values: np.ndarray) -> list[Decimal]:
 
 
 def generate(imports: int, exports: int, *, products: int | None = None, seed: int = 1) -> BenchData:
+    with bulk():
+        return _generate(imports, exports, products, seed)
+
+
+def _generate(imports: int, exports: int, products: int | None, seed: int) -> BenchData:
     rng = np.random.default_rng(seed)
     products = products or max(10, imports // 5000)
     # Product sizes vary (a few big sellers, many small ones), without any one product taking over.

@@ -21,7 +21,7 @@ from drawback.lib import entry_numbers
 from drawback.lib.chapter99 import Chapter99Table, Heading
 from drawback.lib.hts import dotted
 
-from .model import ZERO, Ch99Duty, Designation, Disposition, Export, ImportLine, LineKey
+from .model import ZERO, Ch99Duty, Designation, Disposition, Export, ImportLine, LineKey, bulk
 from .tariff import TariffIndex, TariffRow
 
 CHAPTER99_CSV = Path(__file__).resolve().parents[2] / "imports" / "data" / "chapter99.csv"
@@ -262,6 +262,11 @@ class ImportsRead:
 
 
 def read_imports(source, *, name: str = "imports.csv") -> ImportsRead:
+    with bulk():
+        return _read_imports(source, name)
+
+
+def _read_imports(source, name: str) -> ImportsRead:
     table = _Rows(name, source, IMPORT_REQUIRED, IMPORT_OPTIONAL)
     lines: list[ImportLine] = []
     rows: dict[LineKey, int] = {}
@@ -319,6 +324,11 @@ class ExportsRead:
 
 
 def read_exports(source, *, lines: Iterable[LineKey] = (), name: str = "exports.csv") -> ExportsRead:
+    with bulk():
+        return _read_exports(source, lines, name)
+
+
+def _read_exports(source, lines: Iterable[LineKey], name: str) -> ExportsRead:
     known = set(lines)
     table = _Rows(name, source, EXPORT_REQUIRED, EXPORT_OPTIONAL)
     exports: list[Export] = []

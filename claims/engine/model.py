@@ -4,10 +4,13 @@ Amounts and quantities are Decimal as read from the source; dates are `datetime.
 """
 
 import datetime as dt
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
+from typing import NamedTuple
 
 from drawback.lib.dates import ExportWindow
 from drawback.lib.money import DRAWBACK_RATE
@@ -17,6 +20,19 @@ ZERO = Decimal("0")
 # Countries whose (j)(2) substitution exports are not "exportations" (19 U.S.C. 1313(j)(4)):
 # Canada and Mexico under USMCA, Chile under the US-Chile FTA Implementation Act.
 USMCA_CHILE = frozenset({"CA", "MX", "CL"})
+
+
+@contextmanager
+def bulk():
+    """Pause the cyclic garbage collector while building or reading hundreds of thousands of small objects:
+    it would run over and over for nothing, since these structures hold no cycles to collect."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Provision(StrEnum):
@@ -67,8 +83,9 @@ class Settings:
     drawback_rate: Decimal = DRAWBACK_RATE
 
 
-@dataclass(frozen=True)
-class LineKey:
+class LineKey(NamedTuple):
+    """An import line's identity. A named tuple: a large client has a million of them, made quickly."""
+
     entry_number: str  # normalised: filer code + 7 digits + check digit, no dashes
     line_number: int
 

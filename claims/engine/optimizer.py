@@ -74,7 +74,7 @@ from drawback.lib.money import to_cents
 
 from . import transport
 from .amounts import EXACT, drawback_rate, factor_of, pair_amounts, round_class
-from .model import ZERO, Designation, Exclusion, Export, ImportLine, Method, Provision, Settings
+from .model import ZERO, Designation, Exclusion, Export, ImportLine, Method, Provision, Settings, bulk
 from .problem import UNUSED_PROVISION, Problem, last_export_ordinal, per_unit_parts, prepare
 from .tariff import TariffIndex
 
@@ -374,8 +374,11 @@ def solve_groups(groups: Sequence[dict], method: Method, *, workers: int | None 
 
 def solve_problem(problem: Problem, method: Method = Method.OPTIMAL, *, workers: int | None = None) -> Result:
     started = time.perf_counter()
-    results = solve_groups(_group_arrays(problem), method, workers=workers)
-    result = assemble(problem, results, method)
+    with bulk():
+        groups = _group_arrays(problem)
+    results = solve_groups(groups, method, workers=workers)
+    with bulk():
+        result = assemble(problem, results, method)
     result.seconds = time.perf_counter() - started
     return result
 

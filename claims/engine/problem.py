@@ -36,7 +36,18 @@ from .amounts import (
     mpf_per_unit,
     pair_amounts,
 )
-from .model import ZERO, Designation, Election, Exclusion, Export, ImportLine, LineKey, Provision, Settings
+from .model import (
+    ZERO,
+    Designation,
+    Election,
+    Exclusion,
+    Export,
+    ImportLine,
+    LineKey,
+    Provision,
+    Settings,
+    bulk,
+)
 from .tariff import TariffIndex
 
 # Both unused-merchandise provisions claim the same classes (MPF/HMF included).
@@ -87,6 +98,18 @@ def group_key(hts10: str, uom: str, tariff: TariffIndex) -> str:
 
 
 def prepare(
+    *,
+    lines: Sequence[ImportLine],
+    exports: Sequence[Export],
+    tariff: TariffIndex,
+    chapter99: Chapter99Table,
+    settings: Settings,
+) -> Problem:
+    with bulk():
+        return _prepare(lines=lines, exports=exports, tariff=tariff, chapter99=chapter99, settings=settings)
+
+
+def _prepare(
     *,
     lines: Sequence[ImportLine],
     exports: Sequence[Export],
