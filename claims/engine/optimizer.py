@@ -23,7 +23,7 @@ Why the answer is exact
 2. Optimality. `transport` solves the restricted problems as min-cost flows and recovers exact integer duals
    (alpha_i, beta_j); it stops only when no pair of any window has a positive reduced cost
    w(i, j) - alpha_i - beta_j. By LP duality that flow is optimal over all pairs. Costs are whole numbers
-   c = round(w * K) with K giving about 41 bits; the distance to the optimum of the exact weights is bounded
+   c = round(w * K) with K giving about 45 bits; the distance to the optimum of the exact weights is bounded
    by weak duality, D - P with D = sum a_i alpha_i + sum b_j max(0, max_i (w(i, j) - alpha_i)), reported
    (`Result.bound_gap`, in dollars; typically a few millionths of a dollar for a whole client).
 3. Money. The designated quantities are re-evaluated in exact Decimal arithmetic (amounts.pair_amounts), so

@@ -8,8 +8,8 @@ Input (numpy arrays, lines sorted by import date, exports by export date):
 The exact optimum is found by column generation:
 - The restricted master problem holds a few candidate pairs per export. It is a min-cost flow problem
   (source -> line -> export -> sink, plus a bypass so nothing has to move), solved by OR-Tools' network
-  solver on integer costs c = round(w * K), K chosen so the largest cost is about 2**41 (a relative
-  precision of about 5e-13) while staying inside the solver's overflow limits.
+  solver on integer costs c = round(w * K), K chosen so the largest cost is about 2**45 (a relative
+  precision of about 3e-14) while staying inside the solver's overflow limits.
 - Its duals are recovered exactly, in integers: the optimal flow makes the complementary-slackness
   conditions a system of difference constraints (alpha_i + beta_j >= c_ij on every candidate pair, = on
   pairs carrying flow, alpha_i = 0 on lines with quantity left, beta_j = 0 on exports not covered, all >= 0),
@@ -32,13 +32,13 @@ CACHE_PAIRS = 40_000_000  # keep a group's weights in memory up to this many pai
 INITIAL_COLUMNS = 8  # best pairs per export in the first master
 INITIAL_PER_LINE = 3  # and best pairs per line (per block of exports)
 COLUMNS_PER_ROUND = 12
-RC_TOL = 1e-10  # relative to the largest weight
+RC_TOL = 1e-12  # relative to the largest weight
 PRUNE_RC = 2e-3  # columns this far below zero reduced cost (relative) leave a large master
 MAX_ROUNDS = 500
 # Column generation runs on costs rounded to COARSE_BITS (faster network solves); the last rounds re-solve on
 # COST_BITS, so the optimum proven is that of the fine costs.
 COARSE_BITS = 20
-COST_BITS = 41
+COST_BITS = 45
 # ...and on capacities divided down to about this many units (the network solver is much quicker on small
 # capacities); those rounds only find columns: the last rounds use the true capacities.
 COARSE_UNITS = 64
