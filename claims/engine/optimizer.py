@@ -360,7 +360,9 @@ def solve_groups(groups: Sequence[dict], method: Method, *, workers: int | None 
     holds the interpreter lock, so threads would not help). Results keep the groups' order."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     sizes = [_pairs_in(g) for g in groups]
-    if workers <= 1 or len(groups) <= 1 or sum(sizes) < PARALLEL_MIN_PAIRS:
+    # A daemonic process (a Celery prefork worker, say) may not start children: solve in place there.
+    daemonic = multiprocessing.current_process().daemon
+    if daemonic or workers <= 1 or len(groups) <= 1 or sum(sizes) < PARALLEL_MIN_PAIRS:
         return [solve_group(g, method) for g in groups]
     order = sorted(range(len(groups)), key=lambda k: -sizes[k])  # largest first balances the workers
     results: list[dict | None] = [None] * len(groups)

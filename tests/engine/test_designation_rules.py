@@ -191,3 +191,29 @@ def test_a_class_total_exactly_on_a_half_cent_rounds_up_even_from_non_terminatin
     assert [d.quantity for d in result.designations] == [1, 3, 3]
     assert result.class_totals["364"] < Decimal("0.495")  # the 50-digit sum
     assert result.rounded == {"364": Decimal("0.50")}
+
+
+def test_solve_reports_the_uplift_over_each_accounting_order():
+    lines = [
+        line(E1, date="2023-01-10", qty="100", value="10000", duty="1650"),
+        line(E2, date="2024-01-10", qty="100", value="2000", duty="320"),
+    ]
+    exports = [
+        export("CHEAP", date="2024-06-01", qty="100", value="2000"),
+        export("DEAR", date="2024-07-01", qty="100", value="20000"),
+    ]
+    result = solve(
+        lines=lines,
+        exports=exports,
+        tariff=TARIFF,
+        chapter99=CH99,
+        settings=settings(),
+        compare=["fifo", "lifo", "lohi"],
+    )
+    assert result.comparison == {
+        "fifo": Decimal("643.50"),
+        "lifo": Decimal("1950.30"),
+        "lohi": Decimal("1950.30"),
+    }
+    assert result.uplift("fifo") == Decimal("1306.80")
+    assert result.uplift("lifo") == 0
