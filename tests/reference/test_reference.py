@@ -31,6 +31,7 @@ from tests.reference.contract import (
 )
 from tests.reference.exact_lp import max_profit_flow, simplex
 from tests.reference.generate import FULL, SETTLED, generate
+from tests.reference.probes import PROBES, TARIFF_PROBES
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CASES = {c["id"]: c for c in json.loads((FIXTURES / "cases.json").read_text())}
@@ -1178,3 +1179,10 @@ def test_generated_instances_reference_is_self_consistent(seed):
     assert result.violations == []
     assert result.exact_total == inst.optimum.value
     assert max_rounded_total(inst).cents >= inst.optimum.total_cents
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=[p.id for p in PROBES])
+def test_probe_totals_worked_by_hand(probe):
+    inst = instance(probe.imports, probe.exports, probe.filing, tariff=TARIFF_PROBES)
+    assert total(inst) == probe.expected, probe.note
+    assert checker.check(inst, designation_csv(inst), summary(inst)).violations == []
