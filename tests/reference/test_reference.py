@@ -1186,3 +1186,54 @@ def test_probe_totals_worked_by_hand(probe):
     inst = instance(probe.imports, probe.exports, probe.filing, tariff=TARIFF_PROBES)
     assert total(inst) == probe.expected, probe.note
     assert checker.check(inst, designation_csv(inst), summary(inst)).violations == []
+
+
+def _milp_optimum(inst: Instance) -> float:
+    """The same optimum as a mixed-integer program in floating point (one binary method per line)."""
+    import highspy
+    import numpy as np
+
+    pairs = [p for p in inst.pairs.values() if p.per_unit > 0]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    inf = highspy.kHighsInf
+    n = len(pairs)
+    lines = sorted({p.line for p in pairs})
+    for p in pairs:
+        h.addVar(0, inf)
+        h.changeColCost(h.getNumCol() - 1, -float(p.per_unit))
+    y = {}
+    for key in lines:
+        h.addVar(0, 1)
+        y[key] = h.getNumCol() - 1
+        h.changeColIntegrality(y[key], highspy.HighsVarType.kInteger)
+    for key in lines:
+        idx = [i for i, p in enumerate(pairs) if p.line == key]
+        h.addRow(
+            -inf,
+            float(inst.line_by_key[key].quantity),
+            len(idx),
+            np.array(idx, dtype=np.int32),
+            np.ones(len(idx)),
+        )
+        qty = float(inst.line_by_key[key].quantity)
+        for i in idx:  # x <= Q*y for direct identification, x <= Q*(1-y) for substitution
+            if pairs[i].provision == "58":
+                h.addRow(-inf, 0, 2, np.array([i, y[key]], dtype=np.int32), np.array([1.0, -qty]))
+            else:
+                h.addRow(-inf, qty, 2, np.array([i, y[key]], dtype=np.int32), np.array([1.0, qty]))
+    for export in inst.exports:
+        idx = [i for i, p in enumerate(pairs) if p.export_ref == export.ref]
+        if idx:
+            h.addRow(-inf, float(export.quantity), len(idx), np.array(idx, dtype=np.int32), np.ones(len(idx)))
+    if n == 0:
+        return 0.0
+    h.run()
+    return -h.getInfo().objective_function_value
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_exact_optimum_matches_an_independent_milp(seed):
+    generated = generate(1000 + seed, FULL)
+    inst = Instance(generated.imports_csv, generated.exports_csv, generated.tariff_csv, generated.filing_date)
+    assert float(inst.optimum.value) == pytest.approx(_milp_optimum(inst), rel=1e-9, abs=1e-6)
