@@ -68,7 +68,11 @@ def last_json_line(stdout: str) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
-def check(instance: Instance, designations: str, stdout: str | None = None) -> CheckResult:
+def check(
+    instance: Instance, designations: str, stdout: str | None = None, *, entry_order: str = "normalized"
+) -> CheckResult:
+    """`entry_order`: "normalized" sorts entry numbers without dashes (the same number sorts the same
+    however it is written); "as_written" sorts the text in the file (disagreement D4)."""
     result = CheckResult()
     text = designations[1:] if designations.startswith("\ufeff") else designations
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -149,7 +153,8 @@ def check(instance: Instance, designations: str, stdout: str | None = None) -> C
             result.quantities[key] += qty
         else:
             result.quantities[key] = qty
-        parsed.append((row_no, key, assessment.provision, qty, (ref, line_key[0], line_key[1])))
+        entry_sort = line_key[0] if entry_order == "normalized" else cells["entry_number"]
+        parsed.append((row_no, key, assessment.provision, qty, (ref, entry_sort, line_key[1])))
 
     sort_keys = [p[4] for p in parsed]
     for a, b, p in zip(sort_keys, sort_keys[1:], parsed[1:], strict=False):

@@ -76,6 +76,9 @@ R14 Objective: "the maximum total refund" is read as the maximum exact (unrounde
     total reachable when the rounding itself is optimised, because that can be a cent or two higher.
 R15 MPF and HMF columns hold the amounts already attributed to the line; the refund per unit is 99% of
     amount / line quantity (190.51(b)(2) apportionment happened upstream).
+R16 Line election (19 CFR 190.51(a)(3), decision 10): a line's method is fixed by its designation, not by
+    an export naming it. When a line could serve both its direct-identification exports and substitution
+    exports, the optimum picks whichever method earns more; the line's other exports stay undesignated.
 """
 
 from __future__ import annotations
@@ -101,6 +104,23 @@ CHAPTER99_CSV = REPO / "imports" / "data" / "chapter99.csv"
 NINETY_NINE = Fraction(99, 100)
 CLASSES = ("duty", "mpf", "hmf")
 USMCA_CHILE = {"CA", "MX", "CL"}
+
+
+@dataclass(frozen=True)
+class Options:
+    """Alternative readings, for comparing with a program that reads an open point the other way.
+
+    The defaults are this module's readings. Each flag names the reading it replaces and the disagreement
+    it belongs to in test_differential.py.
+    """
+
+    # R5 alternative (D1): a 10-digit row with a blank description reads as its 8-digit subheading
+    blank_statistical_description_inherits: bool = False
+    # R16 alternative (D2): a line with an eligible direct-identification export is used for nothing else
+    direct_identification_locks_line: bool = False
+
+
+DEFAULT_OPTIONS = Options()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -657,7 +677,9 @@ class PairRefund:
         return sum(self.unit.values(), Fraction(0))
 
 
-def substitution_standard(line: ImportLine, export: Export, tariff: dict[str, TariffRow]) -> str | None:
+def substitution_standard(
+    line: ImportLine, export: Export, tariff: dict[str, TariffRow], options: Options = DEFAULT_OPTIONS
+) -> str | None:
     """None when the export may substitute for the line, else the reason (reading R5)."""
     row8 = tariff[line.hts[:8]]
     if not begins_with_other(row8.description):
@@ -665,7 +687,10 @@ def substitution_standard(line: ImportLine, export: Export, tariff: dict[str, Ta
     row10 = tariff.get(line.hts)
     if row10 is None:
         return "8-digit description begins with Other and the tariff has no 10-digit row for the import"
-    if begins_with_other(row10.description):
+    description10 = row10.description
+    if options.blank_statistical_description_inherits and not description10.strip():
+        description10 = row8.description
+    if begins_with_other(description10):
         return "Other/Other: no substitution (1313(j)(5)(B))"
     return None if export.hts == line.hts else "8-digit description begins with Other: 10 digits must match"
 
@@ -674,8 +699,15 @@ class Instance:
     """The three input files and the filing date, read and checked."""
 
     def __init__(
-        self, imports, exports, tariff, filing_date: dt.date, chapter99: list[Heading] | None = None
+        self,
+        imports,
+        exports,
+        tariff,
+        filing_date: dt.date,
+        chapter99: list[Heading] | None = None,
+        options: Options = DEFAULT_OPTIONS,
     ):
+        self.options = options
         problems: list[Problem] = []
         self.lines = read_imports(imports, problems)
         self.exports = read_exports(exports, problems)
@@ -733,7 +765,7 @@ class Instance:
         if export.uom != line.uom:
             return f"unit {export.uom} differs from the line's {line.uom} (R7)"
         if not direct:
-            reason = substitution_standard(line, export, self.tariff)
+            reason = substitution_standard(line, export, self.tariff, self.options)
             if reason:
                 return reason + " (R5)"
             if export.disposition == "export" and export.destination in USMCA_CHILE and not export.excepted:
@@ -776,6 +808,9 @@ class Instance:
         for pair in self.pairs.values():
             if pair.per_unit > 0:
                 kinds.setdefault(pair.line, set()).add(pair.provision)
+        if self.options.direct_identification_locks_line:
+            locked = {p.line for p in self.pairs.values() if p.provision == "58"}
+            return [dict.fromkeys(sorted(locked), "58")]
         both = sorted(k for k, v in kinds.items() if len(v) == 2)
         return [
             dict(zip(both, combo, strict=True)) for combo in itertools.product(("58", "59"), repeat=len(both))

@@ -53,6 +53,8 @@ def compare(
     filing: dt.date,
     method: str = "optimal",
     runner=run_in_process,
+    *,
+    entry_order: str = "normalized",
 ) -> Comparison:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "designations.csv"
@@ -64,7 +66,7 @@ def compare(
             f"{(run.stderr or run.stdout).strip()[-800:]}"
         )
         return result
-    check = checker.check(instance, run.designations, run.stdout)
+    check = checker.check(instance, run.designations, run.stdout, entry_order=entry_order)
     result.check = check
     result.problems += [f"checker: {v}" for v in check.violations]
     optimum = instance.optimum
