@@ -116,7 +116,8 @@ class Options:
 
     # R5 alternative (D1): a 10-digit row with a blank description reads as its 8-digit subheading
     blank_statistical_description_inherits: bool = False
-    # R16 alternative (D2): a line with an eligible direct-identification export is used for nothing else
+    # R16 alternative (D2): a line with an eligible direct-identification export that earns a refund is used
+    # for nothing else
     direct_identification_locks_line: bool = False
 
 
@@ -809,7 +810,7 @@ class Instance:
             if pair.per_unit > 0:
                 kinds.setdefault(pair.line, set()).add(pair.provision)
         if self.options.direct_identification_locks_line:
-            locked = {p.line for p in self.pairs.values() if p.provision == "58"}
+            locked = {p.line for p in self.pairs.values() if p.provision == "58" and p.per_unit > 0}
             return [dict.fromkeys(sorted(locked), "58")]
         both = sorted(k for k, v in kinds.items() if len(v) == 2)
         return [

@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,9 @@ def run_in_process(paths: dict[str, Path], filing: dt.date, method: str | None, 
             code = exc.returncode or 1
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
+        except Exception:  # a crash: what a user sees is a traceback and exit status 1
+            stderr.write(traceback.format_exc())
+            code = 1
     text = out.read_text(encoding="utf-8") if out.exists() else None
     return Run(code, stdout.getvalue(), stderr.getvalue(), text)
 

@@ -40,7 +40,7 @@ SEEDS = range(FIRST_SEED, FIRST_SEED + EXAMPLES)
 # The command's readings of the points still open (see the disagreement tests below).
 OPEN_DISAGREEMENTS = {
     "D1": "a blank 10-digit description reads as its 'Other' subheading",
-    "D2": "a line with an eligible direct-identification export is never used for substitution",
+    "D2": "a line with an eligible, earning direct-identification export is never used for substitution",
     "D4": "rows sorted by entry numbers as written in imports.csv",
 }
 COMMAND_READINGS = Options(
@@ -185,32 +185,23 @@ def test_d2_line_named_for_direct_identification_may_still_serve_substitution(tm
 
 
 @pytest.mark.xfail(strict=True, reason="D3: floating-point tolerance hides per-unit differences below ~1e-5")
-def test_d3_optimum_is_exact_when_quantities_carry_four_decimals(tmp_path):
-    # Two lines of 1,000,000.0001 DOZ; the second earns 0.99 x 5.00 more per 1,000,000 units. With four
-    # decimals the command scales quantities by 10^4 and its LP's absolute dual tolerance (1e-9) no longer
-    # sees the difference: it designates the first line and files 990000.00 instead of 990004.95.
-    lines = [
-        imp(
-            hts=T_SHIRT,
-            import_date="2024-01-10",
-            quantity="1000000.0001",
-            uom="DOZ",
-            entered_value="5000000",
-            duty="1000005.00",
-        ),
-        imp(
-            entry_number=E2,
-            hts=T_SHIRT,
-            import_date="2024-01-10",
-            quantity="1000000.0001",
-            uom="DOZ",
-            entered_value="5000000",
-            duty="1000000.00",
-        ),
-    ]
-    export = exp("SUB", export_date="2024-03-02", hts=T_SHIRT, quantity="1000000", uom="DOZ", value="5000000")
+@pytest.mark.parametrize(
+    ("quantity", "export_qty", "duty", "expected"),
+    [
+        ("1000000.0001", "1000000", "1000005.00", "990004.95"),
+        ("10000000.01", "10000000", "10000000.50", "9900000.49"),
+    ],
+)
+def test_d3_optimum_is_exact_whatever_the_scale_of_quantities(quantity, export_qty, duty, expected, tmp_path):
+    # Two equal lines, except that the first paid a little more duty. The command scales quantities by 10^k
+    # (k = the most decimals) and its LP's absolute tolerances (1e-9) then no longer see the difference: it
+    # designates the second line and files 990000.00 / 9899999.99 instead of 990004.95 / 9900000.49.
+    value = str(5 * int(export_qty))
+    common = dict(hts=T_SHIRT, import_date="2024-01-10", quantity=quantity, uom="DOZ", entered_value=value)
+    lines = [imp(duty=duty, **common), imp(entry_number=E2, duty=export_qty + ".00", **common)]
+    export = exp("SUB", export_date="2024-03-02", hts=T_SHIRT, quantity=export_qty, uom="DOZ", value=value)
     instance, result = _run_case(tmp_path, lines, [export], "2024-09-01")
-    assert instance.optimum.total_text == "990004.95"
+    assert instance.optimum.total_text == expected
     assert result.problems == []
 
 
@@ -241,6 +232,75 @@ def test_d4_rows_sort_by_entry_number_whatever_its_dashes(tmp_path):
     export = exp("SUB", export_date="2024-03-02", hts=T_SHIRT, quantity=20, uom="DOZ", value="200")
     instance, result = _run_case(tmp_path, lines, [export], "2024-09-01")
     assert len(instance.optimum.rows()) == 2
+    assert result.problems == []
+
+
+@pytest.mark.xfail(strict=True, reason="D5: scaled quantities beyond 2^53 lose precision in floating point")
+def test_d5_designated_quantity_is_exact_for_long_quantities(tmp_path):
+    # 98,765,432.123456788 with nine decimals is 9.9e16 scaled units, above 2^53: the command designates
+    # 98765432.123456784 of the 98765432.123456788 the export holds (the refund rounds the same).
+    line = imp(
+        hts=T_SHIRT,
+        import_date="2024-01-10",
+        quantity="98765432.123456789",
+        uom="DOZ",
+        entered_value="500000000",
+        duty="1000000.00",
+    )
+    export = exp(
+        "SUB",
+        export_date="2024-03-02",
+        hts=T_SHIRT,
+        quantity="98765432.123456788",
+        uom="DOZ",
+        value="500000000",
+    )
+    instance, result = _run_case(tmp_path, [line], [export], "2024-09-01")
+    assert result.problems == []
+    assert result.check.quantities == instance.optimum.flows
+
+
+@pytest.mark.xfail(
+    strict=True, reason="D6: quantities with many decimals overflow int64 and crash the command"
+)
+def test_d6_many_decimals_are_valid_input(tmp_path):
+    # 12,345,678.123456789012 (12 decimals) scales to 1.2e19 > 2^63: OverflowError, traceback, exit 1.
+    line = imp(
+        hts=T_SHIRT,
+        import_date="2024-01-10",
+        quantity="12345678.123456789012",
+        uom="DOZ",
+        entered_value="500000000",
+        duty="1000000.00",
+    )
+    export = exp(
+        "SUB",
+        export_date="2024-03-02",
+        hts=T_SHIRT,
+        quantity="12345678.123456789012",
+        uom="DOZ",
+        value="500000000",
+    )
+    instance, result = _run_case(tmp_path, [line], [export], "2024-09-01")
+    assert instance.optimum.total_text == "990000.00"
+    assert result.problems == []
+
+
+@pytest.mark.xfail(strict=True, reason="D7: pairs earning under 1e-12 per scaled unit are dropped")
+def test_d7_small_per_unit_refunds_on_large_quantities_still_count(tmp_path):
+    # 100.00 of duty over 1,000,000,000.000001 DOZ: 9.9e-8 per unit, 9.9e-14 per scaled unit (10^-6), below
+    # the command's 1e-12 cut-off, so the pair is not considered and 99.00 is lost.
+    line = imp(
+        hts=T_SHIRT,
+        import_date="2024-01-10",
+        quantity="1000000000.000001",
+        uom="DOZ",
+        entered_value="1000",
+        duty="100.00",
+    )
+    export = exp("SUB", export_date="2024-03-02", hts=T_SHIRT, quantity="1000000000", uom="DOZ", value="1000")
+    instance, result = _run_case(tmp_path, [line], [export], "2024-09-01")
+    assert instance.optimum.total_text == "99.00"
     assert result.problems == []
 
 
