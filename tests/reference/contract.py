@@ -79,6 +79,8 @@ R15 MPF and HMF columns hold the amounts already attributed to the line; the ref
 R16 Line election (19 CFR 190.51(a)(3), decision 10): a line's method is fixed by its designation, not by
     an export naming it. When a line could serve both its direct-identification exports and substitution
     exports, the optimum picks whichever method earns more; the line's other exports stay undesignated.
+R17 A non-zero `recovered_value` on an export (not a destruction) is bad input: recovered materials exist
+    only in a destruction (1313(x)), and contradictory data are reported, not silently ignored.
 """
 
 from __future__ import annotations
@@ -512,6 +514,13 @@ def read_exports(source, problems: list[Problem], label: str = "exports.csv") ->
         uom = cells.get("uom", "").upper()
         if not uom:
             problems.append(Problem(label, row, "uom", "value required"))
+        recovered = _num(cells, "recovered_value", label, row, problems, optional=True)
+        if recovered and disposition != "destroy":
+            # Recovered materials exist only in a destruction (1313(x)); on an export the data contradict
+            # themselves, so they are reported rather than ignored (reading R17).
+            problems.append(
+                Problem(label, row, "recovered_value", "only a destruction has a recovered value")
+            )
         exports.append(
             Export(
                 row=row,
@@ -523,7 +532,7 @@ def read_exports(source, problems: list[Problem], label: str = "exports.csv") ->
                 value=_num(cells, "value", label, row, problems),
                 destination=destination,
                 disposition=disposition,
-                recovered=_num(cells, "recovered_value", label, row, problems, optional=True),
+                recovered=recovered,
                 di_key=di_key,
                 excepted=excepted_text in _TRUE,
             )

@@ -341,6 +341,7 @@ def test_d4_same_case_passes_when_sorted_as_written(tmp_path):
         ({"entry_number": "B76-0324527-9"}, {}, "entry_number"),
         ({"quantity": "0"}, {}, "quantity"),
         ({}, {"entry_number": E2, "line_number": "1"}, "entry_number"),
+        ({}, {"recovered_value": "10"}, "recovered_value"),
     ],
 )
 def test_bad_input_exits_non_zero_and_writes_nothing(line_fix, export_fix, column, tmp_path):

@@ -910,6 +910,7 @@ def test_general_file_rules_bom_case_order_blank_lines_dots_and_dashes():
         ({}, {"disposition": "sell"}, "export or destroy"),
         ({}, {"destination": ""}, "required for an export"),
         ({"ch99": "9903.88.03:100"}, {}, "number=amount"),
+        ({}, {"recovered_value": "10"}, "only a destruction"),
     ],
 )
 def test_bad_input_is_reported_with_file_row_and_column(imports_fix, exports_fix, message):
