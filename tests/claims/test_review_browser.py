@@ -1,12 +1,14 @@
 """In a real browser: a claim goes from draft through pre-flight and both reviews to ready-to-file, each step
-by the person allowed to take it."""
+by the person allowed to take it, is filed with CBP, and shows CBP's answer after a poll."""
 
 import importlib
 import re
 
 import pytest
 from django.apps import apps
+from playwright.sync_api import expect
 
+from claims.cbp.sandbox import SandboxGateway
 from claims.models import Claim
 from tests.conftest import PASSWORD
 from tests.factories import build_claim
@@ -25,9 +27,11 @@ def log_in(page, live_server, username):
     page.wait_for_url(re.compile(r".*/(?!login).*"))
 
 
-def test_draft_through_both_reviews_to_ready_to_file(
-    page, live_server, client_a, analyst, reviewer, reviewer2
+def test_draft_through_both_reviews_to_filing_and_cbps_answer(
+    page, live_server, client_a, analyst, reviewer, reviewer2, settings
 ):
+    settings.CBP_GATEWAY = "sandbox"
+    settings.CBP_SANDBOX_SPEED = "100000"  # CBP's five minutes pass in a few milliseconds
     seed_checklists(apps, None)
     claim = build_claim(client=client_a, preparer=analyst)
     claim_url = f"{live_server.url}/clients/acme/claims/{claim.pk}/"
@@ -64,3 +68,17 @@ def test_draft_through_both_reviews_to_ready_to_file(
     assert "Ready for CBP" in page.inner_text("#reviews")
     claim.refresh_from_db()
     assert claim.status == Claim.Status.READY_TO_FILE
+
+    log_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/claims/{claim.pk}/cbp/")
+    page.click("#file-with-cbp")
+    expect(page.locator("#cbp-claim-status")).to_have_text("Filed with CBP")
+    claim.refresh_from_db()
+    sent_at = claim.cbp_transmissions.get().sent_at
+    answer = SandboxGateway().plan(claim, sent_at=sent_at).events[0][2]  # the seeded answer for this claim
+    page.click("#check-cbp-now")
+    expect(page.locator("#cbp-claim-status")).to_have_text(
+        {"accepted": "Accepted by CBP", "rejected": "Rejected by CBP"}[answer]
+    )
+    page.goto(claim_url)
+    assert page.inner_text("#claim-status") in ("Accepted by CBP", "Rejected by CBP")
