@@ -7,8 +7,10 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Benchmarks measure the production database; without DATABASE_URL they use a local PostgreSQL database.
+BENCH_DB ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/drawback_bench)
 
-.PHONY: help install run test lint format migrate demo worker beat bench-ingest bench-optimize bench-preflight bench-web bench-assess clean
+.PHONY: help install run test lint format migrate demo worker beat bench-db bench-ingest bench-optimize bench-preflight bench-web bench-assess clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -48,18 +50,23 @@ worker: install ## run a Celery worker (needs CELERY_BROKER_URL)
 beat: install ## run Celery beat with the database scheduler (needs CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A drawback beat -l INFO
 
-bench-ingest: install ## load a generated 1,000,000-row ES-003 file into PostgreSQL and print figures
-	$(PY) manage.py bench_ingest --rows $${ROWS:-1000000}
+bench-db: install
+	@psql "$(BENCH_DB:%/$(lastword $(subst /, ,$(BENCH_DB)))=%/postgres)" -tAc "SELECT 1 FROM pg_database WHERE datname='$(lastword $(subst /, ,$(BENCH_DB)))'" | grep -q 1 \
+	  || psql "$(BENCH_DB:%/$(lastword $(subst /, ,$(BENCH_DB)))=%/postgres)" -qc "CREATE DATABASE $(lastword $(subst /, ,$(BENCH_DB)))"
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py migrate --noinput -v0
+
+bench-ingest: bench-db ## load a generated 1,000,000-row ES-003 file into PostgreSQL and print figures
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_ingest --rows $${ROWS:-1000000}
 
 bench-optimize: install ## run the optimizer on generated data at three sizes and print figures
 	$(PY) manage.py bench_optimize
 
-bench-preflight: install ## time pre-flight and validation of a generated 10,000-designation claim
-	$(PY) manage.py bench_preflight --designations $${DESIGNATIONS:-10000}
-bench-web: install ## time the client pages and API over a generated 1,000,000-line client in PostgreSQL
-	$(PY) manage.py bench_web --lines $${ROWS:-1000000}
-bench-assess: install ## generate a client with LINES import lines (default 1,000,000) and time the risk assessment
-	$(PY) manage.py bench_assess --lines $${LINES:-1000000}
+bench-preflight: bench-db ## time pre-flight and validation of a generated 10,000-designation claim
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_preflight --designations $${DESIGNATIONS:-10000}
+bench-web: bench-db ## time the client pages and API over a generated 1,000,000-line client in PostgreSQL
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_web --lines $${ROWS:-1000000}
+bench-assess: bench-db ## generate a client with LINES import lines (default 1,000,000) and time the risk assessment
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_assess --lines $${LINES:-1000000}
 
 clean: ## remove the virtualenv, local database and media
 	rm -rf $(VENV) db.sqlite3 media staticfiles
