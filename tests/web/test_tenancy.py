@@ -27,6 +27,7 @@ from unittest import mock
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -535,9 +536,14 @@ def snapshot(d) -> dict:
     requests = CbpRequest.objects.filter(claim__client=client).order_by("pk")
     return {
         "documents": sorted(Document.objects.filter(client=client).values_list("pk", "note")),
-        "document links": (
-            sorted(ImportEntry.documents.through.objects.filter(document=d.document).values_list("pk")),
-            sorted(Export.documents.through.objects.filter(document=d.document).values_list("pk")),
+        # Which documents (anyone's) hang on the client's entries, exports and claims, and where the
+        # client's documents hang.
+        "document links": sorted(
+            (model.__name__, link)
+            for model in (ImportEntry, Export, Claim)
+            for link in model.documents.through.objects.filter(
+                Q(**{f"{model._meta.model_name}__client": client}) | Q(document__client=client)
+            ).values_list(f"{model._meta.model_name}_id", "document_id")
         ),
         "entries": ImportEntry.objects.filter(client=client).count(),
         "lines": sorted(ImportLine.objects.filter(client=client).values_list("pk", "quantity_available")),
@@ -791,6 +797,47 @@ def test_firm_list_shows_another_firm_none_of_ours(data, client, api, other_firm
     assert response.status_code == 200
     for d in (data.a, data.b):
         assert spec.shows(d).encode() not in response.content and d.marker.encode() not in response.content
+
+
+@pytest.mark.parametrize("name,query", LISTS)
+def test_firm_list_sends_anonymous_users_to_log_in(data, client, api, name, query):
+    url = reverse(name, kwargs=UNSCOPED[name].kwargs)
+    if url.startswith("/api/"):
+        assert api.get(url, query).status_code in (401, 403)
+    else:
+        response = client.get(url, query)
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_writes_naming_another_clients_objects_change_nothing_of_theirs(
+    data, client, api, analyst, reviewer, other_firm_analyst
+):
+    """A write on client_a's own object that names client_b's objects in its body is refused (the names
+    are looked up inside client_a only) and leaves client_b as it was."""
+    a, b = data.a, data.b
+    before = snapshot(b)
+    api.force_login(reviewer)
+    comment_on_theirs = {"comment": "", "line_comments": [{"text": "x", "designation": b.designation.pk}]}
+    assert (
+        api.post(f"/api/v1/claims/{a.claim.pk}/review/return/", comment_on_theirs, format="json").status_code
+        == 400
+    )
+    api.force_login(analyst)
+    attach = api.post(
+        f"/api/v1/clients/acme/documents/{a.document.pk}/attach/",
+        {"export_ids": [b.export.pk]},
+        format="json",
+    )
+    assert attach.status_code == 400
+    client.force_login(analyst)
+    client.post(f"/clients/acme/documents/{a.document.pk}/attach/", {"export_ref": b.export.export_ref})
+    client.post(f"/clients/acme/documents/{a.document.pk}/detach/", {"entry": b.entry.pk})
+    client.post(
+        f"/cbp-requests/{a.cbp_request.pk}/", {"action": "assign", "assigned_to": other_firm_analyst.pk}
+    )
+    assert snapshot(b) == before
+    assert CbpRequest.objects.get(pk=a.cbp_request.pk).assigned_to == analyst
+    assert Claim.objects.get(pk=a.claim.pk).status == Claim.Status.FIRST_REVIEW
 
 
 def test_tariff_uploads_read_through_the_upload_api_are_the_firms_own(data, api, analyst, other_firm_analyst):
