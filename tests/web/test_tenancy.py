@@ -25,17 +25,20 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.fields import DateTimeField
 
 from claims.cbp.models import CbpMessage, CbpRequest, CbpTransmission, Notification
 from claims.models import Claim, ClaimClassTotal, Designation, Finding, PreflightRun
 from drawback.accounts.models import User
 from exports.models import Export
 from imports.models import ColumnMapping, Document, ImportEntry, ImportLine, Upload
+from imports.services import upload_create, upload_headers
 from reviews.models import Review, ReviewComment
 from reviews.services import checklist_items
 from tests.factories import ClientFactory, FirmFactory, UserFactory
@@ -164,7 +167,7 @@ def pdf_file(name="x.pdf"):
     return SimpleUploadedFile(name, PDF + name.encode(), "application/pdf")
 
 
-def imports_csv(d=None):
+def imports_csv(d):
     return SimpleUploadedFile(
         "more-imports.csv",
         b"entry_number,line_number,import_date,hts,quantity,uom,entered_value,duty\n"
@@ -179,8 +182,6 @@ def document_body(d):
 
 def mapping_fields(d):
     """The mapping form as posted: each column of the rejected file mapped to the field of its name."""
-    from imports.services import upload_headers
-
     return {f"field_{header}": header for header in upload_headers(upload=d.upload)}
 
 
@@ -190,8 +191,6 @@ def ticked(level):
 
 def latest_preflight_at(d) -> str:
     """A pre-flight run names no client: it is told apart by its time, as the API writes it."""
-    from rest_framework.fields import DateTimeField
-
     run = d.claim.preflight_runs.order_by("-at", "-id").first()
     return DateTimeField().to_representation(run.at)
 
@@ -851,10 +850,6 @@ def test_tariff_uploads_read_through_the_upload_api_are_the_firms_own(data, api,
 
 def test_another_firm_uploading_the_same_tariff_file_hears_nothing_of_ours(data, analyst, other_firm_analyst):
     """Loading a file again names the earlier upload; another firm's upload of the same file is not named."""
-    from django.core.files.base import ContentFile
-
-    from imports.services import upload_create
-
     ours = data.a.tariff_upload
     content = ours.file.open("rb").read()
 
