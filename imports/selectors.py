@@ -203,14 +203,19 @@ def import_entry_totals(*, entry: ImportEntry) -> EntryTotals:
 
 
 def upload_list_for(*, user: User, client: Client | None = None, tariff: bool = False) -> QuerySet[Upload]:
-    """Uploads the user may see: their clients' uploads; the shared HTS tariff uploads for firm staff only.
-    `client` narrows to one client, `tariff` to the tariff uploads."""
+    """Uploads the user may see: their clients' uploads; the HTS tariff uploads of their own firm, for firm
+    staff only. `client` narrows to one client, `tariff` to the tariff uploads."""
     qs = Upload.objects.select_related("client", "uploaded_by", "mapping").order_by("-created_at", "-pk")
     if not user.is_authenticated:
         return qs.none()
     visible = Q(client__in=clients_for(user))
     if user.is_firm_staff:
-        visible |= Q(client__isnull=True)
+        # The tariff rows are shared by every firm, but an upload (the file, who loaded it, its rejected
+        # rows) is the uploading firm's. Loads from the command line have no uploader: every firm's.
+        shared = Q(client__isnull=True)
+        if user.firm_id:
+            shared &= Q(uploaded_by__firm_id=user.firm_id) | Q(uploaded_by__isnull=True)
+        visible |= shared
     qs = qs.filter(visible)
     if client is not None:
         qs = qs.filter(client=client)

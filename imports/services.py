@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from drawback.accounts.models import Client, User
@@ -105,12 +106,15 @@ def upload_create(
         allow_partial=allow_partial,
         uploaded_by=user if user is not None and user.is_authenticated else None,
     )
-    earlier = (
-        Upload.objects.filter(client=client, kind=kind, sha256=upload.sha256)
-        .exclude(status__in=[Upload.Status.REJECTED, Upload.Status.FAILED])
-        .order_by("-created_at")
-        .first()
+    earlier = Upload.objects.filter(client=client, kind=kind, sha256=upload.sha256).exclude(
+        status__in=[Upload.Status.REJECTED, Upload.Status.FAILED]
     )
+    if client is None and upload.uploaded_by is not None and upload.uploaded_by.firm_id:
+        # Another firm's tariff uploads are not this firm's to hear about (imports.selectors.upload_list_for).
+        earlier = earlier.filter(
+            Q(uploaded_by__firm_id=upload.uploaded_by.firm_id) | Q(uploaded_by__isnull=True)
+        )
+    earlier = earlier.order_by("-created_at").first()
     if earlier:
         upload.message = (
             f"The same file was uploaded on {earlier.created_at:%Y-%m-%d %H:%M} (upload {earlier.pk}); "

@@ -148,9 +148,12 @@ def notification_list(request):
 @login_required
 @require_POST
 def notifications_read(request):
-    """Mark the user's notifications read: one (id in the form) or all."""
-    mine = Notification.objects.filter(user=request.user, read_at=None)
+    """Mark the user's notifications read: one (id in the form) or all. Another person's notification, like
+    any object the user may not see, is not found."""
+    mine = Notification.objects.filter(user=request.user)
     if request.POST.get("id"):
-        mine = mine.filter(pk=request.POST["id"])
-    mine.update(read_at=timezone.now())
+        mine = mine.filter(pk=request.POST["id"]) if request.POST["id"].isdigit() else mine.none()
+        if not mine.exists():
+            raise Http404
+    mine.filter(read_at=None).update(read_at=timezone.now())
     return redirect("cbp:notification_list")

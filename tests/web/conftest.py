@@ -1,5 +1,7 @@
 """Data for the page and API tests: two clients of one firm with entries, lines, exports, documents and
-findings, plus an outside firm, and stored files kept in a temporary directory."""
+findings (`data`), what the firm's staff then make of them (`with_staff_work`: uploads, a column mapping,
+claims in review and at CBP with designations, class totals, review comments, the filing package, a CF-28
+request and its notifications), plus an outside firm, and stored files kept in a temporary directory."""
 
 import datetime as dt
 from decimal import Decimal
@@ -9,8 +11,15 @@ import pytest
 from django.core.files.base import ContentFile
 from rest_framework.test import APIClient
 
+from claims.cbp import services as cbp_services
+from claims.cbp.gateway import Response
+from claims.cbp.sandbox import SandboxGateway
 from claims.models import Finding
+from claims.services import claim_reopen, claim_validate
+from imports.ingest.core import get_parser
 from imports.models import Document, LineCh99Duty
+from imports.services import column_mapping_save, upload_ingest_now
+from reviews.services import LineComment, checklist_items, review_approve, review_return, review_start
 from tests.factories import (
     ClientFactory,
     ExportFactory,
@@ -18,6 +27,7 @@ from tests.factories import (
     ImportEntryFactory,
     ImportLineFactory,
     UserFactory,
+    build_claim,
 )
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -88,6 +98,138 @@ def client_data(client, *, marker: str, filer: str):
     return SimpleNamespace(
         client=client, entry=entry, line=line1, line2=line2, export=export, document=document, finding=finding
     )
+
+
+def upload_with_reject(client, *, marker: str, filer: str, user, folder):
+    """An imports.csv loaded through the upload service with its valid row kept and one row rejected (its
+    HTS is the marker), and the client's own column mapping for that kind of file."""
+    from drawback.lib.entry_numbers import make
+
+    path = folder / f"{marker}-imports.csv"
+    path.write_text(
+        "entry_number,line_number,import_date,hts,quantity,uom,entered_value,duty,description\n"
+        f"{make(filer, 7654321)},1,2024-04-02,6109100012,10,DOZ,1000.00,165.00,{marker} polo shirts\n"
+        f"{make(filer, 7654321)},2,2024-04-02,{marker},10,DOZ,1000.00,165.00,{marker} rejected row\n"
+    )
+    upload = upload_ingest_now(client=client, kind="imports", path=path, user=user, allow_partial=True)[0]
+    mapping = column_mapping_save(
+        client=client,
+        kind="imports",
+        name=f"{marker} layout",
+        mapping={field.key: field.key for field in get_parser("imports").fields},
+        user=user,
+    )
+    return upload, mapping
+
+
+def tariff_upload(*, marker: str, user, folder):
+    """An HTS schedule loaded by the firm's staff, with one rejected row."""
+    path = folder / f"{marker}-hts.csv"
+    path.write_text(
+        '"HTS Number","Indent","Description","Unit of Quantity","General Rate of Duty"\n'
+        '"6109.10.00","1","Of cotton","","16.5%"\n'
+        f'"{marker}","2","{marker} not a tariff number","doz. kg",""\n'
+    )
+    return upload_ingest_now(client=None, kind="hts", path=path, user=user, allow_partial=True)[0]
+
+
+def claim_in_review(client, *, marker: str, preparer, reviewer):
+    """A claim returned once with a reviewer's comment on its designation, corrected and sent to first
+    review again: it waits in the level-1 queue with its review history."""
+    claim = build_claim(client=client, preparer=preparer, notes=f"{marker} claim in review")
+    claim_validate(claim=claim, by=preparer)
+    review_start(claim=claim, by=preparer)
+    designation = claim.designations.get()
+    review_return(
+        claim=claim,
+        by=reviewer,
+        comment=f"{marker} overall review comment",
+        line_comments=[LineComment(f"{marker} review comment", designation_id=designation.pk)],
+    )
+    claim_reopen(claim=claim, by=preparer)
+    claim_validate(claim=claim, by=preparer)
+    review_start(claim=claim, by=preparer)
+    claim.refresh_from_db()
+    return claim
+
+
+def claim_at_cbp(client, *, marker: str, preparer, reviewer, reviewer2):
+    """A claim through both reviews, filed with CBP (which builds and keeps its filing package), accepted
+    and then asked for information by a CF-28: the request is assigned to the preparer and notified to
+    the preparer and the client's users."""
+    claim = build_claim(client=client, preparer=preparer, notes=f"{marker} claim at CBP")
+    claim_validate(claim=claim, by=preparer)
+    review_start(claim=claim, by=preparer)
+    for level, who in ((1, reviewer), (2, reviewer2)):
+        review_approve(claim=claim, by=who, level=level, ticked=[i.pk for i in checklist_items(level)])
+    cbp_services.claim_file(claim=claim, by=preparer, gateway=SandboxGateway())
+    for message_id, kind, payload in (
+        (f"{marker}-dx", "accepted", {"disposition": "A", "conditions": []}),
+        (
+            f"{marker}-cf28",
+            "cf28",
+            {"issued_on": "2025-09-01", "reference": f"{marker}-CF28", "text": f"{marker} send the invoices"},
+        ),
+    ):
+        cbp_services.cbp_message_store(
+            response=Response(
+                message_id=message_id,
+                claim_number=claim.number,
+                kind=kind,
+                cbp_date=dt.date(2025, 9, 1),
+                payload=payload,
+            ),
+            gateway_name="test",
+        )
+    cbp_services.cbp_claim_messages_process(claim_id=claim.pk)
+    claim.refresh_from_db()
+    return claim
+
+
+def add_staff_work(d, *, marker: str, filer: str, staff, folder):
+    """Add to one client's rows what the firm's staff make of them: uploads, claims, reviews, CBP."""
+    d.marker = marker
+    d.upload, d.mapping = upload_with_reject(
+        d.client, marker=marker, filer=filer, user=staff.analyst, folder=folder
+    )
+    d.tariff_upload = tariff_upload(marker=marker, user=staff.analyst, folder=folder)
+    d.warning = Finding.objects.create(
+        client=d.client,
+        rule="R-TEST-W",
+        severity=Finding.Severity.WARNING,
+        message=f"{marker} warning",
+        entry=d.entry,
+        fingerprint=f"{marker}-w",
+    )
+    d.draft = build_claim(client=d.client, preparer=staff.analyst, notes=f"{marker} draft claim")
+    d.draft_designation = d.draft.designations.get()
+    d.claim = claim_in_review(d.client, marker=marker, preparer=staff.analyst, reviewer=staff.reviewer)
+    d.designation = d.claim.designations.get()
+    d.filed = claim_at_cbp(
+        d.client, marker=marker, preparer=staff.analyst, reviewer=staff.reviewer, reviewer2=staff.reviewer2
+    )
+    d.package = d.filed.documents.get(original_name__endswith="-summary.pdf")
+    d.cbp_request = d.filed.cbp_requests.get()
+    return d
+
+
+def summary_pdf_stand_in(*, claim, plan, transmission_date) -> bytes:
+    """The claim summary's layout is tested with the filing package; where only who may reach the file
+    matters, this stands in for drawing the PDF (the slowest step of filing by far)."""
+    return PDF + f"% {claim.notes}\n".encode()
+
+
+def with_staff_work(data, *, analyst, reviewer, reviewer2, folder):
+    """Give each client of `data` what the claim, review, upload and CBP routes reach: an upload with a
+    rejected row, a column mapping and the firm's HTS upload; an open warning; a draft claim; a claim
+    returned once with review comments and back in first review; a claim filed (with its filing package),
+    accepted and asked for information by a CF-28, whose notifications went to the preparer and to the
+    client's users (create those first). Everything is made through the services, as the staff would.
+    Files are read from `folder`; filing needs settings.CBP_GATEWAY = "sandbox"."""
+    staff = SimpleNamespace(analyst=analyst, reviewer=reviewer, reviewer2=reviewer2)
+    add_staff_work(data.a, marker="ALPHA", filer="AAA", staff=staff, folder=folder)
+    add_staff_work(data.b, marker="BRAVO", filer="BBB", staff=staff, folder=folder)
+    return data
 
 
 @pytest.fixture

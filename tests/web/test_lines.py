@@ -234,9 +234,9 @@ def test_lines_page_query_count_does_not_grow_with_rows(client_a, client, analys
     ],
 )
 def test_postgresql_answers_a_page_from_an_index_without_sorting_the_client(many_lines, client_a, params):
-    """With sequential scans priced out, the plan must still avoid a full scan and a sort of the lines:
-    proof that an index serves both the filter and the order, for the first page and a later one, so a
-    page costs the same whatever the size of the client's data."""
+    """With sequential scans and sorts priced out, the plan must still avoid a full scan and a sort of the
+    lines: proof that an index serves both the filter and the order, for the first page and a later one, so
+    a page costs the same whatever the size of the client's data."""
     qs = import_line_list(client=client_a, params=params).qs
     later = paginate(qs, cursor=None, size=5).next_cursor
     with connection.cursor() as cursor:
