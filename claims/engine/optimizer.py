@@ -1,0 +1,427 @@
+"""Designation of import lines to substitution exports: the exact optimum, and FIFO / LIFO / low-to-high.
+
+The problem
+-----------
+Within one product group (same substitution classification and unit of measure) import line i offers its
+remaining quantity a_i and export j asks for b_j. Line i may serve export j when
+
+    import_date_i <= export_date_j <= last_export_day_i        (190.51(e)(1)(iii); 1313(j)(2)(B))
+
+and earns, per unit, w(i, j) = s_i + p_i * f(U_i, u_j, r_j), where s_i is the per-unit refund of the
+non-reducible (specific) parts, p_i that of the ad valorem classes, U_i the line's entered value per unit,
+u_j the export's value per unit, r_j recovered value per unit of a destruction, and
+f = max(0, min(U_i, u_j) - r_j) / U_i (product decision 4; 1313(x)). Maximise sum w(i, j) x_ij subject to
+sum_j x_ij <= a_i (1313(v)) and sum_i x_ij <= b_j, x >= 0: a transportation problem (an LP). Every other rule
+(claim window, substitution standard, CA/MX/CL, line election, direct identification) was applied by
+`problem.prepare` before a pair can exist. Groups are independent problems.
+
+Why the answer is exact
+-----------------------
+1. Integrality. Quantities are scaled by 10^k (k = the most decimals any quantity of the group has) to whole
+   numbers; the network solver works in whole units, so designated quantities are exact decimals, and
+   capacities are never exceeded (integer arithmetic).
+2. Optimality. `transport` solves the restricted problems as min-cost flows and recovers exact integer duals
+   (alpha_i, beta_j); it stops only when no pair of any window has a positive reduced cost
+   w(i, j) - alpha_i - beta_j. By LP duality that flow is optimal over all pairs. Costs are whole numbers
+   c = round(w * K) with K giving about 45 bits; the distance to the optimum of the exact weights is bounded
+   by weak duality, D - P with D = sum a_i alpha_i + sum b_j max(0, max_i (w(i, j) - alpha_i)), reported
+   (`Result.bound_gap`, in dollars; typically a few millionths of a dollar for a whole client).
+3. Money. The designated quantities are re-evaluated in exact Decimal arithmetic (amounts.pair_amounts), so
+   floating point never reaches a refund; it only chooses the designation.
+
+Speed: column generation, not a solve over every pair
+-----------------------------------------------------
+Imports of a group are sorted by date; since the last export day is a non-decreasing function of the import
+date, the lines that may serve an export form a contiguous index window [lo_j, hi_j). The restricted master
+holds a few candidate pairs per export and per line; pricing evaluates the reduced costs of every pair of
+every window with numpy, block by block (weights computed once per group), and adds the best few improving
+pairs per export. Early rounds run on coarse costs and capacities (quick to solve; they only find columns),
+the last rounds on the exact ones. See `transport` for the details.
+
+Ties
+----
+Among equal optima the designation prefers import lines that expire first: a second flow restricted to the
+optimal face (pairs with zero reduced cost under the same integer duals; lines and exports with a positive
+dual kept fully used, so the refund cannot change) maximises sum x_ij * rank(line i's 5-year limit).
+
+FIFO, LIFO and low-to-high
+--------------------------
+The accounting orders of 19 CFR 190.14 / CATAIR Appendix E, applied export by export in date order: each
+export takes from its eligible lines with something left, earliest import first (FIFO), latest first (LIFO),
+or lowest refund per unit first (low-to-high), until it is covered.
+
+Parallel work
+-------------
+`build_groups` gives JSON-serialisable groups, `solve_group` solves one (a Celery chord can run them in
+parallel, on as many machines as there are workers), `assemble` turns the group results into exact
+designations, and `solve` does it all here, in worker processes when the data is large.
+"""
+
+import multiprocessing
+import os
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
+import numpy as np
+
+from drawback.lib.chapter99 import Chapter99Table
+from drawback.lib.money import to_cents
+
+from . import transport
+from .amounts import EXACT, drawback_rate, factor_of, pair_amounts, round_class
+from .model import ZERO, Designation, Exclusion, Export, ImportLine, Method, Provision, Settings, bulk
+from .problem import UNUSED_PROVISION, Problem, last_export_ordinal, per_unit_parts, prepare
+from .tariff import TariffIndex
+
+# ----------------------------------------------------------------------------------------------------------
+# Groups
+
+
+def build_groups(problem: Problem) -> list[dict]:
+    """JSON-serialisable substitution groups (lists of numbers only), one per classification and unit."""
+    return [_to_json(g) for g in _group_arrays(problem)]
+
+
+def _decimals(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _group_arrays(problem: Problem) -> list[dict]:
+    settings = problem.settings
+    by_key_lines: dict[str, list[int]] = defaultdict(list)
+    by_key_exports: dict[str, list[int]] = defaultdict(list)
+    for l_idx in sorted(problem.sub_lines):
+        by_key_lines[problem.sub_lines[l_idx]].append(l_idx)
+    for e_idx in sorted(problem.sub_exports):
+        by_key_exports[problem.sub_exports[e_idx]].append(e_idx)
+    groups = []
+    for key in sorted(by_key_exports):
+        l_ids = by_key_lines.get(key, [])
+        e_ids = by_key_exports[key]
+        if not l_ids or not e_ids:
+            continue
+        lines = [problem.lines[i] for i in l_ids]
+        exports = [problem.exports[j] for j in e_ids]
+        scale = max(_decimals(x.remaining) for x in (*lines, *exports))
+        factor = Decimal(10) ** scale
+        s = np.empty(len(lines))
+        p = np.empty(len(lines))
+        for k, i in enumerate(l_ids):
+            spec, adv = per_unit_parts(problem.amounts[i], settings)
+            s[k] = float(spec)
+            p[k] = float(adv)
+        groups.append(
+            {
+                "key": key,
+                "scale": scale,
+                "line_id": np.array(l_ids, dtype=np.int64),
+                "line_start": np.array([x.import_date.toordinal() for x in lines], dtype=np.int64),
+                "line_last": np.array(
+                    [last_export_ordinal(x.import_date, settings) for x in lines], dtype=np.int64
+                ),
+                "line_cap": np.array([int(x.remaining * factor) for x in lines], dtype=np.int64),
+                "line_s": s / float(factor),
+                "line_p": p / float(factor),
+                "line_value": np.array([float(x.entered_value / x.quantity) for x in lines]),
+                "export_id": np.array(e_ids, dtype=np.int64),
+                "export_date": np.array([e.export_date.toordinal() for e in exports], dtype=np.int64),
+                "export_cap": np.array([int(e.remaining * factor) for e in exports], dtype=np.int64),
+                "export_value": np.array([float(e.value / e.quantity) for e in exports]),
+                "export_recovered": np.array(
+                    [float(e.recovered_value / e.quantity) if e.is_destruction else 0.0 for e in exports]
+                ),
+            }
+        )
+    return groups
+
+
+_ARRAY_FIELDS = (
+    "line_id",
+    "line_start",
+    "line_last",
+    "line_cap",
+    "line_s",
+    "line_p",
+    "line_value",
+    "export_id",
+    "export_date",
+    "export_cap",
+    "export_value",
+    "export_recovered",
+)
+
+
+def _to_json(group: dict) -> dict:
+    out = {k: v for k, v in group.items() if k not in _ARRAY_FIELDS}
+    for name in _ARRAY_FIELDS:
+        out[name] = group[name].tolist()
+    return out
+
+
+def _arrays(group: dict) -> dict:
+    g = dict(group)
+    for name in _ARRAY_FIELDS:
+        dtype = (
+            np.float64
+            if name in ("line_s", "line_p", "line_value", "export_value", "export_recovered")
+            else np.int64
+        )
+        g[name] = np.asarray(group[name], dtype=dtype)
+    return g
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Solving one group
+
+
+def _windows(g: dict) -> tuple[np.ndarray, np.ndarray]:
+    """[lo_j, hi_j): the lines with import_date <= export_date <= last_export_day (both sorted)."""
+    lo = np.searchsorted(g["line_last"], g["export_date"], side="left")
+    hi = np.searchsorted(g["line_start"], g["export_date"], side="right")
+    return lo, np.maximum(hi, lo)
+
+
+def _transport(g: dict) -> transport.Group:
+    lo, hi = _windows(g)
+    return transport.Group(
+        line_cap=g["line_cap"],
+        line_last=g["line_last"],
+        s=g["line_s"],
+        p=g["line_p"],
+        value=g["line_value"],
+        export_cap=g["export_cap"],
+        export_value=g["export_value"],
+        export_recovered=g["export_recovered"],
+        lo=lo,
+        hi=hi,
+    )
+
+
+def solve_group(group: dict, method: str = Method.OPTIMAL) -> dict:
+    """Solve one JSON group; returns a JSON-serialisable GroupResult:
+    {"key", "method", "scale", "pairs": [[line_id, export_id, scaled quantity], ...], "value", "bound",
+    "rounds", "columns", "seconds"}."""
+    started = time.perf_counter()
+    g = _arrays(group)
+    method = Method(method)
+    tg = _transport(g)
+    stats = {"rounds": 0, "columns": 0}
+    if method == Method.OPTIMAL:
+        last = g["line_last"]
+        rank = (last.max() - last + 1) if len(last) else last
+        sol = transport.optimal(tg, expiry_rank=rank)
+        ii, jj, q = sol.ii, sol.jj, sol.q
+        stats = {"rounds": sol.rounds, "columns": sol.columns}
+    else:
+        ii, jj, q = transport.accounting_order(tg, method.value)
+    keep = q > 0
+    ii, jj, q = ii[keep], jj[keep], q[keep]
+    value = float(np.dot(tg.pair_weights(ii, jj), q)) if len(q) else 0.0
+    bound = sol.bound if method == Method.OPTIMAL else value
+    return {
+        "key": group["key"],
+        "method": method.value,
+        "scale": int(group["scale"]),
+        "pairs": np.stack([g["line_id"][ii], g["export_id"][jj], q], axis=1).tolist() if len(q) else [],
+        "value": value,
+        "bound": max(bound, value),
+        "seconds": time.perf_counter() - started,
+        **stats,
+    }
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Assembling exact results
+
+
+@dataclass
+class Result:
+    method: Method
+    designations: list[Designation]
+    class_totals: dict[str, Decimal]  # exact
+    rounded: dict[str, Decimal]  # each class rounded once, half-up
+    refund: Decimal
+    exclusions: list[Exclusion]
+    warnings: list[str]
+    groups: int = 0
+    bound_gap: float = 0.0  # certified distance to the optimum (dollars), optimal method only
+    comparison: dict[str, Decimal] = field(default_factory=dict)  # method -> refund
+    seconds: float = 0.0
+
+    def uplift(self, other: str) -> Decimal | None:
+        if other not in self.comparison:
+            return None
+        return self.refund - self.comparison[other]
+
+
+def assemble(problem: Problem, results: Sequence[dict], method: Method) -> Result:
+    settings = problem.settings
+    rate = drawback_rate(UNUSED_PROVISION, settings)
+    designations = list(problem.direct)
+    gap = 0.0
+    for res in results:
+        scale = Decimal(10) ** -int(res["scale"])
+        gap += max(0.0, float(res.get("bound", 0.0)) - float(res.get("value", 0.0)))
+        for l_idx, e_idx, q_scaled in res["pairs"]:
+            line = problem.lines[l_idx]
+            export = problem.exports[e_idx]
+            quantity = Decimal(int(q_scaled)) * scale
+            if quantity <= 0:
+                continue
+            factor = factor_of(line, export, lesser_of=True)
+            amounts = pair_amounts(
+                problem.amounts[l_idx], quantity, factor, rate=rate, mpf_mode=settings.mpf_mode
+            )
+            designations.append(
+                Designation(line.key, export.ref, Provision.UNUSED_SUBSTITUTION, quantity, amounts)
+            )
+    designations.sort(key=lambda d: (d.export_ref, d.line.entry_number, d.line.line_number))
+    totals = _class_totals(problem, designations)
+    rounded = {
+        k: round_class(v, _exact_if_needed(problem, designations, k, v)) for k, v in sorted(totals.items())
+    }
+    refund = sum(rounded.values(), ZERO)
+    exclusions = list(problem.exclusions) + _shortfalls(problem, designations)
+    return Result(
+        method=method,
+        designations=designations,
+        class_totals=totals,
+        rounded=rounded,
+        refund=refund,
+        exclusions=exclusions,
+        warnings=list(problem.warnings),
+        groups=len(results),
+        bound_gap=gap,
+    )
+
+
+def _class_totals(problem: Problem, designations: Sequence[Designation]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    with localcontext(EXACT):
+        for d in designations:
+            for klass, value in d.amounts.items():
+                totals[klass] = totals.get(klass, ZERO) + value
+    return totals
+
+
+def _exact_if_needed(problem: Problem, designations, klass: str, total: Decimal) -> Fraction | None:
+    """The exact rational total of a class, computed only when the 50-digit total sits on a half cent."""
+    with localcontext(EXACT):
+        scaled = total * 100
+        frac = scaled - scaled.to_integral_value(rounding="ROUND_FLOOR")
+        if abs(frac - Decimal("0.5")) >= Decimal("1e-30"):
+            return None
+    from .exact import exact_class_total
+
+    return exact_class_total(problem, designations, klass)
+
+
+def _shortfalls(problem: Problem, designations: Sequence[Designation]) -> list[Exclusion]:
+    """Substitution exports not (fully) covered: say how much is left and why."""
+    covered: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for d in designations:
+        covered[d.export_ref] += d.quantity
+    out = []
+    for e_idx in sorted(problem.sub_exports):
+        export = problem.exports[e_idx]
+        left = export.remaining - covered.get(export.ref, ZERO)
+        if left > 0:
+            out.append(
+                Exclusion(
+                    "export",
+                    export.ref,
+                    f"{left} {export.uom} of {export.remaining} not designated: no eligible import quantity "
+                    "left in "
+                    "its window that earns a refund",
+                    "19 U.S.C. 1313(j)(2), (v)",
+                    left,
+                )
+            )
+    return out
+
+
+# A pool of worker processes pays off only when there is real work to share.
+PARALLEL_MIN_PAIRS = 2_000_000
+
+
+def _pairs_in(group: dict) -> int:
+    lo, hi = _windows(group)
+    return int(np.sum(hi - lo))
+
+
+def solve_groups(groups: Sequence[dict], method: Method, *, workers: int | None = None) -> list[dict]:
+    """Solve groups, in worker processes when there are several CPUs and enough work (the network solver
+    holds the interpreter lock, so threads would not help). Results keep the groups' order."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    sizes = [_pairs_in(g) for g in groups]
+    # A daemonic process (a Celery prefork worker, say) may not start children: solve in place there.
+    daemonic = multiprocessing.current_process().daemon
+    if daemonic or workers <= 1 or len(groups) <= 1 or sum(sizes) < PARALLEL_MIN_PAIRS:
+        return [solve_group(g, method) for g in groups]
+    order = sorted(range(len(groups)), key=lambda k: -sizes[k])  # largest first balances the workers
+    results: list[dict | None] = [None] * len(groups)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(workers, len(groups)), mp_context=context) as pool:
+        futures = {pool.submit(solve_group, groups[k], method.value): k for k in order}
+        for future, k in futures.items():
+            results[k] = future.result()
+    return results
+
+
+def solve_problem(problem: Problem, method: Method = Method.OPTIMAL, *, workers: int | None = None) -> Result:
+    started = time.perf_counter()
+    with bulk():
+        groups = _group_arrays(problem)
+    results = solve_groups(groups, method, workers=workers)
+    with bulk():
+        result = assemble(problem, results, method)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def solve(
+    *,
+    lines: Sequence[ImportLine],
+    exports: Sequence[Export],
+    tariff: TariffIndex,
+    chapter99: Chapter99Table,
+    settings: Settings,
+    method: Method | str = Method.OPTIMAL,
+    compare: Iterable[Method | str] = (),
+    workers: int | None = None,
+) -> Result:
+    """Prepare, solve every group (in this process, or in worker processes for large data), and assemble
+    exact designations; optionally also run other methods on the same data and record their refunds in
+    `comparison` (for the uplift report)."""
+    started = time.perf_counter()
+    problem = prepare(lines=lines, exports=exports, tariff=tariff, chapter99=chapter99, settings=settings)
+    result = solve_problem(problem, Method(method), workers=workers)
+    for other in compare:
+        other = Method(other)
+        if other == result.method:
+            continue
+        result.comparison[other.value] = solve_problem(problem, other, workers=1).refund
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def format_amount(value: Decimal, *, places: int = 6) -> str:
+    """At least two and at most `places` decimals, half-up (designations.csv `refund`)."""
+    with localcontext(EXACT):
+        q = value.quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP")
+    text = f"{q:f}"
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0")
+    if len(frac) < 2:
+        frac = frac.ljust(2, "0")
+    return f"{whole}.{frac}"
+
+
+def cents(value: Decimal) -> str:
+    return f"{to_cents(value):f}"
