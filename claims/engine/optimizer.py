@@ -250,6 +250,7 @@ class Result:
     exclusions: list[Exclusion]
     warnings: list[str]
     groups: int = 0
+    pairs: int = 0  # eligible substitution pairs inside the date windows, over all groups
     bound_gap: float = 0.0  # certified distance to the optimum (dollars), optimal method only
     comparison: dict[str, Decimal] = field(default_factory=dict)  # method -> refund
     seconds: float = 0.0
@@ -381,6 +382,7 @@ def solve_problem(problem: Problem, method: Method = Method.OPTIMAL, *, workers:
     results = solve_groups(groups, method, workers=workers)
     with bulk():
         result = assemble(problem, results, method)
+    result.pairs = sum(_pairs_in(g) for g in groups)
     result.seconds = time.perf_counter() - started
     return result
 

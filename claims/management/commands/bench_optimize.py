@@ -91,7 +91,7 @@ class Command(BaseCommand):
     def run_one(self, imports: int, exports: int, options) -> dict:
         from claims.engine import benchdata, csvio
         from claims.engine.model import Method
-        from claims.engine.optimizer import _group_arrays, _pairs_in, solve_problem
+        from claims.engine.optimizer import solve_problem
         from claims.engine.problem import prepare
 
         started = time.perf_counter()
@@ -106,9 +106,6 @@ class Command(BaseCommand):
             settings=data.settings,
         )
         prepared = time.perf_counter()
-        groups = _group_arrays(problem)
-        pairs = sum(_pairs_in(g) for g in groups)
-        del groups
         result = solve_problem(problem, Method.OPTIMAL, workers=options["workers"])
         solved = time.perf_counter()
         cpu_solved = _cpu_s()
@@ -120,7 +117,7 @@ class Command(BaseCommand):
             "exports": exports,
             "products": data.products,
             "groups": result.groups,
-            "pairs": pairs,
+            "pairs": result.pairs,
             "rows": len(result.designations),
             "generate_s": round(generated - started, 2),
             "prepare_s": round(prepared - generated, 2),
