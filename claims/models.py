@@ -243,6 +243,39 @@ class ClaimBuild(models.Model):
     def __str__(self) -> str:
         return f"Build {self.pk} for {self.client.code}"
 
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class ClaimBuildBatch(models.Model):
+    """A share of a build's product groups solved by one task. Each task sets its own count of groups done
+    (never adds to it), so a task delivered twice cannot count its groups twice in the build's progress."""
+
+    build = models.ForeignKey(ClaimBuild, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    groups = models.PositiveIntegerField()
+    groups_done = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["build", "number"]
+        constraints = [models.UniqueConstraint(fields=["build", "number"], name="build_batch_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.build} batch {self.number}: {self.groups_done}/{self.groups}"
+
+
+class ClaimNumberSequence(models.Model):
+    """The last drawback entry number used under a filer code (CATAIR App. B: filer code + 7 digits + check
+    digit). Numbers are taken with one conditional UPDATE, outside the claim's own transaction: unique and
+    safe under concurrency; a save that fails afterwards leaves a gap, which CBP allows."""
+
+    filer_code = models.CharField(max_length=3, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.filer_code} {self.last:07d}"
+
 
 class PreflightRun(models.Model):
     """One run of the pre-flight check on a claim: what it found, for whom and when (kept as evidence)."""
