@@ -456,11 +456,12 @@ def _pin_failure(inputs: EngineInputs, line: ImportLine, export: Export, quantit
     timely = rules.claim_timely(line.import_date, settings.filing_date)
     if quantity > line.remaining:
         return rules.Step(
-            "19 U.S.C. 1313(v)", f"{line.key} has {line.remaining} {line.uom} left, not {quantity}"
+            "19 U.S.C. 1313(v)", f"{line.key} has {_q(line.remaining)} {line.uom} left, not {_q(quantity)}"
         )
     if quantity > export.remaining:
         return rules.Step(
-            "19 U.S.C. 1313(v)", f"export {export.ref} has {export.remaining} {export.uom} left"
+            "19 U.S.C. 1313(v)",
+            f"export {export.ref} has {_q(export.remaining)} {export.uom} left, not {_q(quantity)}",
         )
     if export.direct_line is not None:
         if export.direct_line != line.key:
@@ -491,6 +492,10 @@ def _pin_failure(inputs: EngineInputs, line: ImportLine, export: Export, quantit
         if not check.ok:
             return check.step
     return None
+
+
+def _q(value: Decimal) -> str:
+    return f"{value.normalize():f}"
 
 
 def _digest(inputs: EngineInputs) -> str:

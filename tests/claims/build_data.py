@@ -12,10 +12,13 @@ Exports:
 - X-DIRECT 2025-08-01, 10 of L3 to DE (provision 58)
 - X-CANADA 2025-09-01, 10 at $120.00 to CA: no substitution to Canada (1313(j)(4))
 
-Per unit, 99% (19 CFR 190.51(b)(1)) and the lesser-of (product decision 4): L1 earns 16.335 against X-DEAR
-and 8.1675 against X-CHEAP (value 50 of 100); L2 earns 8.1675 against both. The optimum gives X-DEAR 80 of
-L1 (1,306.80) and X-CHEAP 50 of L2 (408.375); FIFO gives X-CHEAP the first line, L1 (408.375), and X-DEAR
-the rest of L1 (816.75) and 30 of L2 (245.025). MPF of L1: 0.99 x 34.64 / 100 = 0.342936 a unit.
+Per unit, 99% (19 CFR 190.51(b)(1)) and the lesser-of (product decision 4, applied to every ad valorem class,
+MPF included): L1 earns 16.335 duty + 0.342936 MPF against X-DEAR and half of that, 8.1675 + 0.171468,
+against X-CHEAP (value 50 of 100); L2 earns 8.1675 against either.
+- Optimum: X-DEAR 80 of L1 (1,334.23488), X-CHEAP 20 of L1 (166.77936) and 30 of L2 (245.025), X-DIRECT 10
+  of L3 (163.35): class 364 = 1,878.525 -> 1,878.53, class 399 = 30.86424 -> 30.86, refund 1,909.39.
+- FIFO: X-CHEAP takes L1 first (50 at 8.338968), X-DEAR the other 50 of L1 (16.677936) and 30 of L2:
+  with X-DIRECT, class 364 = 1,633.50 and 399 = 25.7202 -> 25.72: 1,659.22; the optimum's uplift is 250.17.
 """
 
 import datetime as dt
@@ -111,3 +114,18 @@ def client_lines(client, *, filer: str = "B76", marker: str = "") -> SimpleNames
 
 FILING = dt.date(2026, 11, 26)
 PARAMS = {"filing_date": FILING.isoformat()}
+
+
+def run_build(client, user, **parameters):
+    """Start a build and run it here (in these tests the transaction never commits, so nothing is queued)."""
+    from claims.building import services
+
+    build = services.claim_build_start(client=client, user=user, parameters={**PARAMS, **parameters})
+    services.claim_build_run(build_id=build.pk)
+    build.refresh_from_db()
+    return build
+
+
+def rows_by_pair(build) -> dict[tuple[str, str], dict]:
+    """Proposal rows keyed by (export ref, entry number)."""
+    return {(r["export_ref"], r["entry_number"]): r for r in build.result["designations"]}
