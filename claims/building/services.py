@@ -345,7 +345,8 @@ def claim_build_save(*, build: ClaimBuild, user: User) -> list[Claim]:
                     drawback_port=params.drawback_port,
                     notes=f"Built by claim build {build.pk} ({params.method.value}){part}.",
                 )
-                Claim.objects.filter(pk=claim.pk).update(build=build)
+                claim.build = build
+                claim.save(update_fields=["build"])
                 Designation.objects.bulk_create((_designation(claim, r) for r in claim_rows), batch_size=2000)
                 claim_totals_recompute(claim=claim)
                 claims.append(claim)
