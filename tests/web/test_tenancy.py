@@ -12,9 +12,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from claims.models import Finding
+from claims.models import Claim, ClaimBuild, Finding
 from exports.models import Export
 from imports.models import Document, ImportEntry, ImportLine
+from tests.factories import UserFactory
 
 from .conftest import PDF, make_document
 
@@ -27,6 +28,10 @@ class Route:
     kwargs: callable
     requests: tuple = (("get", None),)
     object_kwargs: tuple = field(default=())
+    # Firm staff only: a client user gets 404 even for their own company.
+    staff_only: bool = False
+    # The page or answer lists the client's own rows (its marker shows) when read by someone who may.
+    shows_rows: bool = True
 
 
 def upload_body():
@@ -36,6 +41,26 @@ def upload_body():
 def api_upload_body():
     return {"file": SimpleUploadedFile("x.pdf", PDF, "application/pdf"), "doc_type": "invoice"}
 
+
+def build_of(d):
+    """A finished claim build of the client, made on first use: the engine runs on the client's rows (its
+    export is left out for want of a tariff, so the proposal names it)."""
+    if getattr(d, "build", None) is None:
+        from claims.building import services
+
+        staff = UserFactory(role="analyst", firm=d.client.firm)
+        d.build = services.claim_build_start(
+            client=d.client, user=staff, parameters={"filing_date": "2026-11-26"}
+        )
+        services.claim_build_run(build_id=d.build.pk)
+    return d.build
+
+
+def build_kwargs(d):
+    return {"code": d.client.code, "pk": build_of(d).pk}
+
+
+BUILD_FORM = {"filing_date": "2026-11-26", "drawback_port": "1001", "method": "optimal"}
 
 CODE = {"code": lambda d: d.client.code}
 API = {"client_code": lambda d: d.client.code}
@@ -73,6 +98,27 @@ SCOPED = {
     "exports:export_detail": Route(
         kwargs=lambda d: {"code": d.client.code, "pk": d.export.pk}, object_kwargs=("pk",)
     ),
+    "claims:build": Route(
+        kwargs=lambda d: {"code": d.client.code},
+        requests=(("get", None), ("post", lambda: dict(BUILD_FORM))),
+        staff_only=True,
+        shows_rows=False,
+    ),
+    "claims:build-detail": Route(kwargs=build_kwargs, object_kwargs=("pk",), staff_only=True),
+    "claims:build-status": Route(
+        kwargs=build_kwargs, object_kwargs=("pk",), staff_only=True, shows_rows=False
+    ),
+    "claims:build-rerun": Route(
+        kwargs=build_kwargs,
+        requests=(("post", lambda: {"action": "again"}),),
+        object_kwargs=("pk",),
+        staff_only=True,
+    ),
+    "claims:build-save": Route(
+        kwargs=build_kwargs, requests=(("post", None),), object_kwargs=("pk",), staff_only=True
+    ),
+    # Lists only lines near their 5-year limit: the data has none.
+    "claims:money-at-risk": Route(kwargs=lambda d: {"code": d.client.code}, shows_rows=False),
     # API
     "api-client-detail": Route(kwargs=lambda d: {"code": d.client.code}),
     "api-entry-list": Route(kwargs=lambda d: {"client_code": d.client.code}),
@@ -104,6 +150,18 @@ SCOPED = {
         requests=(("post", lambda: {"export_ids": [1]}),),
         object_kwargs=("pk",),
     ),
+    "api-claim-build-list": Route(
+        kwargs=lambda d: {"client_code": d.client.code},
+        requests=(("get", None), ("post", lambda: {"filing_date": "2026-11-26"})),
+        staff_only=True,
+        shows_rows=False,
+    ),
+    # Builds are addressed by id alone: scoped by the user's clients, no client code to mix up.
+    "api-claim-build-detail": Route(kwargs=lambda d: {"pk": build_of(d).pk}, staff_only=True),
+    "api-claim-build-save": Route(
+        kwargs=lambda d: {"pk": build_of(d).pk}, requests=(("post", None),), staff_only=True
+    ),
+    "api-money-at-risk": Route(kwargs=lambda d: {"client_code": d.client.code}, shows_rows=False),
 }
 
 # Routes that take no client or object; their lists are checked for leaks below.
@@ -149,6 +207,8 @@ def snapshot(data_b):
         ImportLine.objects.filter(client=data_b.client).count(),
         Export.objects.filter(client=data_b.client).count(),
         Finding.objects.filter(client=data_b.client).count(),
+        sorted(ClaimBuild.objects.filter(client=data_b.client).values_list("pk", "status")),
+        Claim.objects.filter(client=data_b.client).count(),
     )
 
 
@@ -171,8 +231,9 @@ def test_other_clients_objects_are_not_found(request, data, client, api, name, i
     http = api if is_api else client
     http.force_login(user)
     method, body = route.requests[index]
+    url = reverse(name, kwargs=route.kwargs(data.b))
     before = snapshot(data.b)
-    response = send(http, method, reverse(name, kwargs=route.kwargs(data.b)), body, is_api)
+    response = send(http, method, url, body, is_api)
     assert response.status_code == 404, (name, method, response.status_code)
     assert b"BRAVO" not in response.content
     assert snapshot(data.b) == before
@@ -201,8 +262,9 @@ def test_other_clients_object_under_own_client_code_is_not_found(
     for key in route.object_kwargs:
         kwargs[key] = b_kwargs[key]
     method, body = route.requests[index]
+    url = reverse(name, kwargs=kwargs)
     before = snapshot(data.b)
-    response = send(http, method, reverse(name, kwargs=kwargs), body, is_api)
+    response = send(http, method, url, body, is_api)
     assert response.status_code == 404, (name, method, response.status_code)
     assert b"BRAVO" not in response.content
     assert snapshot(data.b) == before
@@ -212,17 +274,37 @@ READS = [pytest.param(name, id=name) for name, route in SCOPED.items() if ("get"
 
 
 @pytest.mark.parametrize("name", READS)
-def test_own_client_is_readable_and_shows_no_other_clients_rows(data, client, api, client_user_a, name):
+def test_own_client_is_readable_and_shows_no_other_clients_rows(
+    data, client, api, client_user_a, analyst, name
+):
+    """client_user_a (firm staff for staff-only routes) reads client_a's page and sees nothing of client_b."""
     route = SCOPED[name]
     is_api = name.startswith("api-")
     http = api if is_api else client
-    http.force_login(client_user_a)
+    http.force_login(analyst if route.staff_only else client_user_a)
     response = http.get(reverse(name, kwargs=route.kwargs(data.a)))
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert b"BRAVO" not in body and b"borealis" not in body.lower()
-    if name not in ("client_overview", "api-client-detail"):
+    if name not in ("client_overview", "api-client-detail") and route.shows_rows:
         assert b"ALPHA" in body, name  # the list or object shows client_a's own rows
+
+
+STAFF_ONLY = [pytest.param(name, i, id=f"{name}-{i}") for name, i in CASES if SCOPED[name].staff_only]
+
+
+@pytest.mark.parametrize("name,index", STAFF_ONLY)
+def test_client_users_do_not_find_staff_routes_of_their_own_company(
+    data, client, api, client_user_a, name, index
+):
+    route = SCOPED[name]
+    is_api = name.startswith("api-")
+    http = api if is_api else client
+    http.force_login(client_user_a)
+    method, body = route.requests[index]
+    url = reverse(name, kwargs=route.kwargs(data.a))
+    response = send(http, method, url, body, is_api)
+    assert response.status_code == 404, (name, method, response.status_code)
 
 
 def test_staff_client_list_shows_their_firms_clients_only(data, client, analyst, other_firm_analyst):
