@@ -22,7 +22,8 @@
         if (running.indexOf(build.status) >= 0) {
           window.setTimeout(function () { poll(el); }, 1000);
         } else {
-          window.setTimeout(function () { window.location.reload(); }, 300);
+          // A moment at 100% before the proposal replaces the bar.
+          window.setTimeout(function () { window.location.reload(); }, 600);
         }
       })
       .catch(function () { window.setTimeout(function () { poll(el); }, 3000); });
