@@ -34,6 +34,7 @@ INITIAL_PER_LINE = 3  # and best pairs per line (per block of exports)
 COLUMNS_PER_ROUND = 12
 RC_TOL = 1e-12  # relative to the largest weight
 PRUNE_RC = 2e-3  # columns this far below zero reduced cost (relative) leave a large master
+PRUNE_SIZE = 6  # a master is large beyond this many columns per line and export
 MAX_ROUNDS = 500
 # Column generation runs on costs rounded to COARSE_BITS (faster network solves); the last rounds re-solve on
 # COST_BITS, so the optimum proven is that of the fine costs.
@@ -230,7 +231,7 @@ class Master:
 
     def prune(self, q, alpha, beta) -> None:
         """Drop columns that carry nothing and price well below zero, once the master has grown large."""
-        if len(self.c) <= 6 * (self.g.n + self.g.m):
+        if len(self.c) <= PRUNE_SIZE * (self.g.n + self.g.m):
             return
         rc = self.w - alpha[self.ii] - beta[self.jj]
         keep = (q > 0) | (rc > -PRUNE_RC * self.max_weight)
@@ -362,6 +363,10 @@ def optimal(g: Group, expiry_rank: np.ndarray | None = None) -> Solution:
     _, ii, jj, w = pairs.price(np.zeros(g.n), np.zeros(g.m), top=INITIAL_COLUMNS, tol=0.0)
     master.add(ii, jj, w)
     master.add(*pairs.best_per_line(INITIAL_PER_LINE))
+    # The FIFO and LIFO designations spread the first master over the whole time range: fewer rounds.
+    for order in ("fifo", "lifo"):
+        oi, oj, _ = accounting_order(g, order)
+        master.add(oi, oj, g.pair_weights(oi, oj))
     rounds = 0
     while True:
         rounds += 1

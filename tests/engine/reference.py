@@ -118,7 +118,11 @@ def optimum(lines, exports, *, tariff, chapter99, settings):
     n, m = len(lines), len(exports)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    # Tight tolerances and costs of order one: the default 1e-7 could stop a millionth of a dollar short.
+    h.setOptionValue("primal_feasibility_tolerance", 1e-10)
+    h.setOptionValue("dual_feasibility_tolerance", 1e-10)
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    top = float(max(p.weight for p in pairs))
     caps = [float(x.remaining * scale) for x in lines] + [float(x.remaining * scale) for x in exports]
     h.addRows(
         len(caps),
@@ -131,7 +135,7 @@ def optimum(lines, exports, *, tariff, chapter99, settings):
     )
     for p in pairs:
         h.addCol(
-            float(p.weight) / scale,
+            float(p.weight) / scale / top,
             0.0,
             highspy.kHighsInf,
             2,

@@ -172,7 +172,7 @@ def assert_follows_the_rules(lines, exports, conf, result):
     assert result.refund == sum(rounded.values(), Decimal(0))
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(instances())
 def test_optimum_equals_brute_force_lp_and_follows_the_rules(solver_path, instance):
     lines, exports, conf = instance
@@ -191,7 +191,7 @@ def test_optimum_equals_brute_force_lp_and_follows_the_rules(solver_path, instan
     assert result.bound_gap < 1e-6
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(instances())
 def test_optimum_is_never_worse_than_the_accounting_orders(solver_path, instance):
     lines, exports, conf = instance
