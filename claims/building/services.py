@@ -18,6 +18,7 @@ Database errors that pass (a dropped connection, a lock timeout) are retried by 
 marks the build FAILED with the reason, so the analyst never waits on a build that will not finish.
 """
 
+import datetime as dt
 import logging
 import time
 from decimal import ROUND_HALF_UP, Decimal
@@ -165,7 +166,7 @@ def _run(build_id: int) -> None:
 
     from claims import tasks
 
-    started = time.perf_counter()
+    started = timezone.now()
     build = ClaimBuild.objects.select_related("client__firm").get(pk=build_id)
     params = parameters_for(build)
     inputs = _inputs(build, params)
@@ -175,7 +176,8 @@ def _run(build_id: int) -> None:
     chorded = len(groups) > 1 and sum(sizes) >= CHORD_MIN_PAIRS
     batches = plan_batches(sizes) if chorded else ([list(range(len(groups)))] if groups else [])
     chorded = chorded and len(batches) > 1
-    state = {"digest": inputs.digest, "prepared_seconds": round(time.perf_counter() - started, 3)}
+    # Wall-clock start: the chord's last step may run on another machine.
+    state = {"digest": inputs.digest, "started_at": started.isoformat()}
     with transaction.atomic():
         ClaimBuildBatch.objects.filter(build_id=build_id).delete()
         ClaimBuildBatch.objects.bulk_create(
@@ -247,7 +249,9 @@ def claim_build_finish(*, build_id: int, results: list) -> None:
         build = ClaimBuild.objects.select_related("client__firm").get(pk=build_id)
         if build.status != S.RUNNING:
             return
-        started = time.perf_counter() - (build.result or {}).get("prepared_seconds", 0)
+        started = dt.datetime.fromisoformat(
+            (build.result or {}).get("started_at") or build.created_at.isoformat()
+        )
         params = parameters_for(build)
         inputs = _inputs(build, params)
         if inputs.digest != (build.result or {}).get("digest"):
@@ -266,7 +270,9 @@ def claim_build_finish(*, build_id: int, results: list) -> None:
         claim_build_fail(build_id=build_id, message=f"The build failed: {exc}")
 
 
-def _finish(build, params: BuildParameters, inputs, problem, results: list[dict], started: float) -> None:
+def _finish(
+    build, params: BuildParameters, inputs, problem, results: list[dict], started: dt.datetime
+) -> None:
     ClaimBuild.objects.filter(pk=build.pk, status=S.RUNNING).update(progress=SOLVED)
     by_method: dict[Method, list[dict]] = {m: [] for m in METHODS}
     for item in sorted(results, key=lambda r: r["index"]):
@@ -280,7 +286,7 @@ def _finish(build, params: BuildParameters, inputs, problem, results: list[dict]
         method=params.method,
         drawback_port=params.drawback_port,
     )
-    proposal["seconds"] = round(time.perf_counter() - started, 3)
+    proposal["seconds"] = round((timezone.now() - started).total_seconds(), 3)
     ClaimBuild.objects.filter(pk=build.pk, status=S.RUNNING).update(
         status=S.DONE, progress=100, result=proposal, message="", finished_at=timezone.now()
     )
