@@ -9,7 +9,7 @@ GET  /api/v1/clients/<code>/money-at-risk/      lines passing the 5-year limit w
 
 from decimal import ROUND_HALF_UP
 
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -210,11 +210,23 @@ class ClaimBuildListApi(APIView):
 class ClaimBuildDetailApi(APIView):
     """A build: its status and progress while it runs, its proposal once done (firm staff)."""
 
-    @extend_schema(responses=ClaimBuildDetailSerializer)
+    @extend_schema(
+        responses=ClaimBuildDetailSerializer,
+        parameters=[
+            OpenApiParameter(
+                "designations",
+                bool,
+                description="false: the proposal without its designations (totals, comparison, exclusions)",
+            )
+        ],
+    )
     def get(self, request: Request, pk: int) -> Response:
         require_staff(request.user)
         build = get_scoped_or_404(selectors.builds_for(request.user), request.user, pk=pk)
-        return Response(ClaimBuildDetailSerializer(build).data)
+        data = ClaimBuildDetailSerializer(build).data
+        if request.query_params.get("designations", "").lower() in ("false", "0", "no") and data["proposal"]:
+            data["proposal"] = {k: v for k, v in data["proposal"].items() if k != "designations"}
+        return Response(data)
 
 
 class ClaimBuildSaveApi(APIView):

@@ -144,8 +144,8 @@ def _claim_for_run(build_id: int) -> bool:
     if ClaimBuild.objects.filter(pk=build_id, status=S.QUEUED).update(status=S.RUNNING, progress=1):
         return True
     # Delivered again: run again only if the first delivery died before handing the groups to a chord.
-    row = ClaimBuild.objects.filter(pk=build_id).values("status", "result").first()
-    return bool(row) and row["status"] == S.RUNNING and not (row["result"] or {}).get("dispatched")
+    row = ClaimBuild.objects.filter(pk=build_id).values("status", "result__dispatched").first()
+    return bool(row) and row["status"] == S.RUNNING and not row["result__dispatched"]
 
 
 def claim_build_run(*, build_id: int) -> None:

@@ -28,11 +28,12 @@ def _staff_client(request: HttpRequest, code: str):
     return client_for_code(request.user, code)
 
 
-def _build(request: HttpRequest, code: str, pk: int):
+def _build(request: HttpRequest, code: str, pk: int, *, proposal: bool = True):
     client = _staff_client(request, code)
+    builds = ClaimBuild.objects.all() if proposal else ClaimBuild.objects.defer("result")
     # Only through its own client: another client's build id under this code is not found.
     return client, get_object_or_404(
-        ClaimBuild.objects.select_related("client__firm", "requested_by"), client=client, pk=pk
+        builds.select_related("client__firm", "requested_by"), client=client, pk=pk
     )
 
 
@@ -121,7 +122,7 @@ RERUN_ACTIONS = {"again", "exclude_line", "include_line", "exclude_export", "inc
 def build_rerun(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """Run the build again, as it was or with one change: a line or export left out or back in, a
     designation pinned or released."""
-    client, build = _build(request, code, pk)
+    client, build = _build(request, code, pk, proposal=False)
     action = request.POST.get("action", "again")
     if action not in RERUN_ACTIONS:
         raise Http404
@@ -151,7 +152,7 @@ def build_rerun(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def build_save(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    client, build = _build(request, code, pk)
+    client, build = _build(request, code, pk, proposal=False)  # the service reads the proposal itself
     try:
         claims = services.claim_build_save(build=build, user=request.user)
     except services.BuildError as exc:
