@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format migrate demo worker beat bench-ingest bench-optimize bench-preflight bench-web bench-assess clean
+.PHONY: help install run test lint format migrate demo worker beat bench-ingest bench-optimize bench-preflight bench-web bench-assess bench-build clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ bench-web: install ## time the client pages and API over a generated 1,000,000-l
 	$(PY) manage.py bench_web --lines $${ROWS:-1000000}
 bench-assess: install ## generate a client with LINES import lines (default 1,000,000) and time the risk assessment
 	$(PY) manage.py bench_assess --lines $${LINES:-1000000}
+
+bench-build: install ## time a claim build, its save and money at risk on a generated client (PostgreSQL)
+	$(PY) manage.py bench_build --imports $${IMPORTS:-100000} --exports $${EXPORTS:-25000}
 
 clean: ## remove the virtualenv, local database and media
 	rm -rf $(VENV) db.sqlite3 media staticfiles

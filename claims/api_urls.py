@@ -16,6 +16,11 @@ urlpatterns = [
         name="api-claim-build-list",
     ),
     path("claim-builds/<int:pk>/", building.ClaimBuildDetailApi.as_view(), name="api-claim-build-detail"),
+    path(
+        "claim-builds/<int:pk>/designations/",
+        building.ClaimBuildDesignationsApi.as_view(),
+        name="api-claim-build-designations",
+    ),
     path("claim-builds/<int:pk>/save/", building.ClaimBuildSaveApi.as_view(), name="api-claim-build-save"),
     path(
         "clients/<slug:client_code>/money-at-risk/",

@@ -248,6 +248,39 @@ class ClaimBuild(models.Model):
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
 
+class ProposedDesignation(models.Model):
+    """One designation of a build's proposal. The proposal's summary (totals, comparison, exclusions) is in
+    ClaimBuild.result; its designations are rows here, because a large client's run them to hundreds of
+    megabytes (explanations included), past what one JSON value should hold, and pages read them a few
+    exports at a time. `row` holds the designation as the proposal shows it (see claims.building.proposal);
+    the columns are what pages, the API and the save select and sort on."""
+
+    build = models.ForeignKey(ClaimBuild, on_delete=models.CASCADE, related_name="proposed")
+    position = models.PositiveIntegerField(
+        help_text="Order in the proposal: export date, export, entry, line"
+    )
+    import_line = models.ForeignKey(ImportLine, on_delete=models.CASCADE, related_name="+")
+    export = models.ForeignKey(Export, on_delete=models.CASCADE, related_name="+")
+    export_date = models.DateField()
+    export_ref = models.CharField(max_length=60)
+    provision = models.CharField(max_length=2)
+    method = models.CharField(max_length=12)
+    disposition = models.CharField(max_length=10)
+    quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    substituted_value_per_unit = models.CharField(max_length=40, blank=True)
+    row = models.JSONField()
+
+    class Meta:
+        ordering = ["build", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["build", "position"], name="proposed_position_unique"),
+        ]
+        indexes = [models.Index(fields=["build", "export_date", "export_ref", "export"])]
+
+    def __str__(self) -> str:
+        return f"{self.build} #{self.position}: {self.export_ref} x {self.quantity}"
+
+
 class ClaimBuildBatch(models.Model):
     """A share of a build's product groups solved by one task. Each task sets its own count of groups done
     (never adds to it), so a task delivered twice cannot count its groups twice in the build's progress."""

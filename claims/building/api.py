@@ -2,21 +2,23 @@
 client users get 404), and a client's money at risk (everyone who may see the client).
 
 POST /api/v1/clients/<code>/claim-builds/     start (202); GET lists the client's builds
-GET  /api/v1/claim-builds/<id>/                 status, progress and, once done, the proposal
+GET  /api/v1/claim-builds/<id>/                 status, progress and, once done, the proposal's summary
+GET  /api/v1/claim-builds/<id>/designations/    the proposal's designations, a page at a time
 POST /api/v1/claim-builds/<id>/save/            save the proposal as draft claims (201), or 409 with why
 GET  /api/v1/clients/<code>/money-at-risk/      lines passing the 5-year limit within 180 days
 """
 
 from decimal import ROUND_HALF_UP
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.engine.model import Method
-from claims.models import DRAWBACK_PORTS, Claim, ClaimBuild
+from claims.models import DRAWBACK_PORTS, Claim, ClaimBuild, ProposedDesignation
 from drawback.accounts.tenancy import client_for_code, get_scoped_or_404, require_staff
 
 from . import selectors, services
@@ -111,10 +113,12 @@ class ProposalExclusionSerializer(serializers.Serializer):
 
 
 class ProposalSerializer(serializers.Serializer):
+    """The proposal's summary; its designations are read a page at a time from .../designations/."""
+
     method = serializers.CharField()
     filing_date = serializers.DateField()
     drawback_port = serializers.CharField()
-    designations = ProposedDesignationSerializer(many=True)
+    designations_count = serializers.IntegerField()
     totals = serializers.DictField(child=ProposalTotalSerializer())
     refund = serializers.CharField()
     by_provision = serializers.DictField(child=ProvisionSummarySerializer())
@@ -210,23 +214,40 @@ class ClaimBuildListApi(APIView):
 class ClaimBuildDetailApi(APIView):
     """A build: its status and progress while it runs, its proposal once done (firm staff)."""
 
-    @extend_schema(
-        responses=ClaimBuildDetailSerializer,
-        parameters=[
-            OpenApiParameter(
-                "designations",
-                bool,
-                description="false: the proposal without its designations (totals, comparison, exclusions)",
-            )
-        ],
-    )
+    @extend_schema(responses=ClaimBuildDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
         require_staff(request.user)
         build = get_scoped_or_404(selectors.builds_for(request.user), request.user, pk=pk)
-        data = ClaimBuildDetailSerializer(build).data
-        if request.query_params.get("designations", "").lower() in ("false", "0", "no") and data["proposal"]:
-            data["proposal"] = {k: v for k, v in data["proposal"].items() if k != "designations"}
-        return Response(data)
+        return Response(ClaimBuildDetailSerializer(build).data)
+
+
+class ProposalPagination(PageNumberPagination):
+    page_size = 500
+    page_size_query_param = "page_size"
+    max_page_size = 5000
+
+
+class ClaimBuildDesignationsApi(generics.ListAPIView):
+    """The proposal's designations in proposal order (export date, export, entry, line), a page at a time,
+    each with its exact per-class amounts, EGVU/SVU and explanation (firm staff)."""
+
+    serializer_class = ProposedDesignationSerializer
+    pagination_class = ProposalPagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ProposedDesignation.objects.none()
+        require_staff(self.request.user)
+        build = get_scoped_or_404(
+            selectors.builds_for(self.request.user), self.request.user, pk=self.kwargs["pk"]
+        )
+        return selectors.proposal_rows(build=build)
+
+    def list(self, request, *args, **kwargs):
+        # Rows are stored in the shape the serializer documents: handed out as they are.
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(list(page))
 
 
 class ClaimBuildSaveApi(APIView):

@@ -1,4 +1,5 @@
-"""The proposal a build stores (ClaimBuild.result): everything the analyst reviews before saving.
+"""The proposal a build stores: everything the analyst reviews before saving. Its summary is kept in
+ClaimBuild.result, its designations as ProposedDesignation rows (claims.models explains why).
 
 - Designations with their exact per-class amounts (claim = what the engine computed, with the lesser-of for
   substitution; calculated = the per-unit-averaged maximum without the lesser-of, the 43-record's
@@ -188,8 +189,9 @@ def build_proposal(
     results: dict[Method, Result],
     method: Method,
     drawback_port: str,
-) -> dict:
-    """The proposal of `method`, with the other methods' refunds on the same data for comparison."""
+) -> tuple[dict, list[dict]]:
+    """The proposal of `method`, with the other methods' refunds on the same data for comparison: its
+    summary (ClaimBuild.result) and its designation rows (ProposedDesignation.row), in proposal order."""
     chosen = results[method]
     designations = merged([*inputs.pinned, *chosen.designations])
     exact = _ExactProblem(inputs, designations)
@@ -233,11 +235,11 @@ def build_proposal(
     for row in rows:
         for klass, pair in row["amounts"].items():
             calculated[klass] += Decimal(pair["calculated"])
-    return {
+    summary = {
         "method": method.value,
         "filing_date": inputs.settings.filing_date.isoformat(),
         "drawback_port": drawback_port,
-        "designations": rows,
+        "designations_count": len(rows),
         "totals": {
             k: {"claim": text(v), "calculated": text(to_cents(calculated[k]))} for k, v in totals.items()
         },
@@ -250,6 +252,7 @@ def build_proposal(
         "groups": chosen.groups,
         "inputs": {"lines": len(inputs.lines), "exports": len(inputs.exports), "pins": len(inputs.pinned)},
     }
+    return summary, rows
 
 
 class _ExactProblem:

@@ -4,9 +4,10 @@ first; every read here is of that one client."""
 from collections import OrderedDict
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
-from claims.models import ClaimBuild
+from claims.models import ClaimBuild, ProposedDesignation
 from drawback.accounts.models import Client
 from drawback.accounts.tenancy import scope
 from drawback.lib.entry_numbers import display
@@ -47,6 +48,25 @@ def build_status(*, client: Client, pk: int) -> dict | None:
         .values("status", "progress", "groups_total", "groups_done", "message")
         .first()
     )
+
+
+def proposal_rows(*, build: ClaimBuild) -> QuerySet:
+    """The proposal's designation rows (as claims.building.proposal shapes them), in proposal order."""
+    return ProposedDesignation.objects.filter(build=build).order_by("position").values_list("row", flat=True)
+
+
+def proposal_page(*, build: ClaimBuild, page_number, per_page: int) -> tuple[Page, list[dict]]:
+    """One page of the proposal's exports with their designations: only those rows are read."""
+    exports = (
+        ProposedDesignation.objects.filter(build=build)
+        .order_by("export_date", "export_ref", "export_id")
+        .values_list("export_date", "export_ref", "export_id")
+        .distinct()
+    )
+    page = Paginator(exports, per_page).get_page(page_number)
+    ids = [export_id for _, _, export_id in page.object_list]
+    rows = list(proposal_rows(build=build).filter(export_id__in=ids))
+    return page, designations_by_export(rows)
 
 
 def designations_by_export(rows: list[dict]) -> list[dict]:

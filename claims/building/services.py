@@ -31,7 +31,7 @@ from claims.engine.model import Method
 from claims.engine.optimizer import _pairs_in, assemble, build_groups, solve_group
 from claims.engine.problem import prepare
 from claims.ledger import LedgerError, reserve
-from claims.models import Claim, ClaimBuild, ClaimBuildBatch, Designation
+from claims.models import Claim, ClaimBuild, ClaimBuildBatch, Designation, ProposedDesignation
 from claims.services import ClaimError, claim_create, claim_totals_recompute
 from drawback.accounts.models import Client, User
 
@@ -279,16 +279,40 @@ def _finish(
         for m in METHODS:
             by_method[m].append(item["results"][m.value])
     assembled = {m: assemble(problem, by_method[m], m) for m in METHODS}
-    proposal = build_proposal(
+    summary, rows = build_proposal(
         inputs=inputs,
         problem=problem,
         results=assembled,
         method=params.method,
         drawback_port=params.drawback_port,
     )
-    proposal["seconds"] = round((timezone.now() - started).total_seconds(), 3)
-    ClaimBuild.objects.filter(pk=build.pk, status=S.RUNNING).update(
-        status=S.DONE, progress=100, result=proposal, message="", finished_at=timezone.now()
+    summary["seconds"] = round((timezone.now() - started).total_seconds(), 3)
+    with transaction.atomic():
+        # The status and the rows together: a page never finds the build done without its designations.
+        done = ClaimBuild.objects.filter(pk=build.pk, status=S.RUNNING).update(
+            status=S.DONE, progress=100, result=summary, message="", finished_at=timezone.now()
+        )
+        if done:
+            ProposedDesignation.objects.filter(build_id=build.pk).delete()
+            ProposedDesignation.objects.bulk_create(
+                (_proposed(build.pk, position, row) for position, row in enumerate(rows)), batch_size=2000
+            )
+
+
+def _proposed(build_id: int, position: int, row: dict) -> ProposedDesignation:
+    return ProposedDesignation(
+        build_id=build_id,
+        position=position,
+        import_line_id=row["line_id"],
+        export_id=row["export_id"],
+        export_date=row["export_date"],
+        export_ref=row["export_ref"],
+        provision=row["provision"],
+        method=row["method"],
+        disposition=row["disposition"],
+        quantity=Decimal(row["quantity"]),
+        substituted_value_per_unit=row["substituted_value_per_unit"] or "",
+        row=row,
     )
 
 
@@ -309,26 +333,41 @@ def claim_build_save(*, build: ClaimBuild, user: User) -> list[Claim]:
     nothing is saved and BuildError names the line (the analyst runs the build again). A build is saved
     once; a second save (a double click, two analysts) is refused.
     """
-    build = ClaimBuild.objects.select_related("client__firm").get(pk=build.pk)
+    build = ClaimBuild.objects.select_related("client__firm").defer("result").get(pk=build.pk)
     client = build.client
     _require_staff(client, user)
     if build.status == S.SAVED:
         raise BuildError("this proposal has already been saved as claims")
     if build.status != S.DONE:
         raise BuildError("the proposal is not ready to save")
-    rows = (build.result or {}).get("designations") or []
+    proposed = ProposedDesignation.objects.filter(build=build)
+    # The split needs only these columns; the rows themselves are read claim by claim below.
+    rows = list(
+        proposed.values(
+            "import_line_id",
+            "export_id",
+            "export_date",
+            "export_ref",
+            "provision",
+            "method",
+            "disposition",
+            "quantity",
+            "substituted_value_per_unit",
+            "position",
+        )
+    )
     if not rows:
         raise BuildError("the proposal designates nothing; there is no claim to save")
     params = parameters_for(build)
     try:
-        plan = split_into_claims(rows)
+        plan = split_into_claims([_split_row(r) for r in rows])
     except SplitError as exc:
         raise BuildError(str(exc)) from exc
     try:
         numbers = claim_numbers_allocate(firm=client.firm, count=len(plan))
     except NumbersExhausted as exc:
         raise BuildError(str(exc)) from exc
-    holding = {(r["line_id"], r["export_id"]): (Decimal(r["quantity"]), r["method"]) for r in rows}
+    holding = {(r["import_line_id"], r["export_id"]): (r["quantity"], r["method"]) for r in rows}
     try:
         with transaction.atomic():
             if not ClaimBuild.objects.filter(pk=build.pk, status=S.DONE).update(status=S.SAVED):
@@ -353,7 +392,12 @@ def claim_build_save(*, build: ClaimBuild, user: User) -> list[Claim]:
                 )
                 claim.build = build
                 claim.save(update_fields=["build"])
-                Designation.objects.bulk_create((_designation(claim, r) for r in claim_rows), batch_size=2000)
+                positions = sorted(r["position"] for r in claim_rows)
+                for start in range(0, len(positions), 2000):
+                    chunk = proposed.filter(position__in=positions[start : start + 2000]).order_by("position")
+                    Designation.objects.bulk_create(
+                        _designation(claim, row) for row in chunk.values_list("row", flat=True)
+                    )
                 claim_totals_recompute(claim=claim)
                 claims.append(claim)
             ClaimBuild.objects.filter(pk=build.pk).update(
@@ -366,6 +410,21 @@ def claim_build_save(*, build: ClaimBuild, user: User) -> list[Claim]:
     except ClaimError as exc:
         raise BuildError(f"Nothing was saved: {exc}") from exc
     return claims
+
+
+def _split_row(r: dict) -> dict:
+    return {
+        "line_id": r["import_line_id"],
+        "export_id": r["export_id"],
+        "export_date": r["export_date"],
+        "export_ref": r["export_ref"],
+        "entry_number": "",
+        "line_number": r["position"],  # keeps the proposal's order within an export
+        "provision": r["provision"],
+        "disposition": r["disposition"],
+        "substituted_value_per_unit": r["substituted_value_per_unit"] or None,
+        "position": r["position"],
+    }
 
 
 def _designation(claim: Claim, row: dict) -> Designation:

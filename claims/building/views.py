@@ -84,13 +84,15 @@ def build_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "pins": selectors.pin_labels(build=build),
     }
     if proposal:
-        groups = selectors.designations_by_export(proposal.get("designations", []))
-        page = Paginator(groups, EXPORTS_PER_PAGE).get_page(request.GET.get("page"))
+        page, groups = selectors.proposal_page(
+            build=build, page_number=request.GET.get("page"), per_page=EXPORTS_PER_PAGE
+        )
         exclusions = proposal.get("exclusions", [])
         context.update(
             {
                 "proposal": proposal,
                 "page": page,
+                "groups": groups,
                 "totals": [
                     (cls, ACCOUNTING_CLASSES.get(cls, ""), Decimal(v["claim"]), Decimal(v["calculated"]))
                     for cls, v in proposal.get("totals", {}).items()

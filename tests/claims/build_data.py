@@ -126,6 +126,13 @@ def run_build(client, user, **parameters):
     return build
 
 
+def designations(build) -> list[dict]:
+    """The proposal's designation rows, in proposal order."""
+    from claims.building.selectors import proposal_rows
+
+    return list(proposal_rows(build=build))
+
+
 def rows_by_pair(build) -> dict[tuple[str, str], dict]:
     """Proposal rows keyed by (export ref, entry number)."""
-    return {(r["export_ref"], r["entry_number"]): r for r in build.result["designations"]}
+    return {(r["export_ref"], r["entry_number"]): r for r in designations(build)}

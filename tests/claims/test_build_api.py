@@ -41,11 +41,16 @@ def test_start_follow_and_save_a_build(api, client_a, analyst, django_capture_on
     assert (detail["status"], detail["progress"]) == ("done", 100)
     proposal = detail["proposal"]
     assert proposal["refund"] == "1909.39"  # X-CANADA is not selected; the pin matches the optimum
-    pinned = [d for d in proposal["designations"] if d["pinned_quantity"]]
+    assert proposal["designations_count"] == 4
+    rows = api.get(f"/api/v1/claim-builds/{body['id']}/designations/?page_size=2").json()
+    assert rows["count"] == 4 and len(rows["results"]) == 2 and rows["next"]
+    rows = rows["results"] + api.get(rows["next"]).json()["results"]
+    assert [d["export_ref"] for d in rows] == ["X-CHEAP", "X-CHEAP", "X-DEAR", "X-DIRECT"]
+    pinned = [d for d in rows if d["pinned_quantity"]]
     assert [(d["line_id"], d["export_ref"], d["quantity"]) for d in pinned] == [(data.l2.pk, "X-CHEAP", "30")]
     assert {c["method"] for c in proposal["comparison"]} == {"optimal", "fifo", "lifo", "lohi"}
     assert proposal["totals"]["364"]["claim"] == "1878.53"
-    assert all(d["explanation"] and d["amounts"] for d in proposal["designations"])
+    assert all(d["explanation"] and d["amounts"] for d in rows)
 
     saved = api.post(f"/api/v1/claim-builds/{body['id']}/save/")
     assert saved.status_code == 201
@@ -88,6 +93,7 @@ def test_client_users_get_404_on_builds_but_read_their_money_at_risk(api, client
     assert api.get("/api/v1/clients/acme/claim-builds/").status_code == 404
     assert api.post("/api/v1/clients/acme/claim-builds/", {}, format="json").status_code == 404
     assert api.get(f"/api/v1/claim-builds/{build.pk}/").status_code == 404
+    assert api.get(f"/api/v1/claim-builds/{build.pk}/designations/").status_code == 404
     assert api.post(f"/api/v1/claim-builds/{build.pk}/save/").status_code == 404
     assert not Claim.objects.exists()
     response = api.get("/api/v1/clients/acme/money-at-risk/")

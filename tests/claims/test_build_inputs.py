@@ -10,7 +10,7 @@ from claims.building.inputs import engine_inputs_for
 from claims.building.parameters import Exclusions, ExportFilter, Pin
 from claims.engine.model import Election, LineKey, Provision
 from imports.models import ImportLine, LineCh99Duty
-from tests.claims.build_data import FILING, client_lines, rows_by_pair, run_build
+from tests.claims.build_data import FILING, client_lines, designations, rows_by_pair, run_build
 from tests.factories import ExportFactory, ImportLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_what_another_build_saved_is_not_proposed_again(client_a, analyst):
     second = run_build(client_a, analyst)
 
     rows = rows_by_pair(second)
-    taken = sum(Decimal(r["quantity"]) for r in second.result["designations"] if r["line_id"] == data.l1.pk)
+    taken = sum(Decimal(r["quantity"]) for r in designations(second) if r["line_id"] == data.l1.pk)
     # 80 of L1 went to X-DEAR on the saved claim: the second build designates the 20 left, and not X-DEAR.
     assert taken == Decimal("20")
     assert not any(ref == "X-DEAR" for ref, _ in rows)

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from claims.models import Claim, ClaimBuild
-from tests.claims.build_data import FILING, client_lines, run_build
+from tests.claims.build_data import FILING, client_lines, designations, run_build
 
 pytestmark = pytest.mark.django_db
 S = ClaimBuild.Status
@@ -96,7 +96,7 @@ def test_excluding_a_line_runs_again_without_it(
     rerun = ClaimBuild.objects.latest("pk")
     assert response["Location"] == f"/clients/acme/claims/build/{rerun.pk}/"
     assert rerun.parameters["exclude_lines"] == [data.l1.pk] and rerun.status == S.DONE
-    assert data.l1.pk not in {r["line_id"] for r in rerun.result["designations"]}
+    assert data.l1.pk not in {r["line_id"] for r in designations(rerun)}
     html = client.get(response["Location"]).content.decode()
     assert f"Left out: {data.l1.entry.display_number} line 1" in html
     assert "left out by the analyst" in html
@@ -121,7 +121,7 @@ def test_pinning_a_designation_keeps_it_in_the_next_run(
         )
     pinned = ClaimBuild.objects.latest("pk")
     assert pinned.parameters["pins"] == [{"line": data.l2.pk, "export": data.cheap.pk, "quantity": "30"}]
-    row = next(r for r in pinned.result["designations"] if r["line_id"] == data.l2.pk)
+    row = next(r for r in designations(pinned) if r["line_id"] == data.l2.pk)
     assert (row["export_ref"], row["pinned_quantity"]) == ("X-CHEAP", "30")
     html = client.get(f"/clients/acme/claims/build/{pinned.pk}/").content.decode()
     assert "pinned 30" in html and "Unpin" in html

@@ -13,7 +13,7 @@ from django.db import connection, connections
 from claims.building import services
 from claims.models import Claim, ClaimBuild, Designation
 from imports.models import ImportLine
-from tests.claims.build_data import client_lines, run_build
+from tests.claims.build_data import client_lines, designations, run_build
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -31,8 +31,8 @@ def two_builds(client_a, analyst, reviewer):
     b = run_build(client_a, reviewer, destinations=["DE"])
     for build in (a, b):
         assert build.status == ClaimBuild.Status.DONE
-    assert {r["line_id"] for r in a.result["designations"]} == {data.l1.pk}
-    assert data.l1.pk in {r["line_id"] for r in b.result["designations"]}
+    assert {r["line_id"] for r in designations(a)} == {data.l1.pk}
+    assert data.l1.pk in {r["line_id"] for r in designations(b)}
     return data, a, b
 
 
@@ -144,8 +144,6 @@ def test_claim_numbers_taken_at_the_same_moment_are_unique(firm):
 def test_the_race_data_is_what_the_tests_expect(two_builds):
     data, a, b = two_builds
     quantities = {
-        r["export_ref"]: Decimal(r["quantity"])
-        for r in b.result["designations"]
-        if r["line_id"] == data.l1.pk
+        r["export_ref"]: Decimal(r["quantity"]) for r in designations(b) if r["line_id"] == data.l1.pk
     }
     assert quantities == {"X-CHEAP": Decimal("50")}

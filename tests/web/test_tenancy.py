@@ -43,10 +43,15 @@ def api_upload_body():
 
 
 def build_of(d):
-    """A finished claim build of the client, made on first use: the engine runs on the client's rows (its
-    export is left out for want of a tariff, so the proposal names it)."""
+    """A finished claim build of the client, made on first use: the engine designates the client's line to
+    its export, so the proposal names both."""
     if getattr(d, "build", None) is None:
         from claims.building import services
+        from imports.models import TariffLine
+
+        TariffLine.objects.get_or_create(
+            hts="61091000", defaults={"description": "Of cotton", "general_rate": "16.5%"}
+        )
 
         staff = UserFactory(role="analyst", firm=d.client.firm)
         d.build = services.claim_build_start(
@@ -157,7 +162,11 @@ SCOPED = {
         shows_rows=False,
     ),
     # Builds are addressed by id alone: scoped by the user's clients, no client code to mix up.
-    "api-claim-build-detail": Route(kwargs=lambda d: {"pk": build_of(d).pk}, staff_only=True),
+    # The build's summary (totals, comparison); its rows are listed by .../designations/.
+    "api-claim-build-detail": Route(
+        kwargs=lambda d: {"pk": build_of(d).pk}, staff_only=True, shows_rows=False
+    ),
+    "api-claim-build-designations": Route(kwargs=lambda d: {"pk": build_of(d).pk}, staff_only=True),
     "api-claim-build-save": Route(
         kwargs=lambda d: {"pk": build_of(d).pk}, requests=(("post", None),), staff_only=True
     ),

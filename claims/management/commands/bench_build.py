@@ -101,8 +101,9 @@ class Command(BaseCommand):
                 inputs=inputs, problem=problem, results=assembled, method=params.method, drawback_port="1001"
             ),
         )
-        figures["designations"] = len(proposal["designations"])
-        figures["proposal_mb"] = round(len(json.dumps(proposal)) / 1e6, 1)
+        summary, rows = proposal
+        figures["designations"] = len(rows)
+        figures["proposal_mb"] = round((len(json.dumps(summary)) + len(json.dumps(rows))) / 1e6, 1)
 
         self.stdout.write("the whole build, as the task runs it (one task):")
 
@@ -118,7 +119,7 @@ class Command(BaseCommand):
             self.stderr.write(f"build {build.status}: {build.message}")
         figures["refund"] = build.result.get("refund")
         figures["comparison"] = {c["method"]: c["refund"] for c in build.result.get("comparison", [])}
-        timed("read_proposal", lambda: ClaimBuild.objects.get(pk=build.pk).result["designations"][:1])
+        timed("read_summary", lambda: ClaimBuild.objects.get(pk=build.pk).result["refund"])
         browser = DjangoClient()
         browser.force_login(user)
         page = timed("proposal_page", lambda: browser.get(f"/clients/{CODE}/claims/build/{build.pk}/"))
