@@ -251,3 +251,12 @@ def test_a_build_is_queued_on_commit(client_a, analyst, django_capture_on_commit
     for callback in callbacks:
         callback()
     assert queued == [{"build_id": build.pk}]
+
+
+def test_a_build_that_selects_no_export_proposes_nothing_and_cannot_be_saved(client_a, analyst):
+    client_lines(client_a)
+    build = run_build(client_a, analyst, destinations=["BR"])
+    assert (build.status, build.result["designations_count"], build.result["refund"]) == (S.DONE, 0, "0")
+    assert build.groups_total == 0 and build.progress == 100
+    with pytest.raises(services.BuildError, match="designates nothing"):
+        services.claim_build_save(build=build, user=analyst)

@@ -103,7 +103,8 @@ class Command(BaseCommand):
         )
         summary, rows = proposal
         figures["designations"] = len(rows)
-        figures["proposal_mb"] = round((len(json.dumps(summary)) + len(json.dumps(rows))) / 1e6, 1)
+        figures["summary_mb"] = round(len(json.dumps(summary)) / 1e6, 2)
+        figures["rows_mb"] = round(len(json.dumps(rows)) / 1e6, 1)
 
         self.stdout.write("the whole build, as the task runs it (one task):")
 
