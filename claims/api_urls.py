@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import api
+from .building import api as building
 
 urlpatterns = [
     path("claims/", api.ClaimListApi.as_view(), name="api-claims"),
@@ -9,4 +10,21 @@ urlpatterns = [
     path("claims/<int:pk>/transitions/", api.ClaimTransitionsApi.as_view(), name="api-claim-transitions"),
     path("claims/<int:pk>/preflight/", api.ClaimPreflightApi.as_view(), name="api-claim-preflight"),
     path("claims/<int:pk>/correction/", api.ClaimCorrectionApi.as_view(), name="api-claim-correction"),
+    path(
+        "clients/<slug:client_code>/claim-builds/",
+        building.ClaimBuildListApi.as_view(),
+        name="api-claim-build-list",
+    ),
+    path("claim-builds/<int:pk>/", building.ClaimBuildDetailApi.as_view(), name="api-claim-build-detail"),
+    path(
+        "claim-builds/<int:pk>/designations/",
+        building.ClaimBuildDesignationsApi.as_view(),
+        name="api-claim-build-designations",
+    ),
+    path("claim-builds/<int:pk>/save/", building.ClaimBuildSaveApi.as_view(), name="api-claim-build-save"),
+    path(
+        "clients/<slug:client_code>/money-at-risk/",
+        building.MoneyAtRiskApi.as_view(),
+        name="api-money-at-risk",
+    ),
 ]

@@ -243,6 +243,72 @@ class ClaimBuild(models.Model):
     def __str__(self) -> str:
         return f"Build {self.pk} for {self.client.code}"
 
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class ProposedDesignation(models.Model):
+    """One designation of a build's proposal. The proposal's summary (totals, comparison, exclusions) is in
+    ClaimBuild.result; its designations are rows here, because a large client's run them to hundreds of
+    megabytes (explanations included), past what one JSON value should hold, and pages read them a few
+    exports at a time. `row` holds the designation as the proposal shows it (see claims.building.proposal);
+    the columns are what pages, the API and the save select and sort on."""
+
+    build = models.ForeignKey(ClaimBuild, on_delete=models.CASCADE, related_name="proposed")
+    position = models.PositiveIntegerField(
+        help_text="Order in the proposal: export date, export, entry, line"
+    )
+    import_line = models.ForeignKey(ImportLine, on_delete=models.CASCADE, related_name="+")
+    export = models.ForeignKey(Export, on_delete=models.CASCADE, related_name="+")
+    export_date = models.DateField()
+    export_ref = models.CharField(max_length=60)
+    provision = models.CharField(max_length=2)
+    method = models.CharField(max_length=12)
+    disposition = models.CharField(max_length=10)
+    quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    substituted_value_per_unit = models.CharField(max_length=40, blank=True)
+    row = models.JSONField()
+
+    class Meta:
+        ordering = ["build", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["build", "position"], name="proposed_position_unique"),
+        ]
+        indexes = [models.Index(fields=["build", "export_date", "export_ref", "export"])]
+
+    def __str__(self) -> str:
+        return f"{self.build} #{self.position}: {self.export_ref} x {self.quantity}"
+
+
+class ClaimBuildBatch(models.Model):
+    """A share of a build's product groups solved by one task. Each task sets its own count of groups done
+    (never adds to it), so a task delivered twice cannot count its groups twice in the build's progress."""
+
+    build = models.ForeignKey(ClaimBuild, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    groups = models.PositiveIntegerField()
+    groups_done = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["build", "number"]
+        constraints = [models.UniqueConstraint(fields=["build", "number"], name="build_batch_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.build} batch {self.number}: {self.groups_done}/{self.groups}"
+
+
+class ClaimNumberSequence(models.Model):
+    """The last drawback entry number used under a filer code (CATAIR App. B: filer code + 7 digits + check
+    digit). Numbers are taken with one conditional UPDATE, outside the claim's own transaction: unique and
+    safe under concurrency; a save that fails afterwards leaves a gap, which CBP allows."""
+
+    filer_code = models.CharField(max_length=3, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.filer_code} {self.last:07d}"
+
 
 class PreflightRun(models.Model):
     """One run of the pre-flight check on a claim: what it found, for whom and when (kept as evidence)."""

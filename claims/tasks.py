@@ -1,4 +1,5 @@
-from celery import shared_task
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError
 
 from drawback.accounts.models import Client
 
@@ -10,3 +11,43 @@ def assess_client_task(client_id: int) -> dict:
     """Re-assess one client's data (see services.assess_client); safe to run twice."""
     client = Client.objects.select_related("firm").get(pk=client_id)
     return services.assess_client(client=client).as_dict()
+
+
+class ClaimBuildTask(Task):
+    """A step of a claim build (claims.building.services). Database errors that pass are retried; when a
+    step fails for good the build is marked failed, so nobody waits on it."""
+
+    autoretry_for = (OperationalError, InterfaceError)
+    retry_backoff = True
+    retry_backoff_max = 60
+    max_retries = 5
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        from claims.building.services import claim_build_fail
+
+        if kwargs.get("build_id"):
+            claim_build_fail(build_id=kwargs["build_id"], message=f"The build failed: {exc}")
+
+
+@shared_task(base=ClaimBuildTask)
+def claim_build_run(*, build_id: int) -> None:
+    """Prepare a build; solve it here when small, else hand its product groups to a chord."""
+    from claims.building.services import claim_build_run as run
+
+    run(build_id=build_id)
+
+
+@shared_task(base=ClaimBuildTask)
+def claim_build_solve(*, build_id: int, number: int, groups: list) -> list[dict]:
+    """One batch of a build's product groups, solved by every method (JSON in, JSON out)."""
+    from claims.building.services import claim_build_solve_batch
+
+    return claim_build_solve_batch(build_id=build_id, number=number, groups=groups)
+
+
+@shared_task(base=ClaimBuildTask)
+def claim_build_finish(results: list, *, build_id: int) -> None:
+    """The chord's callback: the batches' results assembled into the build's proposal."""
+    from claims.building.services import claim_build_finish as finish
+
+    finish(build_id=build_id, results=results)

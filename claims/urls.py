@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .building import views as building
 
 app_name = "claims"
 
@@ -13,4 +14,11 @@ urlpatterns = [
         views.designation_remove,
         name="designation-remove",
     ),
+    # Claim building (staff) and money at risk (everyone who may see the client).
+    path("clients/<slug:code>/claims/build/", building.build_new, name="build"),
+    path("clients/<slug:code>/claims/build/<int:pk>/", building.build_detail, name="build-detail"),
+    path("clients/<slug:code>/claims/build/<int:pk>/status/", building.build_status, name="build-status"),
+    path("clients/<slug:code>/claims/build/<int:pk>/rerun/", building.build_rerun, name="build-rerun"),
+    path("clients/<slug:code>/claims/build/<int:pk>/save/", building.build_save, name="build-save"),
+    path("clients/<slug:code>/money-at-risk/", building.money_at_risk_page, name="money-at-risk"),
 ]

@@ -184,6 +184,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "ClaimStatusEnum": "claims.models.Claim.Status",
+        "ClaimBuildStatusEnum": "claims.models.ClaimBuild.Status",
         "DesignationMethodEnum": "imports.models.ImportLine.Method",
         "UploadStatusEnum": "imports.models.Upload.Status",
         "UploadKindEnum": "imports.models.Upload.Kind",

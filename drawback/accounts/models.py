@@ -35,6 +35,9 @@ class Firm(models.Model):
         default=ExportWindow.STRICT.value,
         help_text="strict: an export on the fifth anniversary of import is late (product decision 1)",
     )
+    drawback_port = models.CharField(
+        max_length=4, default="1001", help_text="Drawback office (port code) new claims are filed with"
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -210,7 +210,22 @@ def add_staff_work(d, *, marker: str, filer: str, staff, folder):
     )
     d.package = d.filed.documents.get(original_name__endswith="-summary.pdf")
     d.cbp_request = d.filed.cbp_requests.get()
+    d.build = claim_build_done(d.client, user=staff.analyst)
     return d
+
+
+def claim_build_done(client, *, user):
+    """A finished optimizer run for the client (its proposal is whatever the client's data still allows)."""
+    from claims.building import services
+    from imports.models import TariffLine
+
+    TariffLine.objects.get_or_create(
+        hts="61091000", defaults={"description": "Of cotton", "general_rate": "16.5%"}
+    )
+    build = services.claim_build_start(client=client, user=user, parameters={"filing_date": "2026-11-26"})
+    services.claim_build_run(build_id=build.pk)
+    build.refresh_from_db()
+    return build
 
 
 def summary_pdf_stand_in(*, claim, plan, transmission_date) -> bytes:

@@ -34,7 +34,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.fields import DateTimeField
 
 from claims.cbp.models import CbpMessage, CbpRequest, CbpTransmission, Notification
-from claims.models import Claim, ClaimClassTotal, Designation, Finding, PreflightRun
+from claims.models import Claim, ClaimBuild, ClaimClassTotal, Designation, Finding, PreflightRun
 from drawback.accounts.models import User
 from exports.models import Export
 from imports.models import ColumnMapping, Document, ImportEntry, ImportLine, Upload
@@ -199,6 +199,8 @@ CODE = lambda d: {"code": d.client.code}  # noqa: E731
 API_CODE = lambda d: {"client_code": d.client.code}  # noqa: E731
 DRAFT = lambda d: {"pk": d.draft.pk}  # noqa: E731
 FILED = lambda d: {"pk": d.filed.pk}  # noqa: E731
+BUILD = lambda d: {"code": d.client.code, "pk": d.build.pk}  # noqa: E731
+BUILD_FORM = {"filing_date": "2026-11-26", "drawback_port": "1001", "method": "optimal"}
 
 
 def action(name, claim="draft", body=None, changes=True):
@@ -426,6 +428,45 @@ SCOPED = {
         requests=(Req("post", body=lambda d: {"comment": "Recheck the export value"}),),
         staff="reviewer",
     ),
+    # --- claim building and money at risk
+    "claims:build": Route(
+        kwargs=CODE,
+        requests=(GET, Req("post", body=lambda d: dict(BUILD_FORM))),
+        staff_only=True,
+        shows=lambda d: d.client.legal_name,
+    ),
+    "claims:build-detail": Route(
+        kwargs=BUILD, object_kwargs=("pk",), staff_only=True, shows=lambda d: d.client.legal_name
+    ),
+    "claims:build-status": Route(
+        kwargs=BUILD, object_kwargs=("pk",), staff_only=True, shows=lambda d: f'"client": "{d.client.code}"'
+    ),
+    "claims:build-rerun": Route(
+        kwargs=BUILD,
+        requests=(Req("post", body=lambda d: {"action": "again"}),),
+        object_kwargs=("pk",),
+        staff_only=True,
+    ),
+    "claims:build-save": Route(kwargs=BUILD, requests=(Req("post"),), object_kwargs=("pk",), staff_only=True),
+    "claims:money-at-risk": Route(kwargs=CODE, shows=lambda d: d.client.legal_name),
+    "api-claim-build-list": Route(
+        kwargs=API_CODE,
+        requests=(GET, Req("post", body=lambda d: {"filing_date": "2026-11-26"})),
+        staff_only=True,
+        shows=lambda d: f'"client":"{d.client.code}"',
+    ),
+    "api-claim-build-detail": Route(
+        kwargs=lambda d: {"pk": d.build.pk}, staff_only=True, shows=lambda d: f'"client":"{d.client.code}"'
+    ),
+    "api-claim-build-designations": Route(
+        kwargs=lambda d: {"pk": d.build.pk},
+        staff_only=True,
+        shows=lambda d: f'"export_ref":"{d.export.export_ref}"',
+    ),
+    "api-claim-build-save": Route(
+        kwargs=lambda d: {"pk": d.build.pk}, requests=(Req("post"),), staff_only=True
+    ),
+    "api-money-at-risk": Route(kwargs=API_CODE, shows=lambda d: f'"client":"{d.client.code}"'),
     "api-claim-cbp": Route(kwargs=FILED, shows=lambda d: d.cbp_request.reference),
     "api-cbp-request-respond": Route(
         kwargs=lambda d: {"pk": d.cbp_request.pk},
@@ -569,6 +610,7 @@ def snapshot(d) -> dict:
             for r in requests
         ],
         "cbp transmissions": CbpTransmission.objects.filter(claim__in=claims).count(),
+        "claim builds": sorted(ClaimBuild.objects.filter(client=client).values_list("pk", "status")),
         "cbp messages": CbpMessage.objects.filter(claim__in=claims).count(),
         "notifications": sorted(
             Notification.objects.filter(claim__in=claims).values_list("pk", "user", "read_at")

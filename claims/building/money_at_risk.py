@@ -1,0 +1,176 @@
+"""Money at risk: a client's import lines with quantity left whose 5-year period closes within 180 days, and
+the refund each could still bring if it were matched to the client's exports not yet claimed.
+
+"Closes" is the last day an export can still be designated against the line (19 U.S.C. 1313(j), the firm's
+export window setting, product decision 1); after it only exports already made can be claimed, and after the
+fifth anniversary nothing (1313(r)(1)). Lines are put in buckets by the days left: 0-30, 31-90, 91-180.
+
+The refund is the engine's, not a formula of its own: the optimizer runs on these lines against every
+export with quantity not yet claimed, with the claim filed tomorrow (the earliest a claim prepared today can
+reach CBP; exports made today then count as made before the claim). Each line's refund is what the optimum
+designates to it, exact until shown in cents. The lines compete for the exports among themselves only:
+that is what they could bring if claimed first.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
+
+from django.utils import timezone
+
+from claims.engine.amounts import EXACT
+from claims.engine.model import ZERO, Method, Settings
+from claims.engine.optimizer import solve_problem
+from claims.engine.problem import prepare
+from drawback.accounts.models import Client
+from drawback.lib.dates import (
+    ExportWindow,
+    import_dates_with_last_export_day_between,
+    last_claim_day,
+    last_export_day,
+)
+from drawback.lib.money import to_cents
+from exports.models import Export
+from imports.models import ImportLine
+
+from .inputs import inputs_from
+
+BUCKETS = (30, 90, 180)
+
+
+@dataclass(frozen=True)
+class LineAtRisk:
+    line_id: int
+    entry_number: str
+    line_number: int
+    import_date: dt.date
+    hts: str
+    description: str
+    last_export_day: dt.date
+    last_claim_day: dt.date
+    days_left: int
+    bucket: int  # 30, 90 or 180
+    quantity_available: Decimal
+    uom: str
+    refund: Decimal  # exact; what the optimum designates to the line
+
+    @property
+    def display_entry(self) -> str:
+        n = self.entry_number
+        return f"{n[:3]}-{n[3:10]}-{n[10:]}" if len(n) == 11 else n
+
+
+@dataclass(frozen=True)
+class Bucket:
+    days: int
+    first_day: int
+    lines: int
+    refund: Decimal  # in cents: the exact sum rounded once
+
+
+@dataclass
+class MoneyAtRisk:
+    client: Client
+    today: dt.date
+    lines: list[LineAtRisk] = field(default_factory=list)
+    buckets: list[Bucket] = field(default_factory=list)
+
+    @property
+    def refund(self) -> Decimal:
+        return sum((b.refund for b in self.buckets), ZERO)
+
+
+def bucket_of(days_left: int) -> int:
+    return next(b for b in BUCKETS if days_left <= b)
+
+
+def money_at_risk(*, client: Client, today: dt.date | None = None) -> MoneyAtRisk:
+    today = today or timezone.localdate()
+    window = ExportWindow(client.firm.export_window)
+    first, last = import_dates_with_last_export_day_between(
+        today, today + dt.timedelta(days=BUCKETS[-1]), window
+    )
+    lines = ImportLine.objects.filter(
+        client=client, quantity_available__gt=0, import_date__gte=first, import_date__lte=last
+    )
+    rows = list(
+        lines.select_related("entry")
+        .order_by("import_date", "entry__entry_number", "line_number")
+        .values_list(
+            "id",
+            "entry__entry_number",
+            "line_number",
+            "import_date",
+            "hts",
+            "description",
+            "quantity_available",
+            "uom",
+        )
+    )
+    result = MoneyAtRisk(client=client, today=today)
+    if not rows:
+        result.buckets = [Bucket(days, lo, 0, ZERO) for days, lo in _bucket_bounds()]
+        return result
+    refunds = _refunds(client, lines, today)
+    for pk, entry, number, imported, hts, description, available, uom in rows:
+        closes = last_export_day(imported, window)
+        days = (closes - today).days
+        result.lines.append(
+            LineAtRisk(
+                line_id=pk,
+                entry_number=entry,
+                line_number=number,
+                import_date=imported,
+                hts=hts,
+                description=description,
+                last_export_day=closes,
+                last_claim_day=last_claim_day(imported),
+                days_left=days,
+                bucket=bucket_of(days),
+                quantity_available=available,
+                uom=uom,
+                refund=refunds.get(pk, ZERO),
+            )
+        )
+    result.lines.sort(key=lambda x: (x.days_left, -x.refund, x.entry_number, x.line_number))
+    for days, lo in _bucket_bounds():
+        mine = [x for x in result.lines if x.bucket == days]
+        with localcontext(EXACT):
+            total = sum((x.refund for x in mine), ZERO)
+        result.buckets.append(Bucket(days, lo, len(mine), to_cents(total)))
+    return result
+
+
+def _bucket_bounds():
+    previous = -1
+    for days in BUCKETS:
+        yield days, previous + 1
+        previous = days
+
+
+def _refunds(client: Client, lines, today: dt.date) -> dict[int, Decimal]:
+    """What the optimum designates to each line against the exports not yet claimed, exact."""
+    exports = Export.objects.filter(client=client, quantity_available__gt=0, export_date__lte=today)
+    settings = Settings(
+        filing_date=today + dt.timedelta(days=1), export_window=ExportWindow(client.firm.export_window)
+    )
+    inputs = inputs_from(client=client, exports=exports, settings=settings, lines=lines)
+    if not inputs.lines or not inputs.exports:
+        return {}
+    problem = prepare(
+        lines=inputs.lines,
+        exports=inputs.exports,
+        tariff=inputs.tariff,
+        chapter99=inputs.chapter99,
+        settings=settings,
+    )
+    # One process: this runs in a web request or an API call.
+    result = solve_problem(problem, Method.OPTIMAL, workers=1)
+    refunds: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    with localcontext(EXACT):
+        for d in result.designations:
+            line_id = inputs.line_ids.get(d.line)
+            if line_id is not None:
+                refunds[line_id] += d.refund
+    return dict(refunds)
