@@ -145,7 +145,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "drawback@localhost")
 
 # Celery: without CELERY_BROKER_URL tasks run inline (eager), so `make run` needs no server.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://localhost/")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "cache+memory://")
 CELERY_TASK_ALWAYS_EAGER = not env_str("CELERY_BROKER_URL")
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -206,6 +206,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Tasks run inline without a broker; their one-line success log would flood the console.
         "celery.app.trace": {"level": "INFO" if env_str("CELERY_BROKER_URL") else "WARNING"},
+        # WeasyPrint narrates every step of a PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -34,7 +34,7 @@ from claims.engine.problem import prepare
 from claims.ledger import LedgerError, reserve
 from claims.models import Claim, ClaimBuild, ClaimBuildBatch, Designation, ProposedDesignation
 from claims.services import ClaimError, claim_create, claim_totals_recompute
-from drawback.accounts.models import Client, User
+from drawback.accounts.models import Client, Privilege, User
 
 from .inputs import EngineInputs, engine_inputs_for
 from .numbers import NumbersExhausted, claim_numbers_allocate
@@ -392,6 +392,9 @@ def claim_build_save(*, build: ClaimBuild, user: User) -> list[Claim]:
             for provision, _ in plan:
                 parts[provision] = parts.get(provision, 0) + 1
             seen: dict[str, int] = {}
+            # A client holding a waiver of prior notice on the filing date files unused and rejected
+            # merchandise claims under it (19 CFR 190.91); the analyst can still change it on the draft.
+            waiver = client.privilege(Privilege.Kind.WAIVER_PRIOR_NOTICE, on=params.filing_date) is not None
             for (provision, claim_rows), number in zip(plan, numbers, strict=True):
                 seen[provision] = seen.get(provision, 0) + 1
                 part = f", part {seen[provision]} of {parts[provision]}" if parts[provision] > 1 else ""
@@ -401,6 +404,7 @@ def claim_build_save(*, build: ClaimBuild, user: User) -> list[Claim]:
                     provision=provision,
                     preparer=user,
                     drawback_port=params.drawback_port,
+                    waiver_prior_notice=waiver,
                     notes=f"Built by claim build {build.pk} ({params.method.value}){part}.",
                 )
                 claim.build = build

@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from claims.models import Finding
+from claims.models import Claim, Finding
 from drawback.accounts.models import Client, User
 from exports.models import Export
 from imports.models import Document, ImportLine, LineCh99Duty, Upload
@@ -20,16 +20,18 @@ def counts():
         Document.objects.count(),
         User.objects.count(),
         Upload.objects.count(),
+        Claim.objects.count(),
     )
 
 
 @pytest.mark.django_db
 def test_demo_loads_realistic_data_once(settings, tmp_path):
+    settings.CBP_GATEWAY = "sandbox"
     settings.MEDIA_ROOT = tmp_path
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     first = counts()
-    clients, lines, ch99, exports, documents, users, uploads = first
+    clients, lines, ch99, exports, documents, users, uploads, claims = first
     assert clients == 2 and lines >= 3000 and ch99 >= 1000 and 300 <= exports <= 1000 and documents > 500
     assert set(User.objects.values_list("role", flat=True)) == set(User.Role.values)
     assert all(u.client_id for u in User.objects.filter(role="client_user"))
@@ -38,6 +40,12 @@ def test_demo_loads_realistic_data_once(settings, tmp_path):
     assert set(Upload.objects.values_list("status", flat=True)) == {"loaded"}
     assert Finding.objects.filter(rule="R-FIVE-YEAR").exists()
     assert Finding.objects.filter(rule="R-CH99-EXCLUDED").exists()
+    # An optimizer run saved as drafts, and one claim reviewed twice and filed with the sandbox CBP.
+    statuses = set(Claim.objects.values_list("status", flat=True))
+    assert Claim.Status.FILED in statuses and Claim.Status.DRAFT in statuses
+    filed = Claim.objects.get(status=Claim.Status.FILED)
+    assert filed.transitions.filter(to_status=Claim.Status.SECOND_REVIEW).exists()
+    assert filed.documents.count() == 3  # the filing package
     again = io.StringIO()
     call_command("seed_demo", stdout=again)
     assert counts() == first

@@ -4,6 +4,7 @@ exports loaded through the ordinary ingestion pipeline, their documents, and one
 Repeatable: a second run creates nothing new and prints the users again.
 """
 
+import datetime as dt
 import random
 import tempfile
 from pathlib import Path
@@ -11,14 +12,21 @@ from pathlib import Path
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
 
+from claims.building.services import claim_build_run, claim_build_save, claim_build_start
+from claims.cbp.services import claim_file
+from claims.models import ClaimBuild
 from claims.risk.services import assess_client
+from claims.services import claim_validate
 from dashboards import demo
 from drawback.accounts.models import Client, Firm, Privilege, User
 from exports.models import Export
 from imports.documents import document_create
 from imports.models import Document, ImportEntry, TariffLine
 from imports.services import upload_ingest_now
+from reviews.services import checklist_items, review_approve, review_start
 
 USERS = [
     # username, role, client code, password
@@ -34,6 +42,8 @@ USERS = [
 class Command(BaseCommand):
     help = "Load the demo firm, clients, data, documents and users (safe to run again)."
 
+    # The demo's claim events would print their notification e-mails in the middle of the summary.
+    @override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
     def handle(self, *args, **options):
         firm = self._firm()
         clients = {spec.code: self._client(firm, spec) for spec in demo.DEMO_CLIENTS}
@@ -49,6 +59,8 @@ class Command(BaseCommand):
             summary = assess_client(client=client)
             counts = {k: summary.as_dict()[k] for k in ("errors", "warnings", "info")}
             self.stdout.write(f"{client.legal_name}: risk assessment {counts}")
+            if spec.code == "acme":
+                self._claims(client)
         self.stdout.write("\nDemo users (log in at http://127.0.0.1:8000/login/):")
         for username, role, _, password in USERS:
             self.stdout.write(f"  {username:<10} {User.Role(role).label:<12} password: {password}")
@@ -172,6 +184,44 @@ class Command(BaseCommand):
                     doc_type=kind,
                     exports=[export],
                 )
+
+    def _claims(self, client: Client) -> None:
+        """Claims in the states a firm has in hand: drafts from an optimizer run, and one claim taken through
+        pre-flight and both reviews and filed with the sandbox CBP (check CBP on its page to see the answer).
+        """
+        analyst = User.objects.get(username="analyst")
+        today = timezone.localdate()
+        build = claim_build_start(
+            client=client,
+            user=analyst,
+            parameters={
+                "filing_date": today.isoformat(),
+                "export_from": (today - dt.timedelta(days=240)).isoformat(),
+                "export_to": (today - dt.timedelta(days=30)).isoformat(),
+                "disposition": "export",
+            },
+        )
+        claim_build_run(build_id=build.pk)
+        build.refresh_from_db()
+        if build.status != ClaimBuild.Status.DONE:
+            raise CommandError(f"the demo claim build did not finish: {build.message}")
+        claims = claim_build_save(build=build, user=analyst)
+        self.stdout.write(
+            f"{client.legal_name}: optimizer run saved as {len(claims)} draft claim(s): "
+            + ", ".join(f"{c.display_number} ({c.provision})" for c in claims)
+        )
+        claim = max(claims, key=lambda c: c.designations.count())
+        if not claim_validate(claim=claim, by=analyst).validated:
+            self.stdout.write(f"  {claim.display_number} stays a draft: pre-flight found errors to show")
+            return
+        review_start(claim=claim, by=analyst)
+        for level, username in ((1, "reviewer1"), (2, "reviewer2")):
+            reviewer = User.objects.get(username=username)
+            ticked = [item.pk for item in checklist_items(level)]
+            review_approve(claim=claim, by=reviewer, level=level, ticked=ticked, comment="Demo review")
+        claim_file(claim=claim, by=analyst)
+        claim.refresh_from_db()
+        self.stdout.write(f"  {claim.display_number} reviewed twice; status: {claim.get_status_display()}")
 
     @transaction.atomic
     def _users(self, firm: Firm, clients: dict[str, Client]) -> None:
