@@ -10,11 +10,7 @@ PORT ?= 8000
 # Benchmarks measure the production database; without DATABASE_URL they use a local PostgreSQL database.
 BENCH_DB ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/drawback_bench)
 
-<<<<<<< HEAD
-.PHONY: help install run test lint format migrate demo worker beat bench-db bench-ingest bench-optimize bench-preflight bench-web bench-assess clean
-=======
-.PHONY: help install run test lint format migrate demo worker beat bench-ingest bench-optimize bench-preflight bench-web bench-assess bench-build clean
->>>>>>> build
+.PHONY: help install run test lint format migrate demo worker beat bench-db bench-ingest bench-optimize bench-preflight bench-web bench-assess bench-build clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -72,8 +68,8 @@ bench-web: bench-db ## time the client pages and API over a generated 1,000,000-
 bench-assess: bench-db ## generate a client with LINES import lines (default 1,000,000) and time the risk assessment
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_assess --lines $${LINES:-1000000}
 
-bench-build: install ## time a claim build, its save and money at risk on a generated client (PostgreSQL)
-	$(PY) manage.py bench_build --imports $${IMPORTS:-100000} --exports $${EXPORTS:-25000}
+bench-build: bench-db ## time a claim build, its save and money at risk on a generated client (PostgreSQL)
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_build --imports $${IMPORTS:-100000} --exports $${EXPORTS:-25000}
 
 clean: ## remove the virtualenv, local database and media
 	rm -rf $(VENV) db.sqlite3 media staticfiles
