@@ -479,11 +479,14 @@ def designation_rows(
                 d.provision.value,
                 format_quantity(d.quantity),
                 format_refund(d.refund),
+                d.line.entry_number,
             )
         )
-    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    # The same entry number sorts the same however it is written (with or without dashes): d.line holds
+    # the normalised number, the row shows it as the file did.
+    rows.sort(key=lambda r: (r[0], r[6], r[2]))
     return [
-        [entry, str(line), ref, provision, qty, refund] for ref, entry, line, provision, qty, refund in rows
+        [entry, str(line), ref, provision, qty, refund] for ref, entry, line, provision, qty, refund, _ in rows
     ]
 
 

@@ -73,8 +73,9 @@ class TariffIndex:
     def other_test(self, hts10: str) -> OtherTest:
         """Whether the 8-digit and the 10-digit descriptions begin with "Other".
 
-        A 10-digit row that is missing or has a blank description has no wording of its own: the
-        statistical line then reads as its subheading, so an "Other" subheading makes it "Other/Other".
+        Each is read from the Description of its own row (data-contract.md): a blank 10-digit description
+        does not begin with "Other". A missing 10-digit row has no number of its own to share, so under an
+        "Other" subheading it reads as the subheading ("Other/Other": no substitution).
         """
         cached = self._other.get(hts10)
         if cached is not None:
@@ -82,7 +83,7 @@ class TariffIndex:
         row8 = self._rows.get(hts10[:8])
         row10 = self._rows.get(hts10)
         d8 = row8.description if row8 else ""
-        d10 = row10.description if row10 and row10.description.strip() else d8
+        d10 = row10.description if row10 else d8
         test = self._other[hts10] = OtherTest(
             hts8=hts10[:8],
             hts10=hts10,
