@@ -486,7 +486,8 @@ def designation_rows(
     # the normalised number, the row shows it as the file did.
     rows.sort(key=lambda r: (r[0], r[6], r[2]))
     return [
-        [entry, str(line), ref, provision, qty, refund] for ref, entry, line, provision, qty, refund, _ in rows
+        [entry, str(line), ref, provision, qty, refund]
+        for ref, entry, line, provision, qty, refund, _ in rows
     ]
 
 
