@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-MIN_WEIGHT = 1e-12  # a pair earning less than this per unit is no pair
+MIN_WEIGHT = 0.0  # a pair that earns anything is a pair: per scaled unit a refund can be 1e-14 or less
 BLOCK_ELEMENTS = 2_000_000  # pairs per numpy block
 CACHE_PAIRS = 40_000_000  # keep a group's weights in memory up to this many pairs (320 MB)
 INITIAL_COLUMNS = 8  # best pairs per export in the first master

@@ -281,7 +281,6 @@ def test_d6_many_decimals_are_valid_input(tmp_path):
     assert result.problems == []
 
 
-@pytest.mark.xfail(strict=True, reason="D7: pairs earning under 1e-12 per scaled unit are dropped")
 def test_d7_small_per_unit_refunds_on_large_quantities_still_count(tmp_path):
     # 100.00 of duty over 1,000,000,000.000001 DOZ: 9.9e-8 per unit, 9.9e-14 per scaled unit (10^-6), below
     # the command's 1e-12 cut-off, so the pair is not considered and 99.00 is lost.
