@@ -72,7 +72,7 @@ import numpy as np
 from drawback.lib.chapter99 import Chapter99Table
 from drawback.lib.money import to_cents
 
-from . import transport
+from . import exactflow, transport
 from .amounts import EXACT, drawback_rate, factor_of, pair_amounts, round_class
 from .model import ZERO, Designation, Exclusion, Export, ImportLine, Method, Provision, Settings, bulk
 from .problem import UNUSED_PROVISION, Problem, last_export_ordinal, per_unit_parts, prepare
@@ -90,6 +90,18 @@ def build_groups(problem: Problem) -> list[dict]:
 def _decimals(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+# Groups whose scaled quantities reach this many units are solved in unbounded integers (exactflow): the
+# network solver's 64-bit capacities and sums would overflow.
+EXACT_FLOW_UNITS = 2**62
+
+
+def _units(value: Decimal, scale: int) -> int:
+    """value x 10^scale as a whole number, exactly (value has at most `scale` decimals)."""
+    sign, digits, exponent = value.as_tuple()
+    units = int("".join(map(str, digits)) or "0") * 10 ** (exponent + scale)
+    return -units if sign else units
 
 
 def _group_arrays(problem: Problem) -> list[dict]:
@@ -110,28 +122,42 @@ def _group_arrays(problem: Problem) -> list[dict]:
         exports = [problem.exports[j] for j in e_ids]
         scale = max(_decimals(x.remaining) for x in (*lines, *exports))
         factor = Decimal(10) ** scale
-        s = np.empty(len(lines))
-        p = np.empty(len(lines))
-        for k, i in enumerate(l_ids):
-            spec, adv = per_unit_parts(problem.amounts[i], settings)
-            s[k] = float(spec)
-            p[k] = float(adv)
+        line_cap = [_units(x.remaining, scale) for x in lines]
+        export_cap = [_units(e.remaining, scale) for e in exports]
+        parts = [per_unit_parts(problem.amounts[i], settings) for i in l_ids]
+        s = np.array([float(spec) for spec, _ in parts])
+        p = np.array([float(adv) for _, adv in parts])
+        exact = sum(line_cap) + sum(export_cap) >= EXACT_FLOW_UNITS
+        extra = {}
+        if exact:
+            with localcontext(EXACT):
+                extra = {
+                    "exact_s": [str(spec) for spec, _ in parts],
+                    "exact_p": [str(adv) for _, adv in parts],
+                    "exact_line_value": [str(x.entered_value / x.quantity) for x in lines],
+                    "exact_export_value": [str(e.value / e.quantity) for e in exports],
+                    "exact_export_recovered": [
+                        str(e.recovered_value / e.quantity) if e.is_destruction else "0" for e in exports
+                    ],
+                }
         groups.append(
             {
                 "key": key,
                 "scale": scale,
+                "exact": exact,
+                **extra,
                 "line_id": np.array(l_ids, dtype=np.int64),
                 "line_start": np.array([x.import_date.toordinal() for x in lines], dtype=np.int64),
                 "line_last": np.array(
                     [last_export_ordinal(x.import_date, settings) for x in lines], dtype=np.int64
                 ),
-                "line_cap": np.array([int(x.remaining * factor) for x in lines], dtype=np.int64),
+                "line_cap": line_cap if exact else np.array(line_cap, dtype=np.int64),
                 "line_s": s / float(factor),
                 "line_p": p / float(factor),
                 "line_value": np.array([float(x.entered_value / x.quantity) for x in lines]),
                 "export_id": np.array(e_ids, dtype=np.int64),
                 "export_date": np.array([e.export_date.toordinal() for e in exports], dtype=np.int64),
-                "export_cap": np.array([int(e.remaining * factor) for e in exports], dtype=np.int64),
+                "export_cap": export_cap if exact else np.array(export_cap, dtype=np.int64),
                 "export_value": np.array([float(e.value / e.quantity) for e in exports]),
                 "export_recovered": np.array(
                     [float(e.recovered_value / e.quantity) if e.is_destruction else 0.0 for e in exports]
@@ -160,13 +186,17 @@ _ARRAY_FIELDS = (
 def _to_json(group: dict) -> dict:
     out = {k: v for k, v in group.items() if k not in _ARRAY_FIELDS}
     for name in _ARRAY_FIELDS:
-        out[name] = group[name].tolist()
+        value = group[name]
+        out[name] = value.tolist() if isinstance(value, np.ndarray) else list(value)
     return out
 
 
 def _arrays(group: dict) -> dict:
     g = dict(group)
     for name in _ARRAY_FIELDS:
+        if group.get("exact") and name in ("line_cap", "export_cap"):
+            g[name] = [int(x) for x in group[name]]  # beyond 64 bits
+            continue
         dtype = (
             np.float64
             if name in ("line_s", "line_p", "line_value", "export_value", "export_recovered")
@@ -210,6 +240,8 @@ def solve_group(group: dict, method: str = Method.OPTIMAL) -> dict:
     started = time.perf_counter()
     g = _arrays(group)
     method = Method(method)
+    if g.get("exact"):
+        return _solve_exact_group(g, method, started)
     tg = _transport(g)
     stats = {"rounds": 0, "columns": 0}
     if method == Method.OPTIMAL:
@@ -233,6 +265,43 @@ def solve_group(group: dict, method: str = Method.OPTIMAL) -> dict:
         "bound": max(bound, value),
         "seconds": time.perf_counter() - started,
         **stats,
+    }
+
+
+def _solve_exact_group(g: dict, method: Method, started: float) -> dict:
+    """A group beyond 64-bit units: the optimum in unbounded integers and exact fractions (exactflow); the
+    accounting orders need no arithmetic on weights beyond comparisons and run the same way in Python ints."""
+    lo, hi = _windows(g)
+    f = Fraction
+    s = [f(x) for x in g["exact_s"]]
+    p = [f(x) for x in g["exact_p"]]
+    big_u = [f(x) for x in g["exact_line_value"]]
+    u = [f(x) for x in g["exact_export_value"]]
+    r = [f(x) for x in g["exact_export_recovered"]]
+    pairs = []
+    for j in range(len(u)):
+        for i in range(int(lo[j]), int(hi[j])):
+            w = exactflow.weight(s[i], p[i], big_u[i], u[j], r[j])
+            if w > 0:
+                pairs.append((i, j, w))
+    last = g["line_last"]
+    if method == Method.OPTIMAL:
+        rank = (last.max() - last + 1).tolist() if len(last) else []
+        flows = exactflow.max_profit_flow(g["line_cap"], g["export_cap"], pairs, rank)
+    else:
+        flows = exactflow.accounting_order(g["line_cap"], g["export_cap"], pairs, method.value)
+    by_pair = {(i, j): w for i, j, w in pairs}
+    value = sum((by_pair[(i, j)] * q for i, j, q in flows), Fraction(0)) / 10 ** int(g["scale"])
+    return {
+        "key": g["key"],
+        "method": method.value,
+        "scale": int(g["scale"]),
+        "pairs": [[int(g["line_id"][i]), int(g["export_id"][j]), int(q)] for i, j, q in flows],
+        "value": float(value),
+        "bound": float(value),
+        "seconds": time.perf_counter() - started,
+        "rounds": 0,
+        "columns": len(pairs),
     }
 
 

@@ -294,8 +294,11 @@ def _flow(n, m, line_cap, export_cap, ii, jj, gain, *, line_fixed=None, export_f
     flows = mcf.flows(arcs)
     k0 = len(opt_lines)
     q = flows[k0 : k0 + len(ii)].astype(np.int64)
-    line_used = np.bincount(ii, weights=q, minlength=n).astype(np.int64)
-    export_used = np.bincount(jj, weights=q, minlength=m).astype(np.int64)
+    # Integer sums: floating-point bincount loses units beyond 2**53.
+    line_used = np.zeros(n, dtype=np.int64)
+    export_used = np.zeros(m, dtype=np.int64)
+    np.add.at(line_used, ii, q)
+    np.add.at(export_used, jj, q)
     return q, line_used, export_used
 
 

@@ -21,7 +21,7 @@ from drawback.lib.dates import ExportWindow
 from drawback.lib.money import to_cents
 
 from . import reference
-from .builders import CH99, TARIFF, export, line
+from .builders import CH99, HTS, TARIFF, export, line
 from .builders import settings as make_settings
 
 FILING = dt.date(2026, 6, 30)
@@ -105,10 +105,13 @@ def instances(draw):
     return lines, exports, make_settings(FILING.isoformat(), export_window=window)
 
 
-@pytest.fixture(params=["default", "one_column_at_a_time"])
+@pytest.fixture(params=["default", "one_column_at_a_time", "unbounded_integers"])
 def solver_path(request, monkeypatch):
-    """The default column generation, and one that starts from a single column per export, adds one per
-    round and prices in blocks of a few pairs: many rounds, every block boundary exercised."""
+    """The default column generation; one that starts from a single column per export, adds one per
+    round and prices in blocks of a few pairs: many rounds, every block boundary exercised; and the exact
+    max-profit flow in Python integers that groups beyond 64-bit units take (exactflow)."""
+    if request.param == "unbounded_integers":
+        monkeypatch.setattr(optimizer, "EXACT_FLOW_UNITS", 0)
     if request.param == "one_column_at_a_time":
         monkeypatch.setattr(transport, "BLOCK_ELEMENTS", 7)
         monkeypatch.setattr(transport, "INITIAL_COLUMNS", 1)
@@ -200,3 +203,31 @@ def test_optimum_is_never_worse_than_the_accounting_orders(solver_path, instance
         other = solve(lines, exports, conf, method)
         assert_follows_the_rules(lines, exports, conf, other)
         assert exact_total(other) <= best + Decimal("1e-9")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(instances())
+def test_accounting_orders_in_unbounded_integers_designate_as_the_network_path(monkeypatch, instance):
+    lines, exports, conf = instance
+    for method in (Method.FIFO, Method.LIFO):
+        monkeypatch.setattr(optimizer, "EXACT_FLOW_UNITS", 2**62)
+        network = solve(lines, exports, conf, method)
+        monkeypatch.setattr(optimizer, "EXACT_FLOW_UNITS", 0)
+        exact = solve(lines, exports, conf, method)
+        assert [(d.line, d.export_ref, d.quantity) for d in exact.designations] == [
+            (d.line, d.export_ref, d.quantity) for d in network.designations
+        ]
+
+
+def test_quantities_beyond_64_bit_units_are_designated_exactly():
+    # 12 decimals on 12 million dozen: 1.2e19 scaled units, beyond a 64-bit integer.
+    conf = make_settings("2024-09-01")
+    common = dict(hts=HTS["ad_valorem"], qty="12345678.123456789012", value="500000000")
+    imported = [line(number=1, duty="1000000.00", **common), line(number=2, duty="999999.00", **common)]
+    exported = [export("SUB", qty="20000000.000000000001", value="800000000")]
+    result = solve(imported, exported, conf)
+    assert_follows_the_rules(imported, exported, conf, result)
+    by_line = {d.line.line_number: d.quantity for d in result.designations}
+    # All of the line that paid more, the rest from the other; nothing lost to rounding.
+    assert by_line[1] == Decimal("12345678.123456789012")
+    assert sum(by_line.values()) == Decimal("20000000.000000000001")

@@ -230,7 +230,6 @@ def test_d4_rows_sort_by_entry_number_whatever_its_dashes(tmp_path):
     assert result.problems == []
 
 
-@pytest.mark.xfail(strict=True, reason="D5: scaled quantities beyond 2^53 lose precision in floating point")
 def test_d5_designated_quantity_is_exact_for_long_quantities(tmp_path):
     # 98,765,432.123456788 with nine decimals is 9.9e16 scaled units, above 2^53: the command designates
     # 98765432.123456784 of the 98765432.123456788 the export holds (the refund rounds the same).
@@ -255,9 +254,6 @@ def test_d5_designated_quantity_is_exact_for_long_quantities(tmp_path):
     assert result.check.quantities == instance.optimum.flows
 
 
-@pytest.mark.xfail(
-    strict=True, reason="D6: quantities with many decimals overflow int64 and crash the command"
-)
 def test_d6_many_decimals_are_valid_input(tmp_path):
     # 12,345,678.123456789012 (12 decimals) scales to 1.2e19 > 2^63: OverflowError, traceback, exit 1.
     line = imp(
