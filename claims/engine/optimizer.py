@@ -15,6 +15,19 @@ sum_j x_ij <= a_i (1313(v)) and sum_i x_ij <= b_j, x >= 0: a transportation prob
 (claim window, substitution standard, CA/MX/CL, line election, direct identification) was applied by
 `problem.prepare` before a pair can exist. Groups are independent problems.
 
+One method per line
+-------------------
+A line named by direct-identification exports that could also serve substitution ("contested", see
+`problem`) is used by one method only (19 CFR 190.51(a)(3)): either its direct identifications (refund v_l)
+or substitution, whichever makes the claim larger. `choose_methods` decides, exactly, with the duals of the
+substitution optimum bounding what each line is worth to substitution, and branch and bound for the lines the
+bounds leave open. The accounting orders keep contested lines with direct identification.
+
+Quantities beyond 64 bits
+-------------------------
+A group whose scaled quantities reach 2^62 units (many decimals on large quantities) is solved in Python's
+unbounded integers with exact fractions (`exactflow`): slower, but never rounded.
+
 Why the answer is exact
 -----------------------
 1. Integrality. Quantities are scaled by 10^k (k = the most decimals any quantity of the group has) to whole
@@ -57,6 +70,8 @@ parallel, on as many machines as there are workers), `assemble` turns the group 
 designations, and `solve` does it all here, in worker processes when the data is large.
 """
 
+import dataclasses
+import itertools
 import multiprocessing
 import os
 import time
@@ -140,11 +155,17 @@ def _group_arrays(problem: Problem) -> list[dict]:
                         str(e.recovered_value / e.quantity) if e.is_destruction else "0" for e in exports
                     ],
                 }
+        contested = [
+            [k, float(problem.contested[i].value), str(problem.contested[i].value)]
+            for k, i in enumerate(l_ids)
+            if i in problem.contested
+        ]
         groups.append(
             {
                 "key": key,
                 "scale": scale,
                 "exact": exact,
+                "contested": contested,
                 **extra,
                 "line_id": np.array(l_ids, dtype=np.int64),
                 "line_start": np.array([x.import_date.toordinal() for x in lines], dtype=np.int64),
@@ -235,37 +256,154 @@ def _transport(g: dict) -> transport.Group:
 
 def solve_group(group: dict, method: str = Method.OPTIMAL) -> dict:
     """Solve one JSON group; returns a JSON-serialisable GroupResult:
-    {"key", "method", "scale", "pairs": [[line_id, export_id, scaled quantity], ...], "value", "bound",
-    "rounds", "columns", "seconds"}."""
+    {"key", "method", "scale", "pairs": [[line_id, export_id, scaled quantity], ...], "substitution_lines":
+    [line_id of each contested line the optimum uses for substitution], "value", "bound", "rounds", "columns",
+    "seconds"}. "value" includes the direct identifications of the contested lines kept with that method."""
     started = time.perf_counter()
     g = _arrays(group)
     method = Method(method)
     if g.get("exact"):
         return _solve_exact_group(g, method, started)
     tg = _transport(g)
+    contested = {int(k): v for k, v, _ in group.get("contested", [])}
     stats = {"rounds": 0, "columns": 0}
+    chosen_sub: list[int] = []
+    direct_value = 0.0
     if method == Method.OPTIMAL:
         last = g["line_last"]
         rank = (last.max() - last + 1) if len(last) else last
-        sol = transport.optimal(tg, expiry_rank=rank)
+        choice = choose_methods(tg, contested, rank)
+        sol = choice.solution
         ii, jj, q = sol.ii, sol.jj, sol.q
-        stats = {"rounds": sol.rounds, "columns": sol.columns}
+        chosen_sub = sorted(set(contested) - choice.direct)
+        direct_value = sum(contested[k] for k in choice.direct)
+        stats = {"rounds": sol.rounds, "columns": sol.columns, "nodes": choice.nodes}
+        bound = choice.bound
     else:
-        ii, jj, q = transport.accounting_order(tg, method.value)
+        # The accounting orders keep a contested line with its direct identifications.
+        ii, jj, q = transport.accounting_order(_without(tg, contested), method.value)
+        direct_value = sum(contested.values())
     keep = q > 0
     ii, jj, q = ii[keep], jj[keep], q[keep]
-    value = float(np.dot(tg.pair_weights(ii, jj), q)) if len(q) else 0.0
-    bound = sol.bound if method == Method.OPTIMAL else value
+    value = (float(np.dot(tg.pair_weights(ii, jj), q)) if len(q) else 0.0) + direct_value
+    if method != Method.OPTIMAL:
+        bound = value
     return {
         "key": group["key"],
         "method": method.value,
         "scale": int(group["scale"]),
         "pairs": np.stack([g["line_id"][ii], g["export_id"][jj], q], axis=1).tolist() if len(q) else [],
+        "substitution_lines": [int(g["line_id"][k]) for k in chosen_sub],
         "value": value,
         "bound": max(bound, value),
         "seconds": time.perf_counter() - started,
         **stats,
     }
+
+
+def _without(tg: transport.Group, lines) -> transport.Group:
+    """The group with these lines taken out of substitution (no capacity)."""
+    if not lines:
+        return tg
+    cap = tg.line_cap.copy()
+    cap[list(lines)] = 0
+    return dataclasses.replace(tg, line_cap=cap)
+
+
+@dataclass
+class MethodChoice:
+    direct: set[int]  # contested lines (group indices) kept with direct identification
+    solution: transport.Solution  # the substitution optimum with the others
+    bound: float  # a proven upper bound of the group's refund over every choice
+    nodes: int
+
+
+# Substitution optima a group may spend choosing its contested lines' methods before it settles for the best
+# choice found (the doubt left is reported through the bound); each is a full solve of the group.
+CHOICE_SOLVES = 64
+
+
+def choose_methods(tg: transport.Group, contested: dict[int, float], rank) -> MethodChoice:
+    """Which contested lines keep direct identification, so that direct plus substitution refunds the most.
+
+    The refund is R(D) = sum_{l in D} v_l + S(lines not in D), S the substitution optimum; S is submodular in
+    the lines it may use, so the worth of line l to substitution, S(X + l) - S(X), only falls as X grows.
+    Duals bound it on both sides:
+    - from the optimum with every undecided line in substitution, S(X + l) - S(X) >= alpha_l a_l for every X
+      it could meet: when that reaches v_l, substitution is at least as good for l whatever the others do;
+    - from the optimum with every undecided line kept direct, S(X + l) - S(X) <= a_l max_j (w_lj - beta_j)+:
+      when v_l reaches that, direct identification is at least as good.
+    Lines left undecided are branched on (branch and bound, bound sum v_l + S(all)); past CHOICE_SOLVES solves
+    the best choice found stands and the remaining doubt is reported in the bound."""
+    solves = 0
+
+    def solve(direct: set[int]) -> transport.Solution:
+        nonlocal solves
+        solves += 1
+        return transport.optimal(_without(tg, direct), expiry_rank=rank)
+
+    if not contested:
+        sol = solve(set())
+        return MethodChoice(set(), sol, sol.bound, 1)
+
+    best: list = [None]  # (value, direct set, solution)
+    doubt = [0.0]
+
+    def offer(value: float, direct: set[int], sol: transport.Solution) -> None:
+        if best[0] is None or value > best[0][0]:
+            best[0] = (value, set(direct), sol)
+
+    def search(direct: set[int], undecided: set[int]) -> None:
+        direct = set(direct)
+        while True:
+            high = solve(direct)
+            high_value = high.value + sum(contested[k] for k in direct)
+            if not undecided:
+                offer(high_value, direct, high)
+                return
+            alpha = high.alpha if high.alpha is not None else np.zeros(tg.n)
+            for k in sorted(undecided):
+                if alpha[k] * tg.line_cap[k] >= contested[k]:
+                    undecided.discard(k)
+            offer(high_value, direct, high)  # feasible: the undecided lines in substitution
+            upper = high.bound + sum(contested[k] for k in direct | undecided)
+            if best[0] is not None and upper <= best[0][0]:
+                return
+            if not undecided:
+                return
+            low = solve(direct | undecided)
+            offer(low.value + sum(contested[k] for k in direct | undecided), direct | undecided, low)
+            beta = low.beta if low.beta is not None else np.zeros(tg.m)
+            settled = {k for k in undecided if contested[k] >= _worth_at_most(tg, k, beta)}
+            if not settled:
+                break
+            direct |= settled
+            undecided -= settled
+            if not undecided:
+                return
+        if solves >= CHOICE_SOLVES:
+            doubt[0] = max(doubt[0], upper - best[0][0])
+            return
+        k = max(undecided, key=lambda x: (contested[x], -x))
+        search(direct | {k}, undecided - {k})
+        search(direct, undecided - {k})  # k in substitution
+
+    search(set(), set(contested))
+    value, direct, sol = best[0]
+    return MethodChoice(direct, sol, value + doubt[0], solves)
+
+
+def _worth_at_most(tg: transport.Group, k: int, beta) -> float:
+    """a_k max_j (w_kj - beta_j)+ over the exports line k may serve: at most what k adds to substitution."""
+    exports = np.flatnonzero((tg.lo <= k) & (tg.hi > k))
+    if len(exports) == 0:
+        return 0.0
+    w = tg.pair_weights(np.full(len(exports), k), exports)
+    gain = np.where(w > transport.MIN_WEIGHT, w - beta[exports], 0.0)
+    return float(tg.line_cap[k]) * max(0.0, float(gain.max()))
+
+
+EXACT_CHOICE_LINES = 10
 
 
 def _solve_exact_group(g: dict, method: Method, started: float) -> dict:
@@ -285,18 +423,43 @@ def _solve_exact_group(g: dict, method: Method, started: float) -> dict:
             if w > 0:
                 pairs.append((i, j, w))
     last = g["line_last"]
+    by_pair = {(i, j): w for i, j, w in pairs}
+    unit = Fraction(1, 10 ** int(g["scale"]))
+    contested = {int(k): Fraction(exact) for k, _, exact in g.get("contested", [])}
+
+    def caps(direct) -> list[int]:
+        return [0 if i in direct else c for i, c in enumerate(g["line_cap"])]
+
+    def worth(flows, direct) -> Fraction:
+        return sum((by_pair[(i, j)] * q for i, j, q in flows), Fraction(0)) * unit + sum(
+            (contested[k] for k in direct), Fraction(0)
+        )
+
+    direct: set[int] = set(contested)
     if method == Method.OPTIMAL:
         rank = (last.max() - last + 1).tolist() if len(last) else []
-        flows = exactflow.max_profit_flow(g["line_cap"], g["export_cap"], pairs, rank)
+        # Every choice of method for the contested lines (rare here: few lines, tiny groups).
+        best = None
+        choices = (
+            (c for size in range(len(contested) + 1) for c in itertools.combinations(sorted(contested), size))
+            if len(contested) <= EXACT_CHOICE_LINES
+            else (tuple(contested), ())  # too many to try each: the better of all direct, all substitution
+        )
+        for chosen in choices:
+            flows = exactflow.max_profit_flow(caps(set(chosen)), g["export_cap"], pairs, rank)
+            value = worth(flows, chosen)
+            if best is None or value > best[0]:
+                best = (value, set(chosen), flows)
+        value, direct, flows = best
     else:
-        flows = exactflow.accounting_order(g["line_cap"], g["export_cap"], pairs, method.value)
-    by_pair = {(i, j): w for i, j, w in pairs}
-    value = sum((by_pair[(i, j)] * q for i, j, q in flows), Fraction(0)) / 10 ** int(g["scale"])
+        flows = exactflow.accounting_order(caps(direct), g["export_cap"], pairs, method.value)
+        value = worth(flows, direct)
     return {
         "key": g["key"],
         "method": method.value,
         "scale": int(g["scale"]),
         "pairs": [[int(g["line_id"][i]), int(g["export_id"][j]), int(q)] for i, j, q in flows],
+        "substitution_lines": [int(g["line_id"][k]) for k in sorted(set(contested) - direct)],
         "value": float(value),
         "bound": float(value),
         "seconds": time.perf_counter() - started,
@@ -334,6 +497,15 @@ def assemble(problem: Problem, results: Sequence[dict], method: Method) -> Resul
     settings = problem.settings
     rate = drawback_rate(UNUSED_PROVISION, settings)
     designations = list(problem.direct)
+    exclusions = list(problem.exclusions)
+    # A contested line keeps direct identification unless the optimum chose substitution for it.
+    substitution = {int(x) for res in results for x in res.get("substitution_lines", [])}
+    for l_idx, choice in sorted(problem.contested.items()):
+        if l_idx in substitution:
+            exclusions.extend(choice.if_substitution)
+        else:
+            designations.extend(choice.designations)
+            exclusions.extend(choice.if_direct)
     gap = 0.0
     for res in results:
         scale = Decimal(10) ** -int(res["scale"])
@@ -357,7 +529,7 @@ def assemble(problem: Problem, results: Sequence[dict], method: Method) -> Resul
         k: round_class(v, _exact_if_needed(problem, designations, k, v)) for k, v in sorted(totals.items())
     }
     refund = sum(rounded.values(), ZERO)
-    exclusions = list(problem.exclusions) + _shortfalls(problem, designations)
+    exclusions += _shortfalls(problem, designations)
     return Result(
         method=method,
         designations=designations,

@@ -6,8 +6,12 @@ Direct identification (decided here, the same for every method):
   export is within the line's 5-year window, not before the import, before the claim, and in the line's unit.
   An ineligible direct-identification export is excluded with its reason; it does not fall back to
   substitution, because the export itself says its goods came from that line.
-- A line named by an eligible export becomes a direct-identification line (19 CFR 190.51(a)(3)): what is
-  left of it after its direct-identification exports is not used for substitution.
+- A line is used by one method only (19 CFR 190.51(a)(3)). A line named by an eligible, earning export that
+  could not serve substitution anyway becomes a direct-identification line here: what is left of it after its
+  direct-identification exports is not used for substitution. A line that could serve either is "contested":
+  its direct identifications are worked out here (`DirectChoice`) and the optimizer decides which method
+  refunds more over the whole claim; when it takes substitution, its direct-identification exports are not
+  claimed. The accounting orders (FIFO, LIFO, low-to-high) keep such a line with direct identification.
 - When the exports naming a line ask for more than the line has left, the line's quantity goes to the exports
   with the highest refund per unit first (they differ only by recovered materials in a destruction), then by
   export date and reference; the rest of those exports is excluded as exceeding the line.
@@ -55,6 +59,16 @@ UNUSED_PROVISION = Provision.UNUSED_SUBSTITUTION.value
 
 
 @dataclass
+class DirectChoice:
+    """A line that its direct-identification exports name and that could also serve substitution."""
+
+    designations: list[Designation]  # its direct identifications, should it keep that method
+    if_direct: list[Exclusion]  # what is then left out (quantity beyond the line, the line's rest)
+    if_substitution: list[Exclusion]  # its direct-identification exports, should it serve substitution
+    value: Decimal  # the refund of its direct identifications
+
+
+@dataclass
 class Problem:
     """Everything the optimizer and the explanations need, with the direct identifications settled."""
 
@@ -71,6 +85,7 @@ class Problem:
     sub_lines: dict[int, str] = field(default_factory=dict)
     sub_exports: dict[int, str] = field(default_factory=dict)
     direct_lines: set[int] = field(default_factory=set)
+    contested: dict[int, DirectChoice] = field(default_factory=dict)
 
     def line_index(self) -> dict[LineKey, int]:
         return {line.key: i for i, line in enumerate(self.lines)}
@@ -189,14 +204,15 @@ def _prepare(
         if not earning:
             continue
         e_list = earning
-        problem.direct_lines.add(l_idx)
         e_list.sort(key=lambda e: (-factors[e], ordered_exports[e].export_date, ordered_exports[e].ref))
+        chosen: list[Designation] = []
+        left_out: list[Exclusion] = []
         left = line.remaining
         for e_idx in e_list:
             export = ordered_exports[e_idx]
             take = min(left, export.remaining)
             if take > 0:
-                problem.direct.append(
+                chosen.append(
                     Designation(
                         line.key,
                         export.ref,
@@ -209,7 +225,7 @@ def _prepare(
                 )
                 left -= take
             if take < export.remaining:
-                problem.exclusions.append(
+                left_out.append(
                     Exclusion(
                         "export",
                         export.ref,
@@ -220,7 +236,7 @@ def _prepare(
                     )
                 )
         if left > 0:
-            problem.exclusions.append(
+            left_out.append(
                 Exclusion(
                     "line",
                     str(line.key),
@@ -230,6 +246,29 @@ def _prepare(
                     left,
                 )
             )
+        if substitution_line_failure(line, amounts[l_idx], tariff, timely(line)) is None:
+            with localcontext(EXACT):
+                value = sum((d.refund for d in chosen), ZERO)
+            problem.contested[l_idx] = DirectChoice(
+                chosen,
+                left_out,
+                [
+                    Exclusion(
+                        "export",
+                        ordered_exports[e_idx].ref,
+                        f"names {line.key}, which refunds more used for substitution; a line is "
+                        "designated under one method only",
+                        "19 CFR 190.51(a)(3)",
+                        ordered_exports[e_idx].remaining,
+                    )
+                    for e_idx in e_list
+                ],
+                value,
+            )
+            continue
+        problem.direct_lines.add(l_idx)
+        problem.direct.extend(chosen)
+        problem.exclusions.extend(left_out)
 
     # Substitution lines.
     for l_idx, line in enumerate(ordered_lines):

@@ -354,6 +354,8 @@ class Solution:
     bound: float  # a proven upper bound of the optimum (weak duality)
     rounds: int
     columns: int
+    alpha: np.ndarray | None = None  # line duals (refund per scaled unit): the worth of one more unit
+    beta: np.ndarray | None = None  # export duals
 
 
 def optimal(g: Group, expiry_rank: np.ndarray | None = None) -> Solution:
@@ -361,7 +363,7 @@ def optimal(g: Group, expiry_rank: np.ndarray | None = None) -> Solution:
     wmax = pairs.max_weight()
     empty = np.zeros(0, dtype=np.int64)
     if wmax <= 0:
-        return Solution(empty, empty, empty, 0.0, 0.0, 0, 0)
+        return Solution(empty, empty, empty, 0.0, 0.0, 0, 0, np.zeros(g.n), np.zeros(g.m))
     master = Master(g, wmax, COARSE_BITS)
     _, ii, jj, w = pairs.price(np.zeros(g.n), np.zeros(g.m), top=INITIAL_COLUMNS, tol=0.0)
     master.add(ii, jj, w)
@@ -396,7 +398,7 @@ def optimal(g: Group, expiry_rank: np.ndarray | None = None) -> Solution:
         _, ti, tj, tw = pairs.price(alpha, beta, top=COLUMNS_PER_ROUND, tol=-tol)
         master.add(ti, tj, tw)
         q = prefer(master, alpha_int, beta_int, q, expiry_rank)
-    return Solution(master.ii, master.jj, q, value, bound, rounds, len(master.ii))
+    return Solution(master.ii, master.jj, q, value, bound, rounds, len(master.ii), alpha, beta)
 
 
 def prefer(master: Master, alpha, beta, q, rank):

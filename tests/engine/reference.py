@@ -2,6 +2,7 @@
 functions, one LP over all eligible pairs, and exact Fraction arithmetic for the money. Slow, small, obvious.
 """
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -80,8 +81,8 @@ class Pair:
 
 
 def eligible_pairs(lines, exports, *, tariff, chapter99, settings) -> list[Pair]:
+    """Every pair that may earn a refund, by either method; one method per line is the optimum's business."""
     kw = {"tariff": tariff, "chapter99": chapter99}
-    locked = set()
     pairs = []
     for j, e in enumerate(exports):
         if e.direct_line is None:
@@ -90,13 +91,12 @@ def eligible_pairs(lines, exports, *, tariff, chapter99, settings) -> list[Pair]
             if ln.key == e.direct_line and direct_ok(ln, e, settings):
                 w = per_unit(ln, e, lesser_of=False, **kw)
                 if w > 0:
-                    locked.add(i)
                     pairs.append(Pair(i, j, "58", w))
     for j, e in enumerate(exports):
         if e.direct_line is not None:
             continue
         for i, ln in enumerate(lines):
-            if i in locked or not substitution_ok(ln, e, settings, tariff):
+            if not substitution_ok(ln, e, settings, tariff):
                 continue
             w = per_unit(ln, e, lesser_of=True, **kw)
             if w > 0:
@@ -105,8 +105,25 @@ def eligible_pairs(lines, exports, *, tariff, chapter99, settings) -> list[Pair]
 
 
 def optimum(lines, exports, *, tariff, chapter99, settings):
-    """(exact class totals, [(line index, export index, provision, quantity)]) of a maximum designation."""
+    """(exact class totals, [(line index, export index, provision, quantity)]) of a maximum designation: the
+    best over every choice of method for the lines that have pairs of both kinds (190.51(a)(3))."""
     pairs = eligible_pairs(lines, exports, tariff=tariff, chapter99=chapter99, settings=settings)
+    kinds: dict[int, set[str]] = {}
+    for p in pairs:
+        kinds.setdefault(p.line, set()).add(p.provision)
+    both = sorted(i for i, k in kinds.items() if len(k) == 2)
+    best = None
+    for combo in itertools.product(("58", "59"), repeat=len(both)):
+        choice = dict(zip(both, combo, strict=True))
+        allowed = [p for p in pairs if choice.get(p.line, p.provision) == p.provision]
+        totals, chosen = _lp_optimum(lines, exports, allowed, tariff=tariff, chapter99=chapter99)
+        value = sum(totals.values(), Fraction(0))
+        if best is None or value > best[0]:
+            best = (value, totals, chosen)
+    return (best[1], best[2]) if best else ({}, [])
+
+
+def _lp_optimum(lines, exports, pairs, *, tariff, chapter99):
     if not pairs:
         return {}, []
     decimals = max(

@@ -22,16 +22,23 @@ def designated(result):
     return [(d.export_ref, d.line.entry_number, d.provision.value, d.quantity) for d in result.designations]
 
 
-def test_direct_identification_locks_the_line_for_substitution():
+def test_a_line_named_for_direct_identification_takes_the_method_that_refunds_more():
     lines = [line(E1, duty="1000"), line(E2, date="2024-03-01", duty="10")]
-    exports = [
-        export("DI", qty="100", value="100000", direct=(E1, 1)),
-        export("SUB", qty="300", value="100000"),
-    ]
-    result = run(lines, exports)
-    # E1 would earn more per unit, but its remaining 900 stay with direct identification.
-    assert designated(result) == [("DI", E1, "58", 100), ("SUB", E2, "59", 300)]
+    named = export("DI", qty="100", value="100000", direct=(E1, 1))
+    # Substitution of 300 from E1 (297.00) beats direct identification of 100 (99.00) plus 300 from E2 (2.97):
+    # E1 serves substitution and the export naming it is not claimed (one method per line, 190.51(a)(3)).
+    result = run(lines, [named, export("SUB", qty="300", value="100000")])
+    assert designated(result) == [("SUB", E1, "59", 300)]
+    (why,) = [x for x in result.exclusions if x.ref == "DI"]
+    assert "one method only" in why.reason
+    # With only 50 to substitute, direct identification (99.00 + 0.495 from E2) beats 49.50: E1 keeps it,
+    # and its remaining 900 stay with that method.
+    result = run(lines, [named, export("SUB", qty="50", value="100000")])
+    assert designated(result) == [("DI", E1, "58", 100), ("SUB", E2, "59", 50)]
     assert any(x.subject == "line" and "stay with that method" in x.reason for x in result.exclusions)
+    # The accounting orders keep a named line with direct identification.
+    result = run(lines, [named, export("SUB", qty="300", value="100000")], method=Method.FIFO)
+    assert designated(result) == [("DI", E1, "58", 100), ("SUB", E2, "59", 300)]
 
 
 def test_ineligible_direct_identification_is_excluded_and_does_not_fall_back_to_substitution():

@@ -38,9 +38,7 @@ FIRST_SEED = int(os.environ.get("DESIGNATE_DIFF_SEED", "0"))
 SEEDS = range(FIRST_SEED, FIRST_SEED + EXAMPLES)
 
 # The command's readings of the points still open (see the disagreement tests below).
-OPEN_DISAGREEMENTS = {
-    "D2": "a line with an eligible, earning direct-identification export is never used for substitution",
-}
+OPEN_DISAGREEMENTS = {}
 COMMAND_READINGS = Options(
     blank_statistical_description_inherits="D1" in OPEN_DISAGREEMENTS,
     direct_identification_locks_line="D2" in OPEN_DISAGREEMENTS,
@@ -155,7 +153,6 @@ def test_d1_blank_statistical_description_does_not_begin_with_other(tmp_path):
     assert result.problems == []
 
 
-@pytest.mark.xfail(strict=True, reason="D2: an export naming a line locks the line to direct identification")
 def test_d2_line_named_for_direct_identification_may_still_serve_substitution(tmp_path):
     # One line of 100 DOZ. Export DI names it for 10 DOZ; export SUB asks 100 DOZ of the same goods.
     # One method per line (190.51(a)(3)): substitution of all 100 (163.35) beats direct identification of
