@@ -321,6 +321,7 @@ class MethodChoice:
 # Substitution optima a group may spend choosing its contested lines' methods before it settles for the best
 # choice found (the doubt left is reported through the bound); each is a full solve of the group.
 CHOICE_SOLVES = 64
+SETTLE_BY_DUALS = True  # off, every contested line is branched on (tests prove the branching alone)
 
 
 def choose_methods(tg: transport.Group, contested: dict[int, float], rank) -> MethodChoice:
@@ -336,11 +337,14 @@ def choose_methods(tg: transport.Group, contested: dict[int, float], rank) -> Me
     Lines left undecided are branched on (branch and bound, bound sum v_l + S(all)); past CHOICE_SOLVES solves
     the best choice found stands and the remaining doubt is reported in the bound."""
     solves = 0
+    last: list = [None]
 
     def solve(direct: set[int]) -> transport.Solution:
         nonlocal solves
         solves += 1
-        return transport.optimal(_without(tg, direct), expiry_rank=rank)
+        columns = None if last[0] is None else (last[0].ii, last[0].jj)
+        last[0] = transport.optimal(_without(tg, direct), expiry_rank=rank, columns=columns)
+        return last[0]
 
     if not contested:
         sol = solve(set())
@@ -363,7 +367,7 @@ def choose_methods(tg: transport.Group, contested: dict[int, float], rank) -> Me
                 return
             alpha = high.alpha if high.alpha is not None else np.zeros(tg.n)
             for k in sorted(undecided):
-                if alpha[k] * tg.line_cap[k] >= contested[k]:
+                if SETTLE_BY_DUALS and alpha[k] * tg.line_cap[k] >= contested[k]:
                     undecided.discard(k)
             offer(high_value, direct, high)  # feasible: the undecided lines in substitution
             upper = high.bound + sum(contested[k] for k in direct | undecided)
@@ -374,7 +378,9 @@ def choose_methods(tg: transport.Group, contested: dict[int, float], rank) -> Me
             low = solve(direct | undecided)
             offer(low.value + sum(contested[k] for k in direct | undecided), direct | undecided, low)
             beta = low.beta if low.beta is not None else np.zeros(tg.m)
-            settled = {k for k in undecided if contested[k] >= _worth_at_most(tg, k, beta)}
+            settled = {
+                k for k in undecided if SETTLE_BY_DUALS and contested[k] >= _worth_at_most(tg, k, beta)
+            }
             if not settled:
                 break
             direct |= settled

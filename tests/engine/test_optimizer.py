@@ -105,13 +105,17 @@ def instances(draw):
     return lines, exports, make_settings(FILING.isoformat(), export_window=window)
 
 
-@pytest.fixture(params=["default", "one_column_at_a_time", "unbounded_integers"])
+@pytest.fixture(params=["default", "one_column_at_a_time", "unbounded_integers", "branching_only"])
 def solver_path(request, monkeypatch):
     """The default column generation; one that starts from a single column per export, adds one per
-    round and prices in blocks of a few pairs: many rounds, every block boundary exercised; and the exact
-    max-profit flow in Python integers that groups beyond 64-bit units take (exactflow)."""
+    round and prices in blocks of a few pairs: many rounds, every block boundary exercised; the exact
+    max-profit flow in Python integers that groups beyond 64-bit units take (exactflow); and the choice of
+    method for contested lines by branching alone."""
     if request.param == "unbounded_integers":
         monkeypatch.setattr(optimizer, "EXACT_FLOW_UNITS", 0)
+    if request.param == "branching_only":
+        # The method of every contested line found by branch and bound alone, without the dual bounds.
+        monkeypatch.setattr(optimizer, "SETTLE_BY_DUALS", False)
     if request.param == "one_column_at_a_time":
         monkeypatch.setattr(transport, "BLOCK_ELEMENTS", 7)
         monkeypatch.setattr(transport, "INITIAL_COLUMNS", 1)
@@ -231,3 +235,32 @@ def test_quantities_beyond_64_bit_units_are_designated_exactly():
     # All of the line that paid more, the rest from the other; nothing lost to rounding.
     assert by_line[1] == Decimal("12345678.123456789012")
     assert sum(by_line.values()) == Decimal("20000000.000000000001")
+
+
+@pytest.mark.parametrize("settle_by_duals", [True, False])
+def test_the_line_worth_most_to_direct_identification_may_still_serve_substitution(
+    settle_by_duals, monkeypatch
+):
+    # A paid 3.00 a unit, B and C 1.00; their direct-identification exports ask 30, 50 and 50 units, and a
+    # substitution export asks 200. Best: A and one of B/C in substitution (297 + 99), the other direct
+    # (49.50).
+    monkeypatch.setattr(optimizer, "SETTLE_BY_DUALS", settle_by_duals)
+    conf = make_settings("2024-09-01")
+    imported = [
+        line(number=1, qty="100", value="1000", duty="300"),
+        line(number=2, qty="100", value="1000", duty="100"),
+        line(number=3, qty="100", value="1000", duty="100"),
+    ]
+    exported = [
+        export("DA", qty="30", value="100000", direct=(imported[0].entry_number, 1)),
+        export("DB", qty="50", value="100000", direct=(imported[1].entry_number, 2)),
+        export("DC", qty="50", value="100000", direct=(imported[2].entry_number, 3)),
+        export("SUB", qty="200", value="100000"),
+    ]
+    result = solve(imported, exported, conf)
+    assert_follows_the_rules(imported, exported, conf, result)
+    assert result.refund == Decimal("445.50")
+    methods = {d.line.line_number: d.provision.value for d in result.designations}
+    assert methods[1] == "59"
+    assert sorted(methods[k] for k in (2, 3)) == ["58", "59"]
+    assert result.bound_gap < 1e-6
