@@ -342,8 +342,10 @@ def choose_methods(tg: transport.Group, contested: dict[int, float], rank) -> Me
     def solve(direct: set[int]) -> transport.Solution:
         nonlocal solves
         solves += 1
-        columns = None if last[0] is None else (last[0].ii, last[0].jj)
-        last[0] = transport.optimal(_without(tg, direct), expiry_rank=rank, columns=columns)
+        previous = last[0]
+        columns = None if previous is None else (previous.ii, previous.jj)
+        pairs = None if previous is None else previous.pairs
+        last[0] = transport.optimal(_without(tg, direct), expiry_rank=rank, columns=columns, pairs=pairs)
         return last[0]
 
     if not contested:

@@ -110,6 +110,13 @@ class Pairs:
         self.cached = self.count <= CACHE_PAIRS
         self._store = [self._block(*span) for span in self.spans] if self.cached else None
 
+    def with_group(self, g: Group) -> "Pairs":
+        """The same weights for a group that differs only in capacities."""
+        other = object.__new__(Pairs)
+        other.__dict__.update(self.__dict__)
+        other.g = g
+        return other
+
     def _block(self, j0, j1, c0, c1) -> np.ndarray:
         g = self.g
         if c1 <= c0:
@@ -356,12 +363,14 @@ class Solution:
     columns: int
     alpha: np.ndarray | None = None  # line duals (refund per scaled unit): the worth of one more unit
     beta: np.ndarray | None = None  # export duals
+    pairs: "Pairs | None" = None  # the weights it was solved on (to solve a capacity variant again)
 
 
-def optimal(g: Group, expiry_rank: np.ndarray | None = None, columns=None) -> Solution:
+def optimal(g: Group, expiry_rank: np.ndarray | None = None, columns=None, pairs=None) -> Solution:
     """The optimum of the group; `columns` (ii, jj), say those of a neighbouring problem's last master, join
-    the first master and save most of the rounds."""
-    pairs = Pairs(g)
+    the first master and save most of the rounds. `pairs`: the weights of a group that differs from this one
+    only in capacities (weights do not depend on them), to save computing them again."""
+    pairs = Pairs(g) if pairs is None else pairs.with_group(g)
     wmax = pairs.max_weight()
     empty = np.zeros(0, dtype=np.int64)
     if wmax <= 0:
@@ -407,7 +416,7 @@ def optimal(g: Group, expiry_rank: np.ndarray | None = None, columns=None) -> So
         _, ti, tj, tw = pairs.price(alpha, beta, top=COLUMNS_PER_ROUND, tol=-tol)
         master.add(ti, tj, tw)
         q = prefer(master, alpha_int, beta_int, q, expiry_rank)
-    return Solution(master.ii, master.jj, q, value, bound, rounds, len(master.ii), alpha, beta)
+    return Solution(master.ii, master.jj, q, value, bound, rounds, len(master.ii), alpha, beta, pairs)
 
 
 def prefer(master: Master, alpha, beta, q, rank):
