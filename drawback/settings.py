@@ -225,10 +225,16 @@ CBP_SANDBOX_SPEED = env_str("CBP_SANDBOX_SPEED", "1")
 CBP_POLL_MINUTES = env_int("CBP_POLL_MINUTES", 15)
 # Beat schedule kept in settings so the interval comes from the environment; django_celery_beat's
 # DatabaseScheduler copies it into its PeriodicTask table when beat starts.
+# An upload PROCESSING with no progress for this long lost its worker and is processed again.
+UPLOAD_STALL_MINUTES = env_int("UPLOAD_STALL_MINUTES", 10)
 CELERY_BEAT_SCHEDULE = {
     "cbp-poll-open-claims": {
         "task": "claims.cbp.tasks.cbp_poll_open_claims",
         "schedule": CBP_POLL_MINUTES * 60.0,
+    },
+    "uploads-resume-stalled": {
+        "task": "imports.tasks.upload_resume_stalled",
+        "schedule": 5 * 60.0,
     },
 }
 # Filing: the ABI batch header (A-record) of CATAIR claim files, and the paper of the claim summary PDF.

@@ -296,6 +296,9 @@ class Upload(models.Model):
     message = models.TextField(blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Written when processing starts and with each progress step: an upload PROCESSING whose heartbeat has
+    # stopped lost its worker and is taken up again (services.upload_resume_stalled).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

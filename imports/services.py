@@ -2,6 +2,7 @@
 
 import contextlib
 import csv
+import datetime as dt
 import hashlib
 import io
 import itertools
@@ -169,19 +170,43 @@ def _local_path(upload: Upload) -> Iterator[Path]:
 
 
 def _set_progress(upload_id: int, percent: int) -> None:
-    Upload.objects.filter(pk=upload_id).update(progress=max(0, min(percent, 99)))
+    Upload.objects.filter(pk=upload_id).update(progress=max(0, min(percent, 99)), heartbeat_at=timezone.now())
+
+
+def _stalled_before():
+    return timezone.now() - dt.timedelta(minutes=settings.UPLOAD_STALL_MINUTES)
+
+
+def upload_resume_stalled() -> list[int]:
+    """Queue again the uploads whose worker died mid-way: PROCESSING with no heartbeat for
+    UPLOAD_STALL_MINUTES. The load writes in one transaction, so a dead worker stored nothing and the file is
+    simply processed again. Returns the ids queued."""
+    stalled = list(
+        Upload.objects.filter(
+            status=Upload.Status.PROCESSING, heartbeat_at__lt=_stalled_before()
+        ).values_list("pk", flat=True)
+    )
+    from .tasks import upload_process as task
+
+    for pk in stalled:
+        task.delay(pk)
+    return stalled
 
 
 def upload_process(*, upload_id: int) -> IngestResult | None:
     """Validate and load one upload. Safe to call twice: only the caller whose conditional UPDATE moves
-    the upload out of QUEUED processes it; the others return None.
+    the upload out of QUEUED (or takes over a stalled one) processes it; the others return None.
 
     Progress (0-90% while reading, 90% while writing) is written to Upload.progress as rows are read; the
     final status, counts and rejected rows are recorded at the end. An unexpected failure marks the upload
     FAILED (the write transaction has been rolled back, so nothing was stored) and is logged.
     """
-    claimed = Upload.objects.filter(pk=upload_id, status=Upload.Status.QUEUED).update(
-        status=Upload.Status.PROCESSING, progress=0
+    # QUEUED, or PROCESSING by a worker that stopped beating (it died: its transaction was rolled back).
+    claimable = Q(status=Upload.Status.QUEUED) | Q(
+        status=Upload.Status.PROCESSING, heartbeat_at__lt=_stalled_before()
+    )
+    claimed = Upload.objects.filter(claimable, pk=upload_id).update(
+        status=Upload.Status.PROCESSING, progress=0, heartbeat_at=timezone.now()
     )
     if not claimed:
         return None

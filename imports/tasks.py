@@ -11,3 +11,9 @@ def upload_process(upload_id: int) -> None:
     QUEUED and does nothing).
     """
     services.upload_process(upload_id=upload_id)
+
+
+@shared_task
+def upload_resume_stalled() -> list[int]:
+    """Beat job: queue again the uploads whose worker died mid-way."""
+    return services.upload_resume_stalled()

@@ -196,3 +196,32 @@ def test_reload_with_a_saved_mapping(client_a, analyst, tmp_path, django_capture
     again.refresh_from_db()
     assert (again.status, again.created, again.mapping) == (Upload.Status.LOADED, 25, mapping)
     assert again.file.name == upload.file.name
+
+
+def test_an_upload_whose_worker_died_is_processed_again_by_the_beat_job(
+    client_a, django_capture_on_commit_callbacks, time_machine
+):
+    from imports.tasks import upload_resume_stalled
+
+    time_machine.move_to("2026-11-26 09:00:00+00:00", tick=False)
+    with django_capture_on_commit_callbacks(execute=False):
+        dead = create(client_a)
+        alive = create(client_a, name="es003_sample.csv")
+    # Both were taken up by a worker; the first one's worker died at 40% (its transaction rolled back).
+    Upload.objects.filter(pk=dead.pk).update(status=Upload.Status.PROCESSING, progress=40)
+    services._set_progress(dead.pk, 40)
+    time_machine.move_to("2026-11-26 09:09:00+00:00", tick=False)
+    services._set_progress(dead.pk, 40)  # still beating: not stalled yet
+    Upload.objects.filter(pk=alive.pk).update(status=Upload.Status.PROCESSING)
+    services._set_progress(alive.pk, 10)
+    assert upload_resume_stalled.delay().get() == []
+    # A redelivered message for a live upload does nothing.
+    assert services.upload_process(upload_id=dead.pk) is None
+
+    time_machine.move_to("2026-11-26 09:19:30+00:00", tick=False)
+    services._set_progress(alive.pk, 60)
+    assert upload_resume_stalled.delay().get() == [dead.pk]  # eager: processed here
+    dead.refresh_from_db()
+    assert (dead.status, dead.progress, dead.created) == (Upload.Status.LOADED, 100, 38)
+    assert Upload.objects.get(pk=alive.pk).status == Upload.Status.PROCESSING
+    assert ImportLine.objects.filter(client=client_a).count() == 38
