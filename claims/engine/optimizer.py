@@ -359,35 +359,58 @@ def choose_methods(tg: transport.Group, contested: dict[int, float], rank) -> Me
         if best[0] is None or value > best[0][0]:
             best[0] = (value, set(direct), sol)
 
+    cap = tg.line_cap.astype(np.float64)
+
     def search(direct: set[int], undecided: set[int]) -> None:
         direct = set(direct)
         while True:
             high = solve(direct)
             high_value = high.value + sum(contested[k] for k in direct)
-            if not undecided:
-                offer(high_value, direct, high)
-                return
-            alpha = high.alpha if high.alpha is not None else np.zeros(tg.n)
-            for k in sorted(undecided):
-                if SETTLE_BY_DUALS and alpha[k] * tg.line_cap[k] >= contested[k]:
-                    undecided.discard(k)
             offer(high_value, direct, high)  # feasible: the undecided lines in substitution
+            if not undecided:
+                return
+            alpha, beta = high.alpha, high.beta
+            slack = high.bound - high.value
+            # S(X + l) - S(X) >= S(high) - S(high - l) >= alpha_l a_l - slack: substitution is worth more.
+            if SETTLE_BY_DUALS:
+                undecided -= {k for k in undecided if alpha[k] * cap[k] - slack >= contested[k]}
             upper = high.bound + sum(contested[k] for k in direct | undecided)
             if best[0] is not None and upper <= best[0][0]:
                 return
             if not undecided:
                 return
-            low = solve(direct | undecided)
-            offer(low.value + sum(contested[k] for k in direct | undecided), direct | undecided, low)
-            beta = low.beta if low.beta is not None else np.zeros(tg.m)
+            # Without the undecided lines: the same duals (alpha_u dropped) bound S from above, the high
+            # flow less their pairs from below; so S(X + l) - S(X) <= removed + a_l max_j (w_lj - beta_j)+.
+            u = np.fromiter(undecided, dtype=np.int64)
+            theirs = np.isin(high.ii, u) & (high.q > 0)
+            lost = float(np.dot(tg.pair_weights(high.ii[theirs], high.jj[theirs]), high.q[theirs]))
+            removed = high.bound - float(np.dot(alpha[u], cap[u])) - (high.value - lost)
             settled = {
-                k for k in undecided if SETTLE_BY_DUALS and contested[k] >= _worth_at_most(tg, k, beta)
+                k
+                for k in undecided
+                if SETTLE_BY_DUALS and contested[k] >= removed + _worth_at_most(tg, k, beta)
             }
+            solved_low = False
+            if settled != undecided:
+                # Not enough: solve without them for exact duals of the smallest problem of this node.
+                low = solve(direct | undecided)
+                solved_low = True
+                offer(low.value + sum(contested[k] for k in direct | undecided), direct | undecided, low)
+                low_slack = low.bound - low.value
+                settled |= {
+                    k
+                    for k in undecided
+                    if SETTLE_BY_DUALS and contested[k] >= low_slack + _worth_at_most(tg, k, low.beta)
+                }
             if not settled:
                 break
+            all_settled = settled == undecided
             direct |= settled
             undecided -= settled
-            if not undecided:
+            if all_settled:
+                if not solved_low:  # the choice is made; its substitution optimum is still to be found
+                    final = solve(direct)
+                    offer(final.value + sum(contested[k] for k in direct), direct, final)
                 return
         if solves >= CHOICE_SOLVES:
             doubt[0] = max(doubt[0], upper - best[0][0])

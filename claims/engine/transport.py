@@ -362,7 +362,7 @@ class Solution:
     rounds: int
     columns: int
     alpha: np.ndarray | None = None  # line duals (refund per scaled unit): the worth of one more unit
-    beta: np.ndarray | None = None  # export duals
+    beta: np.ndarray | None = None  # export duals: with alpha, feasible for every pair (objective `bound`)
     pairs: "Pairs | None" = None  # the weights it was solved on (to solve a capacity variant again)
 
 
@@ -416,7 +416,9 @@ def optimal(g: Group, expiry_rank: np.ndarray | None = None, columns=None, pairs
         _, ti, tj, tw = pairs.price(alpha, beta, top=COLUMNS_PER_ROUND, tol=-tol)
         master.add(ti, tj, tw)
         q = prefer(master, alpha_int, beta_int, q, expiry_rank)
-    return Solution(master.ii, master.jj, q, value, bound, rounds, len(master.ii), alpha, beta, pairs)
+    # Duals feasible for every pair, not only the master's: alpha and beta_j = max(0, max_i (w_ij - alpha_i)).
+    beta_all = np.maximum(best, 0.0)
+    return Solution(master.ii, master.jj, q, value, bound, rounds, len(master.ii), alpha, beta_all, pairs)
 
 
 def prefer(master: Master, alpha, beta, q, rank):
