@@ -61,6 +61,7 @@ NO_IMPORT_LINES = frozenset({"07", "57"})  # CAT27 40-record Note 1
 # 1313(j)(4): a substitution export to these countries is not an exportation (product decision 11).
 SUBSTITUTION_BARRED_DESTINATIONS = frozenset({"CA", "MX", "CL"})
 EXCEPTION_PROVISIONS = frozenset({"73", "77"})
+USMCA_DESTINATIONS = frozenset({"CA", "MX"})
 FILING_PORTS = frozenset(code for code, _ in DRAWBACK_PORTS)
 APPENDIX_D_CLASSES = frozenset(
     {"039", "053", "054", "055", "056", "057", "079", "090", "102", "103", "104", "105", "106", "107"}
@@ -898,13 +899,13 @@ def check_usmca(d: ClaimData) -> Iterator[PreflightIssue]:
                 "drawback (19 U.S.C. 1313(j)(4); product decision 11) unless the goods are excepted.",
                 export_id=export.pk,
             )
-        elif d.provision not in EXCEPTION_PROVISIONS:
+        elif export.destination in USMCA_DESTINATIONS and d.provision not in EXCEPTION_PROVISIONS:
+            # Chile's excepted goods have no code of their own and stay under the claim's provision.
             yield PreflightIssue(
                 "PF-17",
                 WARNING,
                 f"Export {export.export_ref} to {export.destination} is marked as excepted goods; CATAIR "
-                "files "
-                "such claims under provision 73 or 77.",
+                "files such claims under provision 77 (1313(j)(2) USMCA Exceptions).",
                 export_id=export.pk,
             )
 

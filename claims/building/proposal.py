@@ -133,6 +133,24 @@ def _per_unit(value: Decimal, quantity: Decimal) -> str | None:
         return text((value / quantity).quantize(SIX_PLACES, rounding=ROUND_HALF_UP))
 
 
+USMCA_DESTINATIONS = frozenset({"CA", "MX"})
+USMCA_EXCEPTIONS_PROVISION = "77"
+
+
+def filing_provision(d: Designation, export: Export) -> str:
+    """The CATAIR provision a designation is filed under. Substitution exports to Canada or Mexico that an
+    analyst marked as excepted goods (19 U.S.C. 4534(a); product decision 11) go on a claim of their own
+    under 77, "1313(j)(2) USMCA Exceptions"; Chile has no code of its own and stays under 59."""
+    if (
+        d.provision == Provision.UNUSED_SUBSTITUTION
+        and export.excepted_goods
+        and not export.is_destruction
+        and export.destination in USMCA_DESTINATIONS
+    ):
+        return USMCA_EXCEPTIONS_PROVISION
+    return d.provision.value
+
+
 def designation_row(
     d: Designation, inputs: EngineInputs, explainer: _Explainer, pinned: dict[tuple, Decimal]
 ) -> dict:
@@ -157,7 +175,7 @@ def designation_row(
         "export_date": export.export_date.isoformat(),
         "destination": export.destination,
         "disposition": export.disposition.value,
-        "provision": d.provision.value,
+        "provision": filing_provision(d, export),
         "method": "substitution" if substitution else "direct",
         "quantity": text(d.quantity),
         "pinned_quantity": text(pinned[(d.line, d.export_ref)]) if (d.line, d.export_ref) in pinned else None,
@@ -204,10 +222,13 @@ def build_proposal(
 
     totals = class_totals(designations, exact)
     by_provision = {}
-    for provision in sorted({d.provision for d in designations}):
-        mine = [d for d in designations if d.provision == provision]
+    filed = {
+        (d.line, d.export_ref): filing_provision(d, inputs.export_of(d.export_ref)) for d in designations
+    }
+    for provision in sorted(set(filed.values())):
+        mine = [d for d in designations if filed[(d.line, d.export_ref)] == provision]
         p_totals = class_totals(mine, _ExactProblem(inputs, mine))
-        by_provision[provision.value] = {
+        by_provision[provision] = {
             "totals": {k: text(v) for k, v in p_totals.items()},
             "refund": text(sum(p_totals.values(), ZERO)),
             "designations": len(mine),

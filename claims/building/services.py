@@ -438,6 +438,7 @@ def _split_row(r: dict) -> dict:
         "entry_number": "",
         "line_number": r["position"],  # keeps the proposal's order within an export
         "provision": r["provision"],
+        "method": r["method"],
         "disposition": r["disposition"],
         "substituted_value_per_unit": r["substituted_value_per_unit"] or None,
         "position": r["position"],

@@ -1,9 +1,10 @@
 """From a proposal's designations to the claims they are saved as.
 
-One claim per provision (58 = 1313(j)(1), 59 = 1313(j)(2): a drawback entry has one provision, catair.md
-1.3). A claim that would exceed the ACE record limits is split into several (catair.md 4.1: at most 10,000
-import groupings, 10,000 export groupings, ITINs up to 99,999); an export always stays in one claim with
-all its designations, since its 70-record lists the ITINs of its import groupings.
+One claim per provision (58 = 1313(j)(1), 59 = 1313(j)(2), 77 = 1313(j)(2) USMCA exceptions: a drawback
+entry has one provision, catair.md 1.3). A claim that would exceed the ACE record limits is split into
+several (catair.md 4.1: at most 10,000 import groupings, 10,000 export groupings, ITINs up to 99,999); an
+export always stays in one claim with all its designations, since its 70-record lists the ITINs of its
+import groupings.
 
 Import groupings are counted the way the claim file groups them (claims.catair.writer): one per import line,
 export-or-destroy action and substituted value per unit. Distinct SVUs are counted unrounded, so the count is
@@ -19,7 +20,8 @@ class SplitError(ValueError):
 
 def grouping_key(row: dict) -> tuple:
     action = "D" if row["disposition"] == "destroy" else "E"
-    return (row["line_id"], action, row["substituted_value_per_unit"] if row["provision"] == "59" else None)
+    substitution = row["method"] == "substitution"
+    return (row["line_id"], action, row["substituted_value_per_unit"] if substitution else None)
 
 
 def _order(row: dict) -> tuple:

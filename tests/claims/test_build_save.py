@@ -7,6 +7,7 @@ import pytest
 
 from claims.building import services, split
 from claims.building.numbers import claim_numbers_allocate
+from claims.catair import claim_to_catair, parse_catair, validate_claim_file
 from claims.models import Claim, ClaimBuild, Designation
 from claims.preflight import claim_preflight
 from drawback.lib.entry_numbers import check_digit, make, parse
@@ -177,6 +178,7 @@ def row(line, export, *, provision="59", svu="1.0", disposition="export"):
         "entry_number": "B7600000000",
         "line_number": line,
         "provision": provision,
+        "method": "direct" if provision == "58" else "substitution",
         "disposition": disposition,
         "substituted_value_per_unit": svu,
     }
@@ -191,3 +193,44 @@ def test_split_counts_import_groupings_as_the_claim_file_does():
     with pytest.raises(split.SplitError, match="export X1 alone needs 2 import groupings"):
         split.split_into_claims(rows, max_imports=1)
     assert [p for p, _ in split.split_into_claims([*rows, row(5, 9, provision="58")])] == ["58", "59"]
+
+
+def test_excepted_goods_to_canada_or_mexico_are_claimed_under_77_and_others_there_not_at_all(
+    client_a, analyst
+):
+    client_lines(client_a)
+    common = {"client": client_a, "hts": "6109100012", "uom": "DOZ", "export_date": "2025-08-01"}
+    ExportFactory(
+        export_ref="X-CA",
+        quantity=Decimal("5"),
+        value=Decimal("600"),
+        destination="CA",
+        excepted_goods=True,
+        **common,
+    )
+    ExportFactory(export_ref="X-MX", quantity=Decimal("5"), value=Decimal("600"), destination="MX", **common)
+    ExportFactory(
+        export_ref="X-CL",
+        quantity=Decimal("5"),
+        value=Decimal("600"),
+        destination="CL",
+        excepted_goods=True,
+        **common,
+    )
+    claims = services.claim_build_save(build=run_build(client_a, analyst), user=analyst)
+
+    by_provision = {c.provision: c for c in claims}
+    assert sorted(by_provision) == ["58", "59", "77"]
+    usmca = by_provision["77"]
+    assert set(usmca.designations.values_list("export__export_ref", flat=True)) == {"X-CA"}
+    assert sum(usmca.designations.values_list("quantity", flat=True)) == Decimal("5")
+    assert usmca.designations.first().method == "substitution"
+    # Chile has no exceptions code: its excepted goods stay under 59. Mexico without the mark: no claim.
+    refs = set(by_provision["59"].designations.values_list("export__export_ref", flat=True))
+    assert "X-CL" in refs and "X-MX" not in refs
+    for claim in claims:
+        assert [i for i in claim_preflight(claim=claim, on=FILING) if i.rule == "PF-17"] == []
+    # The 77 claim's file is clean and says 77.
+    text = claim_to_catair(claim=usmca, transmission_date=FILING)
+    assert validate_claim_file(text) == []
+    assert parse_catair(text).claims[0].header.provision == "77"
