@@ -1,8 +1,9 @@
 """Refund amounts per duty/tax/fee class.
 
-A line's paid amounts are split into components (Chapter 1-97 duty, each Chapter 99 duty, MPF, HMF), each
-with its accounting class (CATAIR 43-record: 364 duty, 398 HMF, 399 MPF), whether it is eligible, and which
-part of it is "specific" (per unit of quantity, never reduced by the lesser-of) and which "ad valorem".
+A line's paid amounts are split into components (Chapter 1-97 duty, each Chapter 99 duty, internal revenue
+taxes, MPF, HMF), each with its accounting class (CATAIR 43-record: 364 duty, 365 taxes, 398 HMF, 399 MPF),
+whether it is eligible, and which part of it is "specific" (per unit of quantity, never reduced by the
+lesser-of) and which "ad valorem".
 
 The refund of a quantity q of line i (quantity Q) designated against export e is, per class c,
 
@@ -36,8 +37,8 @@ EXACT = Context(prec=50)
 FULL_RATE = Decimal("1")
 FOUR_PLACES = Decimal("0.0001")
 
-DUTY, HMF, MPF = "364", "398", "399"
-CLASS_NAMES = {DUTY: "duty", HMF: "HMF", MPF: "MPF"}
+DUTY, TAX, HMF, MPF = "364", "365", "398", "399"
+CLASS_NAMES = {DUTY: "duty", TAX: "taxes", HMF: "HMF", MPF: "MPF"}
 
 # Provision families (catair.md section 2.1) and the rules that depend on them (section 2.2).
 UNUSED = frozenset({"58", "59", "65", "66", "73", "74", "77"})
@@ -59,6 +60,7 @@ CIT_LESSER = "19 U.S.C. 1313(j)(2); 19 CFR 190.32(b)(1)"
 CIT_LESSER_D = "19 U.S.C. 1313(j)(2), (x); 19 CFR 190.32(b)(2), 190.11"
 CIT_RECOVERED = "19 U.S.C. 1313(x); 19 CFR 190.11"
 CIT_FEES = "product decision 7; catair.md 2.2 (MPF/HMF claimable)"
+CIT_TAX = "19 U.S.C. 1313(j)(1); 19 CFR 190.22(a)(1)(ii)(C), 190.32(b)(3)"
 CIT_CH99 = "product decision 8; chapter99.md 3"
 CIT_STRUCTURE = "19 CFR 190.51(b)(3); product decision 4"
 
@@ -242,6 +244,21 @@ def line_amounts(
                 ),
             )
         )
+    if line.other_taxes:
+        # Internal revenue taxes paid on importation: refunded on the goods themselves (direct
+        # identification). Under substitution the refund is limited to the tax paid on the substituted
+        # goods, which the import data does not show: not claimed rather than claimed blind.
+        tax_ok = provision not in SUBSTITUTION
+        step = NO_STEP
+        if explain:
+            step = Step(
+                CIT_TAX,
+                f"internal revenue taxes {line.other_taxes} (class 365): claimable on the identified goods"
+                if tax_ok
+                else f"internal revenue taxes {line.other_taxes}: under substitution limited to the tax paid "
+                "on the substituted goods, not known here; not claimed",
+            )
+        components.append(Component(TAX, "taxes", line.other_taxes, ZERO, tax_ok, step))
     fees_ok = provision in FEES_CLAIMABLE
     for klass, name, amount in ((MPF, "MPF", line.mpf), (HMF, "HMF", line.hmf)):
         if amount == 0:

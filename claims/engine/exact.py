@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from .amounts import MPF, drawback_rate, mpf_per_unit
 from .model import Designation, MpfMode, Provision
-from .problem import Problem
+from .problem import Problem, direct_line_amounts
 
 
 def _f(value: Decimal) -> Fraction:
@@ -29,6 +29,9 @@ def exact_class_total(problem: Problem, designations: Sequence[Designation], kla
             continue
         l_idx = index[d.line]
         line = problem.lines[l_idx]
+        paid = problem.amounts[l_idx]
+        if d.provision != Provision.UNUSED_SUBSTITUTION:
+            paid = direct_line_amounts(line, paid, problem.tariff, problem.chapter99)
         export = exports[d.export_ref]
         rate = _f(drawback_rate(d.provision.value, settings))
         lesser_of = d.provision == Provision.UNUSED_SUBSTITUTION
@@ -41,7 +44,7 @@ def exact_class_total(problem: Problem, designations: Sequence[Designation], kla
         else:
             top = min(a, b) if lesser_of else a
             factor = max(Fraction(0), top - c) / a
-        for comp in problem.amounts[l_idx].eligible:
+        for comp in paid.eligible:
             if comp.accounting_class != klass:
                 continue
             if comp.accounting_class == MPF and settings.mpf_mode == MpfMode.CFR_EXAMPLE:

@@ -116,6 +116,7 @@ class ImportLine:
     ch99: tuple[Ch99Duty, ...] = ()
     mpf: Decimal = ZERO
     hmf: Decimal = ZERO
+    other_taxes: Decimal = ZERO  # internal revenue taxes paid on importation (class 365)
     # Antidumping/countervailing duty deposits: never drawback (19 U.S.C. 1677h; chapter99.md section 5).
     adcvd: Decimal = ZERO
     country_of_origin: str = ""

@@ -183,11 +183,13 @@ def _prepare(
     rate = drawback_rate(Provision.UNUSED_DIRECT.value, settings)
     for l_idx, e_list in wanted.items():
         line = ordered_lines[l_idx]
+        # What direct identification claims of the line (internal revenue taxes too, unlike substitution).
+        direct_amounts = direct_line_amounts(line, amounts[l_idx], tariff, chapter99, decide)
         factors = {e: factor_of(line, ordered_exports[e], lesser_of=False) for e in e_list}
         earning = []
         for e_idx in e_list:
             with localcontext(EXACT):
-                per_unit = amounts[l_idx].specific_total + amounts[l_idx].ad_valorem_total * factors[e_idx]
+                per_unit = direct_amounts.specific_total + direct_amounts.ad_valorem_total * factors[e_idx]
             if per_unit > 0:
                 earning.append(e_idx)
                 continue
@@ -219,7 +221,7 @@ def _prepare(
                         Provision.UNUSED_DIRECT,
                         take,
                         pair_amounts(
-                            amounts[l_idx], take, factors[e_idx], rate=rate, mpf_mode=settings.mpf_mode
+                            direct_amounts, take, factors[e_idx], rate=rate, mpf_mode=settings.mpf_mode
                         ),
                     )
                 )
@@ -310,6 +312,23 @@ def _prepare(
                 continue
             problem.sub_exports[e_idx] = key
     return problem
+
+
+def direct_line_amounts(
+    line: ImportLine, substitution: LineAmounts, tariff: TariffIndex, chapter99: Chapter99Table, decide=None
+) -> LineAmounts:
+    """The line's amounts under direct identification: those of substitution unless the line paid internal
+    revenue taxes, which only direct identification claims."""
+    if not line.other_taxes:
+        return substitution
+    return line_amounts(
+        line,
+        tariff=tariff,
+        chapter99=chapter99,
+        provision=Provision.UNUSED_DIRECT.value,
+        explain=False,
+        decide=decide,
+    )
 
 
 class _Timely:

@@ -234,3 +234,19 @@ def test_excepted_goods_to_canada_or_mexico_are_claimed_under_77_and_others_ther
     text = claim_to_catair(claim=usmca, transmission_date=FILING)
     assert validate_claim_file(text) == []
     assert parse_catair(text).claims[0].header.provision == "77"
+
+
+def test_internal_revenue_taxes_are_claimed_under_365_on_direct_identification_only(client_a, analyst):
+    data = client_lines(client_a)
+    ImportLine.objects.filter(pk__in=[data.l1.pk, data.l3.pk]).update(other_taxes=Decimal("40.00"))
+    direct, substitution = services.claim_build_save(build=run_build(client_a, analyst), user=analyst)
+
+    # 10 of l3's 20 units by direct identification: 99% x 40.00 x 10/20.
+    assert direct.class_totals.get(accounting_class="365").claim_amount == Decimal("19.80")
+    # l1 serves substitution: its taxes are limited to those paid on the substituted goods, unknown here.
+    assert not substitution.class_totals.filter(accounting_class="365").exists()
+    text = claim_to_catair(claim=direct, transmission_date=FILING)
+    assert validate_claim_file(text) == []
+    assert [
+        i for i in claim_preflight(claim=direct, on=FILING) if i.is_error and i.rule.startswith("PF-1")
+    ] == []

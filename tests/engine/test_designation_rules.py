@@ -224,3 +224,21 @@ def test_solve_reports_the_uplift_over_each_accounting_order():
     }
     assert result.uplift("fifo") == Decimal("1306.80")
     assert result.uplift("lifo") == 0
+
+
+def test_internal_revenue_taxes_are_refunded_on_direct_identification_and_not_on_substitution():
+    import dataclasses
+
+    taxed = dataclasses.replace(line(E1, qty="100", duty="100", date="2024-02-01"), other_taxes=Decimal("50"))
+    other = dataclasses.replace(line(E2, qty="100", duty="100"), other_taxes=Decimal("50"))
+    exports = [export("DI", qty="10", direct=(E1, 1)), export("SUB", qty="20")]
+    result = run([taxed, other], exports)
+    by_export = {d.export_ref: d for d in result.designations}
+    assert by_export["DI"].amounts["365"] == Decimal("4.95")  # 99% x 50 x 10/100
+    assert "365" not in by_export["SUB"].amounts
+    assert result.rounded["365"] == Decimal("4.95")
+    steps = designation_steps(
+        prepare(lines=[other], exports=[exports[1]], tariff=TARIFF, chapter99=CH99, settings=settings()),
+        by_export["SUB"],
+    )
+    assert any("substituted goods" in s.text and "not claimed" in s.text for s in steps)
