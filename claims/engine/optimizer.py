@@ -321,6 +321,9 @@ class MethodChoice:
 # Substitution optima a group may spend choosing its contested lines' methods before it settles for the best
 # choice found (the doubt left is reported through the bound); each is a full solve of the group.
 CHOICE_SOLVES = 64
+# ...more for small groups, whose solves take milliseconds: up to this many pairs solved in all.
+CHOICE_PAIRS = 20_000_000
+CHOICE_SOLVES_SMALL = 2_000
 SETTLE_BY_DUALS = True  # off, every contested line is branched on (tests prove the branching alone)
 
 
@@ -334,7 +337,8 @@ def choose_methods(tg: transport.Group, contested: dict[int, float], rank) -> Me
       it could meet: when that reaches v_l, substitution is at least as good for l whatever the others do;
     - from the optimum with every undecided line kept direct, S(X + l) - S(X) <= a_l max_j (w_lj - beta_j)+:
       when v_l reaches that, direct identification is at least as good.
-    Lines left undecided are branched on (branch and bound, bound sum v_l + S(all)); past CHOICE_SOLVES solves
+    Lines left undecided are branched on (branch and bound; the same duals bound every choice below a node by
+    S + sum max(0, v_l - alpha_l a_l)); past a budget of solves
     the best choice found stands and the remaining doubt is reported in the bound."""
     solves = 0
     last: list = [None]
@@ -360,6 +364,8 @@ def choose_methods(tg: transport.Group, contested: dict[int, float], rank) -> Me
             best[0] = (value, set(direct), sol)
 
     cap = tg.line_cap.astype(np.float64)
+    pairs_in_group = max(1, int(np.sum(tg.hi - tg.lo)))
+    budget = max(CHOICE_SOLVES, min(CHOICE_SOLVES_SMALL, CHOICE_PAIRS // pairs_in_group))
 
     def search(direct: set[int], undecided: set[int]) -> None:
         direct = set(direct)
@@ -374,7 +380,10 @@ def choose_methods(tg: transport.Group, contested: dict[int, float], rank) -> Me
             # S(X + l) - S(X) >= S(high) - S(high - l) >= alpha_l a_l - slack: substitution is worth more.
             if SETTLE_BY_DUALS:
                 undecided -= {k for k in undecided if alpha[k] * cap[k] - slack >= contested[k]}
-            upper = high.bound + sum(contested[k] for k in direct | undecided)
+            # Any choice D of the undecided: S(N - D) <= bound - sum_D alpha_u a_u (the duals, restricted),
+            # so R <= bound + sum_direct v + sum_undecided max(0, v_u - alpha_u a_u).
+            excess = {k: max(0.0, contested[k] - alpha[k] * cap[k]) for k in undecided}
+            upper = high.bound + sum(contested[k] for k in direct) + sum(excess.values())
             if best[0] is not None and upper <= best[0][0]:
                 return
             if not undecided:
@@ -412,10 +421,10 @@ def choose_methods(tg: transport.Group, contested: dict[int, float], rank) -> Me
                     final = solve(direct)
                     offer(final.value + sum(contested[k] for k in direct), direct, final)
                 return
-        if solves >= CHOICE_SOLVES:
+        if solves >= budget:
             doubt[0] = max(doubt[0], upper - best[0][0])
             return
-        k = max(undecided, key=lambda x: (contested[x], -x))
+        k = max(undecided, key=lambda x: (excess.get(x, 0.0), contested[x], -x))
         search(direct | {k}, undecided - {k})
         search(direct, undecided - {k})  # k in substitution
 

@@ -6,6 +6,7 @@ Column generation runs as configured and in a slow mode that needs many rounds."
 
 import datetime as dt
 import math
+import random
 from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
@@ -263,4 +264,41 @@ def test_the_line_worth_most_to_direct_identification_may_still_serve_substituti
     methods = {d.line.line_number: d.provision.value for d in result.designations}
     assert methods[1] == "59"
     assert sorted(methods[k] for k in (2, 3)) == ["58", "59"]
+    assert result.bound_gap < 1e-6
+
+
+@pytest.mark.parametrize("seed", [1, 6])
+def test_eight_lines_named_for_direct_identification_in_one_group_reach_the_brute_force_optimum(seed):
+    # Every line of the group is named by an export and could serve substitution: 2^8 choices of method,
+    # which the reference tries one by one; the optimizer must find the best and prove it (no gap).
+    rng = random.Random(seed)
+    imported, exported = [], []
+    for i in range(8):
+        entry = entry_numbers.make("B76", 2000 + i)
+        imported.append(
+            line(
+                entry,
+                date=f"2024-0{rng.randint(1, 5)}-01",
+                qty=str(rng.randint(10, 100)),
+                value=str(rng.randint(500, 5000)),
+                duty=str(rng.randint(10, 900)),
+            )
+        )
+        exported.append(
+            export(f"D{i}", qty=str(rng.randint(1, 60)), value=str(rng.randint(100, 9000)), direct=(entry, 1))
+        )
+    for j in range(5):
+        exported.append(
+            export(
+                f"S{j}",
+                date=f"2024-0{rng.randint(3, 9)}-01",
+                qty=str(rng.randint(10, 200)),
+                value=str(rng.randint(100, 9000)),
+            )
+        )
+    conf = make_settings()
+    result = solve(imported, exported, conf)
+    assert_follows_the_rules(imported, exported, conf, result)
+    ref_totals, _ = reference.optimum(imported, exported, tariff=TARIFF, chapter99=CH99, settings=conf)
+    assert abs(Fraction(exact_total(result)) - sum(ref_totals.values(), Fraction(0))) < Fraction(1, 10**6)
     assert result.bound_gap < 1e-6
