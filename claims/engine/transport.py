@@ -140,11 +140,13 @@ class Pairs:
             yield span, (self._store[k] if self.cached else self._block(*span))
 
     def max_weight(self) -> float:
-        top = 0.0
-        for _, w in self:
-            if w.size:
-                top = max(top, float(w.max()))
-        return top
+        if getattr(self, "_max_weight", None) is None:
+            top = 0.0
+            for _, w in self:
+                if w.size:
+                    top = max(top, float(w.max()))
+            self._max_weight = top
+        return self._max_weight
 
     def best_per_line(self, top: int):
         """For each line, its `top` best pairs within each block of exports."""
@@ -378,14 +380,15 @@ def optimal(g: Group, expiry_rank: np.ndarray | None = None, columns=None, pairs
     # Seeded with a neighbour's columns, the master is nearly complete: no coarse rounds.
     seeded = columns is not None and len(columns[0]) > 0
     master = Master(g, wmax, COST_BITS if seeded else COARSE_BITS)
-    _, ii, jj, w = pairs.price(np.zeros(g.n), np.zeros(g.m), top=INITIAL_COLUMNS, tol=0.0)
-    master.add(ii, jj, w)
-    master.add(*pairs.best_per_line(INITIAL_PER_LINE))
-    # The FIFO and LIFO designations spread the first master over the whole time range: fewer rounds.
-    for order in ("fifo", "lifo"):
-        oi, oj, _ = accounting_order(g, order)
-        master.add(oi, oj, g.pair_weights(oi, oj))
-    if columns is not None and len(columns[0]):
+    if not seeded:
+        _, ii, jj, w = pairs.price(np.zeros(g.n), np.zeros(g.m), top=INITIAL_COLUMNS, tol=0.0)
+        master.add(ii, jj, w)
+        master.add(*pairs.best_per_line(INITIAL_PER_LINE))
+        # The FIFO and LIFO designations spread the first master over the whole time range: fewer rounds.
+        for order in ("fifo", "lifo"):
+            oi, oj, _ = accounting_order(g, order)
+            master.add(oi, oj, g.pair_weights(oi, oj))
+    else:
         ci, cj = columns
         cw = g.pair_weights(ci, cj)
         keep = np.isfinite(cw) & (cw > MIN_WEIGHT)
