@@ -305,3 +305,19 @@ def test_bad_input_exit_code_in_a_real_process(tmp_path):
     assert proc.returncode != 0
     assert not out.exists()
     assert f"{imports}, row 2, column 'quantity'" in proc.stderr
+
+
+def test_an_optimum_not_proven_to_the_cent_is_said_on_stderr(tmp_path, monkeypatch):
+    from claims.management.commands import designate as command
+
+    real = command.solve
+
+    def unproven(**kwargs):
+        result = real(**kwargs)
+        result.bound_gap = 0.5
+        return result
+
+    monkeypatch.setattr(command, "solve", unproven)
+    stdout, stderr = designate(tmp_path / "designations.csv")
+    assert "warning: the optimum is proven only to within $0.50" in stderr
+    assert json.loads(stdout.strip().splitlines()[-1])["rows"] == 11

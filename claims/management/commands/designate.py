@@ -63,6 +63,9 @@ class Command(BaseCommand):
         csvio.write_csv_atomic(options["out"], csvio.DESIGNATION_COLUMNS, rows)
         for exclusion in result.exclusions:
             self.stderr.write(f"not designated: {exclusion.subject} {exclusion.ref}: {exclusion.reason}")
+        if result.bound_gap >= 0.005:
+            # Not expected: the optimum could not be proven to the cent within the solver's budget.
+            self.stderr.write(f"warning: the optimum is proven only to within ${result.bound_gap:.2f}")
         summary = {
             "rows": len(rows),
             "refund": f"{result.refund:.2f}",
