@@ -21,7 +21,8 @@ A line named by direct-identification exports that could also serve substitution
 `problem`) is used by one method only (19 CFR 190.51(a)(3)): either its direct identifications (refund v_l)
 or substitution, whichever makes the claim larger. `choose_methods` decides, exactly, with the duals of the
 substitution optimum bounding what each line is worth to substitution, and branch and bound for the lines the
-bounds leave open. The accounting orders keep contested lines with direct identification.
+bounds leave open (within a budget of solves; any doubt left would show in the certified gap). The
+accounting orders keep contested lines with direct identification.
 
 Quantities beyond 64 bits
 -------------------------
