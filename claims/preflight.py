@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import Q
 from django.utils import timezone
 
+from claims.engine.model import USMCA, USMCA_CHILE
 from drawback.accounts.models import Privilege
 from drawback.lib.dates import ExportWindow, add_years, claim_in_window, export_in_window, last_export_day
 from drawback.lib.entry_numbers import EntryNumberError
@@ -59,9 +60,8 @@ MPF_HMF_CLAIMABLE = frozenset({"08", "09", "15", "16", "58", "59", "65", "66", "
 NO_ONE_PERCENT_CUT = frozenset({"07", "57"})  # 1313(d): 100% of the tax
 NO_IMPORT_LINES = frozenset({"07", "57"})  # CAT27 40-record Note 1
 # 1313(j)(4): a substitution export to these countries is not an exportation (product decision 11).
-SUBSTITUTION_BARRED_DESTINATIONS = frozenset({"CA", "MX", "CL"})
+SUBSTITUTION_BARRED_DESTINATIONS = USMCA_CHILE
 EXCEPTION_PROVISIONS = frozenset({"73", "77"})
-USMCA_DESTINATIONS = frozenset({"CA", "MX"})
 FILING_PORTS = frozenset(code for code, _ in DRAWBACK_PORTS)
 APPENDIX_D_CLASSES = frozenset(
     {"039", "053", "054", "055", "056", "057", "079", "090", "102", "103", "104", "105", "106", "107"}
@@ -899,7 +899,7 @@ def check_usmca(d: ClaimData) -> Iterator[PreflightIssue]:
                 "drawback (19 U.S.C. 1313(j)(4); product decision 11) unless the goods are excepted.",
                 export_id=export.pk,
             )
-        elif export.destination in USMCA_DESTINATIONS and d.provision not in EXCEPTION_PROVISIONS:
+        elif export.destination in USMCA and d.provision not in EXCEPTION_PROVISIONS:
             # Chile's excepted goods have no code of their own and stay under the claim's provision.
             yield PreflightIssue(
                 "PF-17",

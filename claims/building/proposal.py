@@ -30,7 +30,7 @@ from claims.engine.amounts import (
 )
 from claims.engine.exact import exact_class_total
 from claims.engine.explain import designation_steps
-from claims.engine.model import ZERO, Designation, Exclusion, Export, ImportLine, Method, Provision
+from claims.engine.model import USMCA, ZERO, Designation, Exclusion, Export, ImportLine, Method, Provision
 from claims.engine.optimizer import Result
 from claims.engine.problem import Problem, prepare
 from drawback.lib.money import to_cents
@@ -133,7 +133,6 @@ def _per_unit(value: Decimal, quantity: Decimal) -> str | None:
         return text((value / quantity).quantize(SIX_PLACES, rounding=ROUND_HALF_UP))
 
 
-USMCA_DESTINATIONS = frozenset({"CA", "MX"})
 USMCA_EXCEPTIONS_PROVISION = "77"
 
 
@@ -145,7 +144,7 @@ def filing_provision(d: Designation, export: Export) -> str:
         d.provision == Provision.UNUSED_SUBSTITUTION
         and export.excepted_goods
         and not export.is_destruction
-        and export.destination in USMCA_DESTINATIONS
+        and export.destination in USMCA
     ):
         return USMCA_EXCEPTIONS_PROVISION
     return d.provision.value

@@ -19,7 +19,8 @@ ZERO = Decimal("0")
 
 # Countries whose (j)(2) substitution exports are not "exportations" (19 U.S.C. 1313(j)(4)):
 # Canada and Mexico under USMCA, Chile under the US-Chile FTA Implementation Act.
-USMCA_CHILE = frozenset({"CA", "MX", "CL"})
+USMCA = frozenset({"CA", "MX"})
+USMCA_CHILE = USMCA | {"CL"}
 
 
 @contextmanager

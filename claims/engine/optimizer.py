@@ -339,8 +339,8 @@ def choose_methods(tg: transport.Group, contested: dict[int, float], rank) -> Me
     - from the optimum with every undecided line kept direct, S(X + l) - S(X) <= a_l max_j (w_lj - beta_j)+:
       when v_l reaches that, direct identification is at least as good.
     Lines left undecided are branched on (branch and bound; the same duals bound every choice below a node by
-    S + sum max(0, v_l - alpha_l a_l)); past a budget of solves
-    the best choice found stands and the remaining doubt is reported in the bound."""
+    S + sum max(0, v_l - alpha_l a_l)); past a budget of solves the best choice found stands and the remaining
+    doubt is reported in the bound."""
     solves = 0
     last: list = [None]
 
@@ -376,7 +376,7 @@ def choose_methods(tg: transport.Group, contested: dict[int, float], rank) -> Me
             offer(high_value, direct, high)  # feasible: the undecided lines in substitution
             if not undecided:
                 return
-            alpha, beta = high.alpha, high.beta
+            alpha = high.alpha
             slack = high.bound - high.value
             # S(X + l) - S(X) >= S(high) - S(high - l) >= alpha_l a_l - slack: substitution is worth more.
             if SETTLE_BY_DUALS:
@@ -389,38 +389,21 @@ def choose_methods(tg: transport.Group, contested: dict[int, float], rank) -> Me
                 return
             if not undecided:
                 return
-            # Without the undecided lines: the same duals (alpha_u dropped) bound S from above, the high
-            # flow less their pairs from below; so S(X + l) - S(X) <= removed + a_l max_j (w_lj - beta_j)+.
-            u = np.fromiter(undecided, dtype=np.int64)
-            theirs = np.isin(high.ii, u) & (high.q > 0)
-            lost = float(np.dot(tg.pair_weights(high.ii[theirs], high.jj[theirs]), high.q[theirs]))
-            removed = high.bound - float(np.dot(alpha[u], cap[u])) - (high.value - lost)
+            # The smallest problem of this node, every undecided line kept direct: its duals bound from above
+            # what a line can add to substitution, and it is itself a choice to offer.
+            low = solve(direct | undecided)
+            offer(low.value + sum(contested[k] for k in direct | undecided), direct | undecided, low)
+            low_slack = low.bound - low.value
             settled = {
                 k
                 for k in undecided
-                if SETTLE_BY_DUALS and contested[k] >= removed + _worth_at_most(tg, k, beta)
+                if SETTLE_BY_DUALS and contested[k] >= low_slack + _worth_at_most(tg, k, low.beta)
             }
-            solved_low = False
-            if settled != undecided:
-                # Not enough: solve without them for exact duals of the smallest problem of this node.
-                low = solve(direct | undecided)
-                solved_low = True
-                offer(low.value + sum(contested[k] for k in direct | undecided), direct | undecided, low)
-                low_slack = low.bound - low.value
-                settled |= {
-                    k
-                    for k in undecided
-                    if SETTLE_BY_DUALS and contested[k] >= low_slack + _worth_at_most(tg, k, low.beta)
-                }
             if not settled:
                 break
-            all_settled = settled == undecided
             direct |= settled
             undecided -= settled
-            if all_settled:
-                if not solved_low:  # the choice is made; its substitution optimum is still to be found
-                    final = solve(direct)
-                    offer(final.value + sum(contested[k] for k in direct), direct, final)
+            if not undecided:  # the low solve was this very choice
                 return
         if solves >= budget:
             doubt[0] = max(doubt[0], upper - best[0][0])
@@ -481,20 +464,26 @@ def _solve_exact_group(g: dict, method: Method, started: float) -> dict:
         rank = (last.max() - last + 1).tolist() if len(last) else []
         # Every choice of method for the contested lines (rare here: few lines, tiny groups).
         best = None
+        exhaustive = len(contested) <= EXACT_CHOICE_LINES
         choices = (
             (c for size in range(len(contested) + 1) for c in itertools.combinations(sorted(contested), size))
-            if len(contested) <= EXACT_CHOICE_LINES
-            else (tuple(contested), ())  # too many to try each: the better of all direct, all substitution
+            if exhaustive
+            else ((), tuple(contested))  # too many to try each: the better of all substitution, all direct
         )
         for chosen in choices:
             flows = exactflow.max_profit_flow(caps(set(chosen)), g["export_cap"], pairs, rank)
             value = worth(flows, chosen)
+            if not chosen:
+                # S(every line) + every direct refund bounds any choice.
+                upper = value + sum(contested.values(), Fraction(0))
             if best is None or value > best[0]:
                 best = (value, set(chosen), flows)
         value, direct, flows = best
+        bound = value if exhaustive else upper
     else:
         flows = exactflow.accounting_order(caps(direct), g["export_cap"], pairs, method.value)
         value = worth(flows, direct)
+        bound = value
     return {
         "key": g["key"],
         "method": method.value,
@@ -502,7 +491,7 @@ def _solve_exact_group(g: dict, method: Method, started: float) -> dict:
         "pairs": [[int(g["line_id"][i]), int(g["export_id"][j]), int(q)] for i, j, q in flows],
         "substitution_lines": [int(g["line_id"][k]) for k in sorted(set(contested) - direct)],
         "value": float(value),
-        "bound": float(value),
+        "bound": float(bound),
         "seconds": time.perf_counter() - started,
         "rounds": 0,
         "columns": len(pairs),

@@ -110,13 +110,6 @@ class Pairs:
         self.cached = self.count <= CACHE_PAIRS
         self._store = [self._block(*span) for span in self.spans] if self.cached else None
 
-    def with_group(self, g: Group) -> "Pairs":
-        """The same weights for a group that differs only in capacities."""
-        other = object.__new__(Pairs)
-        other.__dict__.update(self.__dict__)
-        other.g = g
-        return other
-
     def _block(self, j0, j1, c0, c1) -> np.ndarray:
         g = self.g
         if c1 <= c0:
@@ -372,7 +365,7 @@ def optimal(g: Group, expiry_rank: np.ndarray | None = None, columns=None, pairs
     """The optimum of the group; `columns` (ii, jj), say those of a neighbouring problem's last master, join
     the first master and save most of the rounds. `pairs`: the weights of a group that differs from this one
     only in capacities (weights do not depend on them), to save computing them again."""
-    pairs = Pairs(g) if pairs is None else pairs.with_group(g)
+    pairs = Pairs(g) if pairs is None else pairs  # weights and windows only: no capacities
     wmax = pairs.max_weight()
     empty = np.zeros(0, dtype=np.int64)
     if wmax <= 0:
