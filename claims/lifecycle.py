@@ -9,6 +9,7 @@ bypassed by calling code.
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from drawback.accounts.models import User
 
@@ -91,15 +92,22 @@ def can_move(from_status: str, to_status: str) -> bool:
     return to_status in ALLOWED_MOVES.get(from_status, set())
 
 
-def first_level_approver_id(claim: Claim) -> int | None:
-    """Who approved the first review of the claim's current review round."""
-    last = (
+def first_level_approvals(claim) -> QuerySet:
+    """The first-review approvals of a claim (or of OuterRef("pk") in a list query), latest first."""
+    return (
         ClaimTransition.objects.filter(claim=claim, from_status=S.FIRST_REVIEW, to_status=S.SECOND_REVIEW)
         .order_by("-at", "-id")
-        .values_list("by_id", flat=True)
-        .first()
+        .values("by_id")
     )
-    return last
+
+
+def first_level_approver_id(claim: Claim) -> int | None:
+    """Who approved the first review of the claim's current review round. A list of claims annotates
+    `first_approver_id` from `first_level_approvals(OuterRef("pk"))` so that this costs no query per claim."""
+    if hasattr(claim, "first_approver_id"):
+        return claim.first_approver_id
+    last = first_level_approvals(claim).first()
+    return last["by_id"] if last else None
 
 
 def staff_refusal(claim: Claim, by: User | None) -> str | None:

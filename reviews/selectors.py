@@ -10,7 +10,7 @@ from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from claims.lifecycle import first_level_approver_id, move_refusal
+from claims.lifecycle import first_level_approvals, first_level_approver_id, move_refusal
 from claims.models import Claim, ClaimClassTotal, ClaimTransition
 from drawback.accounts.models import User
 from drawback.accounts.tenancy import scope
@@ -59,12 +59,14 @@ def review_queue(*, user: User, level: int, now: dt.datetime | None = None) -> l
         )
         .order_by("entered_at", "id")
     )
+    if level == Level.SECOND:
+        claims = list(claims.annotate(first_approver_id=Subquery(first_level_approvals(OuterRef("pk"))[:1])))
+    reviewers = User.objects.in_bulk({getattr(c, "first_approver_id", None) for c in claims} - {None})
     items = []
     for claim in claims:
         first = None
         if level == Level.SECOND:
-            first_id = first_level_approver_id(claim)
-            first = User.objects.filter(pk=first_id).first() if first_id else None
+            first = reviewers.get(first_level_approver_id(claim))
         refusal = move_refusal(claim, APPROVED_STATUS[level], user)
         entered_at = claim.entered_at or claim.created_at
         items.append(

@@ -246,3 +246,30 @@ def test_level_two_approval_page_after_level_one(client, analyst, reviewer, revi
     client.force_login(reviewer2)
     form = client.get(review_url(claim))
     assert "Second review of claim" in form.text and checklist_items(2)[0].text in form.text
+
+
+def test_second_level_queue_costs_the_same_queries_however_many_claims_wait(
+    client, analyst, reviewer, reviewer2, client_a, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from claims.services import claim_validate
+
+    def approve_one():
+        c = build_claim(client=client_a, preparer=analyst)
+        claim_validate(claim=c, by=analyst)
+        review_start(claim=c, by=analyst)
+        review_approve(claim=c, by=reviewer, level=1, ticked=[int(t) for t in ticks(1)])
+        return c
+
+    first = approve_one()
+    client.force_login(reviewer2)
+    url = reverse("reviews:queue", args=[2])
+    with CaptureQueriesContext(connection) as one:
+        text = client.get(url).text
+    assert first.display_number in text and f"<td>{reviewer.get_username()}</td>" in text  # first reviewer
+    more = [approve_one() for _ in range(4)]
+    with django_assert_max_num_queries(len(one)):
+        text = client.get(url).text
+    assert all(c.display_number in text for c in more)
