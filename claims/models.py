@@ -342,3 +342,4 @@ from claims.cbp.models import (  # noqa: E402, F401
     Notification,
     Payment,
 )
+from claims.projection.models import ClientEstimate, ProjectionSnapshot  # noqa: E402, F401

@@ -141,12 +141,9 @@ class ClaimData:
         return ExportWindow(self.claim.client.firm.export_window)
 
     def privilege(self, kind: str, day: dt.date) -> Privilege | None:
-        in_force = [
-            p
-            for p in self.privileges
-            if p.kind == kind and p.granted_on <= day and (p.expires_on is None or p.expires_on >= day)
-        ]
-        return max(in_force, key=lambda p: p.granted_on, default=None)
+        """The privilege of this kind approved and in force on the day (Client.privilege, from memory)."""
+        in_force = [p for p in self.privileges if p.kind == kind and p.in_force_on(day)]
+        return max(in_force, key=lambda p: (p.granted_on, p.pk), default=None)
 
 
 def amounts_of(designation: Designation) -> dict[str, tuple[Decimal, Decimal]]:

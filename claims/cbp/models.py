@@ -196,7 +196,11 @@ class Liquidation(models.Model):
 
 
 class Notification(models.Model):
-    """A claim event told to one person: in the app (user) and/or by e-mail (email)."""
+    """An event told to one person: in the app (user) and/or by e-mail (email).
+
+    Most are about a claim; notices about the client as a whole (a privilege expiring, the bond running
+    short, the dashboard digest) name the client instead. `key` makes a notice idempotent: the same key is
+    told to the same recipient once (a digest per period, a warning per privilege and date)."""
 
     class Event(models.TextChoices):
         FILED = "filed", "Filed with CBP"
@@ -207,6 +211,9 @@ class Notification(models.Model):
         ACCELERATED_PAYMENT = "accelerated_payment", "Accelerated payment received"
         LIQUIDATION = "liquidation", "Liquidated"
         PAYMENT = "payment", "Refund or bill on liquidation"
+        PRIVILEGE_EXPIRY = "privilege_expiry", "Privilege or ruling expiring"
+        BOND_HEADROOM = "bond_headroom", "Bond headroom running short"
+        DIGEST = "digest", "Dashboard digest"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -216,9 +223,23 @@ class Notification(models.Model):
         related_name="notifications",
     )
     email = models.EmailField(blank=True, help_text="Address the notice is e-mailed to, if any")
-    claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="notifications")
+    claim = models.ForeignKey(
+        "claims.Claim", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    client = models.ForeignKey(
+        "accounts.Client",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        help_text="The client a notice not about one claim concerns",
+    )
     event = models.CharField(max_length=20, choices=Event.choices)
+    subject = models.CharField(max_length=200, blank=True, help_text="E-mail subject, when not the claim's")
     text = models.TextField()
+    key = models.CharField(max_length=100, blank=True, help_text="Told once per recipient (idempotency)")
+    attachment = models.FileField(upload_to="notifications/%Y/%m/", blank=True)
+    data = models.JSONField(default=dict, blank=True, help_text="Figures a later notice compares with")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True, help_text="When the e-mail went out")
@@ -231,8 +252,22 @@ class Notification(models.Model):
             models.CheckConstraint(
                 name="notification_has_recipient",
                 condition=models.Q(user__isnull=False) | ~models.Q(email=""),
-            )
+            ),
+            models.CheckConstraint(
+                name="notification_has_subject",
+                condition=models.Q(claim__isnull=False) | models.Q(client__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["event", "key", "email"],
+                condition=~models.Q(key="") & models.Q(user__isnull=True),
+                name="notification_key_once_per_email",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "key", "user"],
+                condition=~models.Q(key="") & models.Q(user__isnull=False),
+                name="notification_key_once_per_user",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_event_display()}: {self.claim} to {self.user or self.email}"
+        return f"{self.get_event_display()}: {self.claim or self.client} to {self.user or self.email}"

@@ -1,12 +1,16 @@
-"""Telling people about a claim's events with CBP: in the app and by e-mail.
+"""Telling people about a claim's events with CBP, and about their client as a whole: in the app and by
+e-mail.
 
-Who hears what: the client's contacts (Client.contact_emails) and the claim's analyst (its preparer) by
-e-mail; the analyst and the client's active users in the app. E-mail goes out from a task queued after
-the transaction commits, so a move that rolls back tells nobody and a mail server that is down delays
-the mail without losing it (the Notification row waits with sent_at empty).
+Who hears what about a claim: the client's contacts (Client.contact_emails) and the claim's analyst (its
+preparer) by e-mail; the analyst and the client's active users in the app. Notices about the client
+(`notify_client`: a privilege expiring, the bond running short, the dashboard digest) go to whom the
+caller names, once per `key`. E-mail goes out from a task queued after the transaction commits, so a move
+that rolls back tells nobody and a mail server that is down delays the mail without losing it (the
+Notification row waits with sent_at empty).
 """
 
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from drawback.lib.money import format_usd
@@ -53,16 +57,22 @@ def notify(*, claim, event: str, detail: str = "") -> list[Notification]:
     seen_emails: set[str] = set()
     if analyst is not None and analyst.is_active:
         email = analyst.email.strip()
-        rows.append(Notification(user=analyst, email=email, claim=claim, event=event, text=text))
+        rows.append(
+            Notification(user=analyst, email=email, claim=claim, client=claim.client, event=event, text=text)
+        )
         seen_emails.add(email.lower())
     for user in User.objects.filter(client=claim.client, role=User.Role.CLIENT_USER, is_active=True).order_by(
         "pk"
     ):
-        rows.append(Notification(user=user, email="", claim=claim, event=event, text=text))
+        rows.append(
+            Notification(user=user, email="", claim=claim, client=claim.client, event=event, text=text)
+        )
     for email in contact_emails(claim.client):
         if email.lower() not in seen_emails:
             seen_emails.add(email.lower())
-            rows.append(Notification(user=None, email=email, claim=claim, event=event, text=text))
+            rows.append(
+                Notification(user=None, email=email, claim=claim, client=claim.client, event=event, text=text)
+            )
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created if n.email]
     if ids:
@@ -72,10 +82,73 @@ def notify(*, claim, event: str, detail: str = "") -> list[Notification]:
     return created
 
 
+def notify_client(
+    *,
+    client,
+    event: str,
+    text: str,
+    subject: str,
+    key: str,
+    users=(),
+    emails=(),
+    attachment: tuple[str, bytes] | None = None,
+    data: dict | None = None,
+) -> list[Notification]:
+    """Tell `users` (in the app) and `emails` about the client, once per key: a recipient who was already
+    told under this event and key is skipped, so running it again tells nobody twice. `attachment` is
+    (file name, content) for the e-mails. Returns the rows created now; e-mails are queued after commit."""
+    created: list[Notification] = []
+    for user in users:
+        if Notification.objects.filter(event=event, key=key, user=user).exists():
+            continue
+        created += _create_once(
+            Notification(user=user, email="", client=client, event=event, subject=subject, text=text, key=key)
+        )
+    seen: set[str] = set()
+    for email in emails:
+        email = email.strip()
+        if not email or email.lower() in seen:
+            continue
+        seen.add(email.lower())
+        if Notification.objects.filter(event=event, key=key, user=None, email__iexact=email).exists():
+            continue
+        row = Notification(
+            user=None,
+            email=email,
+            client=client,
+            event=event,
+            subject=subject,
+            text=text,
+            key=key,
+            data=data or {},
+        )
+        if attachment:
+            row.attachment.save(attachment[0], ContentFile(attachment[1]), save=False)
+        created += _create_once(row)
+    ids = [n.pk for n in created if n.email]
+    if ids:
+        from .tasks import notifications_send
+
+        transaction.on_commit(lambda: notifications_send.delay(ids))
+    return created
+
+
+def _create_once(row: Notification) -> list[Notification]:
+    """Insert the row unless another process inserted the same key meanwhile (the unique constraint)."""
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        if row.attachment:
+            row.attachment.delete(save=False)
+        return []
+    return [row]
+
+
 def notifications_send(*, ids: list[int]) -> int:
     """E-mail the notifications not yet sent. Safe to repeat: a sent row is skipped. Returns the count."""
     from django.conf import settings
-    from django.core.mail import send_mail
+    from django.core.mail import EmailMessage, send_mail
 
     sent = 0
     for notification in (
@@ -84,19 +157,43 @@ def notifications_send(*, ids: list[int]) -> int:
         # Claim the row first so two workers do not both send it.
         if not Notification.objects.filter(pk=notification.pk, sent_at=None).update(sent_at=timezone.now()):
             continue
-        subject = f"Drawback claim {notification.claim.display_number}: {notification.get_event_display()}"
+        subject = notification.subject or (
+            f"Drawback claim {notification.claim.display_number}: {notification.get_event_display()}"
+        )
+        unsubscribe = (notification.data or {}).get("unsubscribe_url")
         try:
-            send_mail(
-                subject=subject,
-                message=notification.text,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[notification.email],
-            )
+            if notification.attachment or unsubscribe:
+                _send_message(EmailMessage, notification, subject, unsubscribe, settings.DEFAULT_FROM_EMAIL)
+            else:
+                send_mail(
+                    subject=subject,
+                    message=notification.text,
+                    from_email=settings.DEFAULT_FROM_EMAIL,
+                    recipient_list=[notification.email],
+                )
         except Exception as exc:
             Notification.objects.filter(pk=notification.pk).update(sent_at=None, error=str(exc)[:500])
             raise
         sent += 1
     return sent
+
+
+def _send_message(message_class, notification: Notification, subject: str, unsubscribe: str, sender: str):
+    headers = {}
+    if unsubscribe:
+        # RFC 2369 and RFC 8058: mail programs offer a one-click "unsubscribe" from these headers.
+        headers = {
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    message = message_class(
+        subject=subject, body=notification.text, from_email=sender, to=[notification.email], headers=headers
+    )
+    if notification.attachment:
+        name = notification.attachment.name.rsplit("/", 1)[-1]
+        with notification.attachment.open("rb") as f:
+            message.attach(name, f.read(), "application/pdf" if name.endswith(".pdf") else None)
+    message.send()
 
 
 def notify_on_transition(claim, from_status: str, to_status: str, by) -> None:

@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -67,8 +67,15 @@ def unread_notification_count(user) -> int:
 
 
 def notifications_for(user) -> QuerySet[Notification]:
-    """The user's in-app notifications, limited to claims the user may still see."""
-    return scope(Notification.objects.filter(user=user), user, "claim__client").select_related("claim")
+    """The user's in-app notifications, limited to the claims and clients the user may still see."""
+    from drawback.accounts.tenancy import clients_for
+
+    visible = clients_for(user)
+    return (
+        Notification.objects.filter(user=user)
+        .filter(Q(claim__client__in=visible) | Q(claim__isnull=True, client__in=visible))
+        .select_related("claim", "client")
+    )
 
 
 # --- reconciliation ---
