@@ -26,7 +26,7 @@ from drawback.lib.dates import ExportWindow, add_years, claim_in_window, export_
 from drawback.lib.entry_numbers import EntryNumberError
 from drawback.lib.entry_numbers import parse as parse_entry_number
 from drawback.lib.identifiers import is_valid_importer_number
-from drawback.lib.money import DRAWBACK_RATE, to_cents
+from drawback.lib.money import DRAWBACK_RATE, format_usd, to_cents
 from drawback.lib.workdays import add_working_days, notice_filed_in_time
 from exports.models import Export, NoticeOfIntent
 from imports.models import Chapter99Heading, Document, FilerCodeOffset, ImportLine, LineCh99Duty, TariffLine
@@ -762,6 +762,21 @@ def check_accelerated_payment(d: ClaimData) -> Iterator[PreflightIssue]:
                     "claimed "
                     "(ACE I287 BOND INSUFFICIENT).",
                 )
+    if privilege.bond_type == "8" and privilege.bond_amount is not None:
+        # A continuous bond stands behind every accelerated claim until it is liquidated.
+        from claims.privileges.selectors import bond_position
+
+        bond = bond_position(client=d.claim.client, on=d.on, exclude_claim=d.claim)
+        claimed = sum((t.claim_amount for t in d.totals.values()), ZERO)
+        if bond is not None and bond.privilege.pk == privilege.pk and bond.used + claimed > bond.amount:
+            yield PreflightIssue(
+                "PF-15",
+                WARNING,
+                f"The continuous bond of {format_usd(bond.amount)} already stands behind "
+                f"{format_usd(bond.used)} of accelerated payments on {bond.used_claims} filed claim(s) "
+                f"not yet liquidated; this claim's {format_usd(claimed)} would take it "
+                f"{format_usd(bond.used + claimed - bond.amount)} over (ACE I287 BOND INSUFFICIENT).",
+            )
 
 
 def _notice_problem(export: Export, notices: list[NoticeOfIntent]) -> tuple[str, str] | None:

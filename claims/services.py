@@ -200,6 +200,27 @@ def claim_totals_recompute(*, claim: Claim) -> dict[str, ClaimClassTotal]:
     return totals
 
 
+def claim_accelerated_payment_set(*, claim: Claim, requested: bool, by: User) -> Claim:
+    """Ask, or stop asking, for accelerated payment on a draft claim (19 CFR 190.92).
+
+    Asking needs the client's approved accelerated payment privilege in force today; whether the bond
+    still carries the claim is pre-flight's to say (PF-15 warns). Raises ClaimLocked off a draft and
+    ClaimError without the privilege."""
+    from drawback.accounts.models import Privilege
+
+    with transaction.atomic():
+        locked = _lock_draft(claim)
+        _require_staff(locked, by)
+        if requested and locked.client.privilege(Privilege.Kind.ACCELERATED_PAYMENT) is None:
+            raise ClaimError(
+                f"{locked.client.legal_name} holds no approved accelerated payment privilege in force today; "
+                "record CBP's approval under applications and rulings first"
+            )
+        Claim.objects.filter(pk=locked.pk).update(accelerated_payment=requested)
+    claim.accelerated_payment = requested
+    return claim
+
+
 @dataclass
 class ValidationResult:
     issues: list[PreflightIssue]

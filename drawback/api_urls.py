@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("claims.risk.api_urls")),
     path("", include("claims.cbp.api_urls")),
     path("", include("reviews.api_urls")),
+    path("", include("claims.privileges.api_urls")),
 ]

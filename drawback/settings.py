@@ -243,3 +243,9 @@ CATAIR_SENDER_ID = env_str("CATAIR_SENDER_ID")  # blank: the firm's filer code
 CATAIR_PASSWORD = env_str("CATAIR_PASSWORD")
 CATAIR_OFFICE_CODE = env_str("CATAIR_OFFICE_CODE")
 CLAIM_SUMMARY_PAPER = env_str("CLAIM_SUMMARY_PAPER", "Letter")  # Letter or A4
+# Client portal: warnings ahead of a privilege's expiry and when the accelerated payment bond runs short,
+# the dashboard digest, and the address links in e-mails point to.
+PRIVILEGE_WARNING_DAYS = env_int("PRIVILEGE_WARNING_DAYS", 90)
+BOND_HEADROOM_WARNING_PERCENT = env_int("BOND_HEADROOM_WARNING_PERCENT", 20)
+DIGEST_DEFAULT_FREQUENCY = env_str("DIGEST_DEFAULT_FREQUENCY", "monthly")  # weekly, monthly or never
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

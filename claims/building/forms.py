@@ -37,6 +37,11 @@ class BuildForm(forms.Form):
     method = forms.ChoiceField(
         label="Method to propose", choices=[(m.value, METHOD_NAMES[m]) for m in Method], initial="optimal"
     )
+    accelerated_payment = forms.BooleanField(
+        required=False,
+        label="Request accelerated payment",
+        help_text="On each claim the client's bond can carry (19 CFR 190.92)",
+    )
 
     def __init__(self, *args, client, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,6 +57,13 @@ class BuildForm(forms.Form):
         self.fields["filing_date"].initial = timezone.localdate()
         port = client.firm.drawback_port
         self.fields["drawback_port"].initial = port if port in dict(DRAWBACK_PORTS) else DRAWBACK_PORTS[0][0]
+        # Ticked when the client holds an approved accelerated payment privilege with headroom left.
+        from claims.privileges.selectors import bond_position
+
+        self.bond = bond_position(client=client)
+        self.fields["accelerated_payment"].initial = self.bond is not None and (
+            self.bond.headroom is None or self.bond.headroom > 0
+        )
 
     def clean(self):
         data = super().clean()
@@ -68,6 +80,7 @@ class BuildForm(forms.Form):
                     "filing_date": data.get("filing_date"),
                     "drawback_port": data.get("drawback_port"),
                     "method": data.get("method"),
+                    "accelerated_payment": bool(data.get("accelerated_payment")),
                 }
             )
         except ParameterError as exc:

@@ -54,6 +54,8 @@ class BuildParameters:
     export_filter: ExportFilter = field(default_factory=ExportFilter)
     exclusions: Exclusions = field(default_factory=Exclusions)
     pins: tuple[Pin, ...] = ()
+    # Ask for accelerated payment on the claims saved: None = as the client's privilege and bond allow.
+    accelerated_payment: bool | None = None
 
     def as_json(self) -> dict:
         f = self.export_filter
@@ -72,6 +74,7 @@ class BuildParameters:
                 {"line": p.line_id, "export": p.export_id, "quantity": f"{p.quantity.normalize():f}"}
                 for p in self.pins
             ],
+            "accelerated_payment": self.accelerated_payment,
         }
 
     @classmethod
@@ -112,7 +115,11 @@ class BuildParameters:
             if not pin.quantity.is_finite() or pin.quantity <= 0:
                 raise ParameterError("pins: a pinned quantity must be greater than 0")
             pins.append(pin)
+        accelerated = data.get("accelerated_payment")
+        if accelerated not in (None, "", True, False):
+            raise ParameterError("accelerated_payment: true, false, or empty for the client's default")
         return cls(
+            accelerated_payment=None if accelerated == "" else accelerated,
             filing_date=filing,
             drawback_port=port,
             method=method,

@@ -33,6 +33,7 @@ from claims.engine.optimizer import _pairs_in, assemble, build_groups, solve_gro
 from claims.engine.problem import prepare
 from claims.ledger import LedgerError, reserve
 from claims.models import Claim, ClaimBuild, ClaimBuildBatch, Designation, ProposedDesignation
+from claims.privileges.services import accelerated_payment_note, claims_accelerated_payment_apply
 from claims.services import ClaimError, claim_create, claim_totals_recompute
 from drawback.accounts.models import Client, Privilege, User
 
@@ -417,8 +418,12 @@ def claim_build_save(*, build: ClaimBuild, user: User) -> list[Claim]:
                     )
                 claim_totals_recompute(claim=claim)
                 claims.append(claim)
+            choices = claims_accelerated_payment_apply(
+                claims=claims, requested=params.accelerated_payment, on=params.filing_date
+            )
             ClaimBuild.objects.filter(pk=build.pk).update(
-                message=f"Saved as {len(claims)} draft claim(s) by {user.get_username()}."
+                message=f"Saved as {len(claims)} draft claim(s) by {user.get_username()}. "
+                + accelerated_payment_note(choices)
             )
     except LedgerError as exc:
         raise BuildError(

@@ -161,7 +161,9 @@ def build_save(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("claims:build-detail", code=code, pk=build.pk)
     numbers = ", ".join(c.display_number for c in claims)
-    messages.success(request, f"Saved as {len(claims)} draft claim(s): {numbers}.")
+    asked = [c.display_number for c in claims if c.accelerated_payment]
+    note = f" Accelerated payment requested on {', '.join(asked)}." if asked else ""
+    messages.success(request, f"Saved as {len(claims)} draft claim(s): {numbers}.{note}")
     if len(claims) == 1:
         return redirect("claims:detail", code=code, pk=claims[0].pk)
     return redirect("claims:build-detail", code=code, pk=build.pk)

@@ -277,7 +277,8 @@ def estimate_lag(sample: Sample | None, *, what: str, elapsed: int, default: int
     """The lag to expect when `elapsed` days have already passed since the anchor without the event."""
     if sample is None:
         days = max(default, elapsed)
-        why = f"the default ({default_why}; fewer than {MIN_OBSERVATIONS} {what} observed in the last 12 months)"
+        few = f"fewer than {MIN_OBSERVATIONS} {what} observed in the last 12 months"
+        why = f"the default ({default_why}; {few})"
         if elapsed > default:
             why = f"overdue: {elapsed} days have passed, more than the default {default} ({default_why})"
         return Lag(days, days, days, why)
@@ -431,7 +432,8 @@ def _liquidation(
     sample = obs.by_office(obs.liquidation, record.office)
     if sample is None:
         liquidated_on = earliest = latest = max(deemed, today)
-        how = f"deemed liquidation {deemed} (19 U.S.C. 1504; fewer than {MIN_OBSERVATIONS} liquidations observed)"
+        few = f"fewer than {MIN_OBSERVATIONS} liquidations observed"
+        how = f"deemed liquidation {deemed} (19 U.S.C. 1504; {few})"
     else:
         lag = estimate_lag(sample, what="liquidations", elapsed=elapsed, default=0, default_why="")
         liquidated_on = min(days_after(filing.on, lag.days), max(deemed, today))
