@@ -249,3 +249,28 @@ PRIVILEGE_WARNING_DAYS = env_int("PRIVILEGE_WARNING_DAYS", 90)
 BOND_HEADROOM_WARNING_PERCENT = env_int("BOND_HEADROOM_WARNING_PERCENT", 20)
 DIGEST_DEFAULT_FREQUENCY = env_str("DIGEST_DEFAULT_FREQUENCY", "monthly")  # weekly, monthly or never
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Their beat jobs (UTC): the optimizer's estimates per client nightly, the privilege check and the digests
+# each morning (a digest goes out once per contact and period, so the daily run sends each week's or
+# month's once), and each client's projection snapshot on the first of the month.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "client-estimates-refresh": {
+            "task": "claims.projection.tasks.client_estimates_refresh",
+            "schedule": crontab(hour=2, minute=30),
+        },
+        "projection-snapshots-take": {
+            "task": "claims.projection.tasks.projection_snapshots_take",
+            "schedule": crontab(day_of_month=1, hour=4, minute=0),
+        },
+        "privileges-check-daily": {
+            "task": "claims.privileges.tasks.privileges_check_daily",
+            "schedule": crontab(hour=6, minute=0),
+        },
+        "dashboard-digests-send": {
+            "task": "dashboards.tasks.digests_send",
+            "schedule": crontab(hour=7, minute=0),
+        },
+    }
+)

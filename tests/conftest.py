@@ -46,6 +46,16 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Figures cached for a day (the projection's observations) must not pass from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def celery_eager(request):
     """Tasks run inline unless the test asks for a real worker."""
     from drawback.celery import app

@@ -87,7 +87,7 @@ class ClaimRecord:
     suspended_on: dt.date | None = None
     settled_on: dt.date | None = None  # the refund or bill after liquidation was paid
     settled: Decimal = ZERO  # refunds less bills after liquidation
-    protested: bool = False
+    closed: bool = False  # closed, or under protest: nothing is projected once liquidated
 
     @property
     def stage(self) -> Stage:
@@ -95,7 +95,7 @@ class ClaimRecord:
             return Stage.REVIEW if self.review_started_on else Stage.PREPARATION
         if self.liquidated_on is None:
             return Stage.FILED
-        if self.settled_on is not None or self.protested or self.balance == 0:
+        if self.settled_on is not None or self.closed or self.balance == 0:
             return Stage.SETTLED
         return Stage.LIQUIDATED
 
@@ -126,7 +126,7 @@ class ClaimRecord:
         if record.accelerated_paid_on is None:
             record = replace(record, accelerated_paid=ZERO)
         if record.liquidated_on is None:
-            record = replace(record, liquidated=None, protested=False)
+            record = replace(record, liquidated=None, closed=False)
         if record.settled_on is None:
             record = replace(record, settled=ZERO)
         return record
@@ -571,8 +571,9 @@ def project_unclaimed(
 def project(
     *,
     claims: Iterable[ClaimRecord],
-    history: Iterable[ClaimRecord],
+    history: Iterable[ClaimRecord] = (),
     today: dt.date,
+    observations: Observations | None = None,
     unclaimed: Unclaimed | None = None,
     filings: Sequence[dt.date] = (),
     accelerated: bool = False,
@@ -582,8 +583,9 @@ def project(
 
     `history` is the firm's claims (all clients) the lags and ratios are observed on; `filings` the
     client's filing dates (its cadence); `accelerated` whether the client's next claim would ask for
-    accelerated payment (an approved privilege)."""
-    obs = observe(history, today)
+    accelerated payment (an approved privilege). `observations` made from the history already (for the
+    same day) may be given instead."""
+    obs = observations if observations is not None else observe(history, today)
     items: list[Item] = []
     for raw in claims:
         record = raw.as_of(today)

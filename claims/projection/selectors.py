@@ -1,0 +1,120 @@
+"""Reads of projections: a client's projection as of a day, the money received per month, the snapshots
+and the track record (forecast against actual) of one client or of every client a user may see."""
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from claims.models import Claim, ClientEstimate, Payment, ProjectionSnapshot
+from drawback.accounts.models import Client, Privilege
+from drawback.lib.money import ZERO
+
+from . import method
+from .history import claim_records, firm_observations
+
+# Where an engine estimate older than this is not used for the projection (the beat refreshes it nightly).
+ESTIMATE_MAX_AGE_DAYS = 31
+
+
+def client_estimate(*, client: Client) -> ClientEstimate | None:
+    return ClientEstimate.objects.filter(client=client).first()
+
+
+def client_projection(*, client: Client, today: dt.date | None = None) -> method.Projection:
+    """The client's payments still to come, as known at the end of `today` (a past day gives the
+    projection as it would have been made then: later events are not known, and the engine's estimate
+    of exports not yet claimed is used only when it was made within a month of the day)."""
+    today = today or timezone.localdate()
+    claims = Claim.objects.filter(client=client)
+    records = claim_records(claims=claims)
+    estimate = client_estimate(client=client)
+    unclaimed = None
+    if estimate is not None and 0 <= (today - estimate.as_of).days <= ESTIMATE_MAX_AGE_DAYS:
+        unclaimed = method.Unclaimed(estimate.unclaimed_refund, estimate.unclaimed_exports, estimate.as_of)
+    filings = [r.filed_on for r in records if r.filed_on]
+    return method.project(
+        claims=records,
+        today=today,
+        observations=firm_observations(firm_id=client.firm_id, today=today),
+        unclaimed=unclaimed,
+        filings=filings,
+        accelerated=client.privilege(Privilege.Kind.ACCELERATED_PAYMENT, on=today) is not None,
+    )
+
+
+def received_by_month(*, clients: QuerySet[Client], since: dt.date, until: dt.date) -> dict[dt.date, Decimal]:
+    """Money CBP paid per month (accelerated payments and refunds on liquidation, less bills)."""
+    rows = (
+        Payment.objects.filter(claim__client__in=clients, paid_on__gte=since, paid_on__lte=until)
+        .annotate(month=TruncMonth("paid_on"))
+        .order_by()
+        .values_list("month", "kind")
+        .annotate(total=Sum("total"))
+    )
+    out: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    for month, kind, total in rows:
+        month = month.date() if isinstance(month, dt.datetime) else month
+        out[month] += -total if kind == Payment.Kind.BILL else total
+    return dict(out)
+
+
+def snapshot_as_method(snapshot: ProjectionSnapshot) -> method.Snapshot:
+    return method.Snapshot(
+        snapshot.taken_on,
+        {dt.date.fromisoformat(m["month"]): Decimal(m["expected"]) for m in snapshot.months},
+    )
+
+
+def track_record(*, clients: QuerySet[Client], today: dt.date | None = None, months: int = 12):
+    """Forecast against actual over the clients' last `months` complete months. For several clients the
+    first snapshot each took in a month are added up month by month."""
+    today = today or timezone.localdate()
+    current = method.month_start(today)
+    first = method.add_months(current, -months - max(method.TRACK_HORIZONS))
+    by_client_month: dict[tuple[int, dt.date], ProjectionSnapshot] = {}
+    for snap in ProjectionSnapshot.objects.filter(client__in=clients, taken_on__gte=first).order_by(
+        "taken_on", "pk"
+    ):
+        by_client_month.setdefault((snap.client_id, method.month_start(snap.taken_on)), snap)
+    combined: dict[dt.date, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for (_, month), snap in by_client_month.items():
+        for target, amount in snapshot_as_method(snap).months.items():
+            combined[month][target] += amount
+    snapshots = [method.Snapshot(month, dict(values)) for month, values in combined.items()]
+    actual = received_by_month(
+        clients=clients, since=method.add_months(current, -months), until=current - dt.timedelta(days=1)
+    )
+    return method.track_record(snapshots, actual, today=today, months=months)
+
+
+def snapshot_list(*, client: Client) -> QuerySet[ProjectionSnapshot]:
+    return ProjectionSnapshot.objects.filter(client=client).order_by("-taken_on", "-pk")
+
+
+def projection_json(projection: method.Projection) -> tuple[list[dict], list[dict]]:
+    """(months, items) of a projection as stored in a snapshot and given by the API."""
+    months = [
+        {"month": m.month.isoformat(), "expected": str(m.expected), "low": str(m.low), "high": str(m.high)}
+        for m in projection.months
+    ]
+    items = [
+        {
+            "kind": i.kind,
+            "label": i.label,
+            "claim_id": i.claim_id,
+            "claim_number": i.claim_number,
+            "on": i.on.isoformat(),
+            "earliest": i.earliest.isoformat(),
+            "latest": i.latest.isoformat(),
+            "amount": str(i.amount),
+            "low": str(i.low),
+            "high": str(i.high),
+            "basis": i.basis,
+        }
+        for i in projection.items
+    ]
+    return months, items
