@@ -26,8 +26,21 @@ def finding_counts_by_client(*, clients: QuerySet) -> dict[int, dict[str, int]]:
 
 # --- claims ---------------------------------------------------------------------------------------------
 
+_S = Claim.Status
+# The stages a client follows a claim through (dashboard pipeline, claim list filter), with the statuses
+# each gathers. A rejected claim goes back to preparation; a withdrawn one is in no stage.
+STAGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "preparation": ("In preparation", (_S.DRAFT, _S.VALIDATED, _S.RETURNED, _S.REJECTED)),
+    "review": ("In review", (_S.FIRST_REVIEW, _S.SECOND_REVIEW, _S.READY_TO_FILE)),
+    "filed": ("Filed", (_S.FILED,)),
+    "accepted": ("Accepted by CBP", (_S.ACCEPTED, _S.INFO_REQUESTED, _S.ACTION_PROPOSED)),
+    "accelerated_paid": ("Accelerated payment received", (_S.ACCELERATED_PAID,)),
+    "liquidated": ("Liquidated", (_S.LIQUIDATED, _S.DEEMED_LIQUIDATED, _S.PROTEST_FILED)),
+    "closed": ("Closed", (_S.CLOSED,)),
+}
 
-def claim_list(*, user, client=None, status: str | None = None) -> QuerySet[Claim]:
+
+def claim_list(*, user, client=None, status: str | None = None, stage: str | None = None) -> QuerySet[Claim]:
     """Claims the user may see (one client's when given), with their total claimed and designation count."""
     total = (
         ClaimClassTotal.objects.filter(claim=OuterRef("pk"))
@@ -43,6 +56,8 @@ def claim_list(*, user, client=None, status: str | None = None) -> QuerySet[Clai
         claims = claims.filter(client=client)
     if status:
         claims = claims.filter(status=status)
+    if stage in STAGES:
+        claims = claims.filter(status__in=STAGES[stage][1])
     return claims.annotate(
         total_claimed=Coalesce(Subquery(total, output_field=DecimalField()), Value(Decimal("0"))),
         designation_count=Coalesce(Subquery(designations), Value(0)),

@@ -24,7 +24,8 @@ DESIGNATIONS_PER_PAGE = 200
 def claim_list(request: HttpRequest, code: str) -> HttpResponse:
     client = client_for_code(request.user, code)
     status = request.GET.get("status") or None
-    claims = selectors.claim_list(user=request.user, client=client, status=status)
+    stage = request.GET.get("stage") if request.GET.get("stage") in selectors.STAGES else None
+    claims = selectors.claim_list(user=request.user, client=client, status=status, stage=stage)
     page = Paginator(claims, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -35,6 +36,8 @@ def claim_list(request: HttpRequest, code: str) -> HttpResponse:
             "page": page,
             "statuses": Claim.Status.choices,
             "status": status or "",
+            "stage": stage or "",
+            "stage_label": selectors.STAGES[stage][0] if stage else "",
         },
     )
 

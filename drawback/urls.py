@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("claims.risk.urls")),
     path("", include("imports.upload_urls")),
     path("", include("claims.privileges.urls")),
+    path("", include("dashboards.portal_urls")),
 ]

@@ -28,7 +28,7 @@ smallest and largest ratio). A month's band runs from what is sure to fall in th
 everything that may fall in it at its highest (`monthly`).
 
 Forecast against actual (`track_record`): snapshots of past projections compared month by month with what
-arrived, and the mean absolute percentage error per horizon.
+arrived, and the weighted absolute percentage error per horizon.
 """
 
 import datetime as dt
@@ -540,17 +540,25 @@ def next_filing(filings: Sequence[dt.date], today: dt.date) -> tuple[dt.date, st
 
 
 def project_unclaimed(
-    unclaimed: Unclaimed, *, filings: Sequence[dt.date], accelerated: bool, obs: Observations, today: dt.date
+    unclaimed: Unclaimed,
+    *,
+    filings: Sequence[dt.date],
+    accelerated: bool,
+    obs: Observations,
+    today: dt.date,
+    office: str = "",
+    office_name: str = "",
 ) -> Item | None:
-    """The refund on exports not yet claimed, as a claim filed at the client's next claim date."""
+    """The refund on exports not yet claimed, as a claim filed at the client's next claim date with the
+    drawback office new claims go to."""
     if unclaimed.refund <= 0:
         return None
     on, words = next_filing(filings, today)
     record = ClaimRecord(
         claim_id=0,
         number="",
-        office="",
-        office_name="",
+        office=office,
+        office_name=office_name,
         claimed=unclaimed.refund,
         accelerated_requested=accelerated,
         created_on=today,
@@ -577,14 +585,15 @@ def project(
     unclaimed: Unclaimed | None = None,
     filings: Sequence[dt.date] = (),
     accelerated: bool = False,
+    office: tuple[str, str] = ("", ""),
     months: int = HORIZON_MONTHS,
 ) -> Projection:
     """Every payment still to come on `claims` (and on exports not yet claimed), as known at `today`.
 
     `history` is the firm's claims (all clients) the lags and ratios are observed on; `filings` the
     client's filing dates (its cadence); `accelerated` whether the client's next claim would ask for
-    accelerated payment (an approved privilege). `observations` made from the history already (for the
-    same day) may be given instead."""
+    accelerated payment (an approved privilege); `office` (code, name) the drawback office of its next
+    claim. `observations` made from the history already (for the same day) may be given instead."""
     obs = observations if observations is not None else observe(history, today)
     items: list[Item] = []
     for raw in claims:
@@ -592,7 +601,15 @@ def project(
         if record is not None:
             items.extend(project_claim(record, obs, today))
     if unclaimed is not None:
-        item = project_unclaimed(unclaimed, filings=filings, accelerated=accelerated, obs=obs, today=today)
+        item = project_unclaimed(
+            unclaimed,
+            filings=filings,
+            accelerated=accelerated,
+            obs=obs,
+            today=today,
+            office=office[0],
+            office_name=office[1],
+        )
         if item is not None:
             items.append(item)
     items.sort(key=lambda i: (i.on, i.claim_number, i.kind))
@@ -663,8 +680,8 @@ class TrackRow:
 @dataclass(frozen=True)
 class Accuracy:
     horizon: int
-    months: int  # months compared (with money received)
-    mape: Decimal | None  # mean absolute percentage error, one decimal
+    months: int  # months compared
+    error: Decimal | None  # weighted absolute percentage error, one decimal (see track_record)
 
 
 @dataclass
@@ -685,8 +702,9 @@ def track_record(
     ahead. A snapshot taken during a month is 1 month ahead for that month, 2 months ahead for the next,
     and so on; the earliest snapshot of a month stands for it (the one the beat task takes on the 1st).
 
-    Accuracy per horizon: the mean of |projected - actual| / actual over the months where money arrived
-    (a month with nothing received has no percentage error and is left out of the mean)."""
+    Accuracy per horizon: the weighted absolute percentage error, the months' misses added up (money
+    projected that did not come counts as much as money that came unprojected) over the money received in
+    those months. Unlike a mean of monthly percentages it is not thrown by a month that received little."""
     first_of_month: dict[dt.date, Snapshot] = {}
     for snap in sorted(snapshots, key=lambda s: s.taken_on):
         first_of_month.setdefault(month_start(snap.taken_on), snap)
@@ -701,15 +719,13 @@ def track_record(
         rows.append(TrackRow(month, actual.get(month, ZERO), projected))
     accuracy = []
     for n in horizons:
-        errors = [
-            abs(row.projected[n] - row.actual) / abs(row.actual)
-            for row in rows
-            if row.projected[n] is not None and row.actual != 0
-        ]
-        mape = (
-            (sum(errors, ZERO) / len(errors) * HUNDRED).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-            if errors
+        compared = [row for row in rows if row.projected[n] is not None]
+        received = sum((abs(row.actual) for row in compared), ZERO)
+        missed = sum((abs(row.projected[n] - row.actual) for row in compared), ZERO)
+        error = (
+            (missed / received * HUNDRED).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            if received
             else None
         )
-        accuracy.append(Accuracy(n, len(errors), mape))
+        accuracy.append(Accuracy(n, len(compared), error))
     return TrackRecord(rows, accuracy)

@@ -14,7 +14,7 @@ from drawback.accounts.models import Client, Privilege
 from drawback.lib.money import ZERO
 
 from . import method
-from .history import claim_records, firm_observations
+from .history import OFFICES, claim_records, firm_observations
 
 # Where an engine estimate older than this is not used for the projection (the beat refreshes it nightly).
 ESTIMATE_MAX_AGE_DAYS = 31
@@ -24,16 +24,27 @@ def client_estimate(*, client: Client) -> ClientEstimate | None:
     return ClientEstimate.objects.filter(client=client).first()
 
 
-def client_projection(*, client: Client, today: dt.date | None = None) -> method.Projection:
+def client_projection(
+    *,
+    client: Client,
+    today: dt.date | None = None,
+    records: list[method.ClaimRecord] | None = None,
+    unclaimed: method.Unclaimed | None = None,
+) -> method.Projection:
     """The client's payments still to come, as known at the end of `today` (a past day gives the
     projection as it would have been made then: later events are not known, and the engine's estimate
-    of exports not yet claimed is used only when it was made within a month of the day)."""
+    of exports not yet claimed is used only when it was made within a month of the day). `records`: the
+    client's claim records when the caller read them already; `unclaimed`: an estimate of exports not yet
+    claimed other than the engine's latest (the demo's past snapshots)."""
     today = today or timezone.localdate()
-    claims = Claim.objects.filter(client=client)
-    records = claim_records(claims=claims)
+    if records is None:
+        records = claim_records(claims=Claim.objects.filter(client=client))
     estimate = client_estimate(client=client)
-    unclaimed = None
-    if estimate is not None and 0 <= (today - estimate.as_of).days <= ESTIMATE_MAX_AGE_DAYS:
+    if unclaimed is None and (
+        estimate is not None
+        and not estimate.error
+        and 0 <= (today - estimate.as_of).days <= ESTIMATE_MAX_AGE_DAYS
+    ):
         unclaimed = method.Unclaimed(estimate.unclaimed_refund, estimate.unclaimed_exports, estimate.as_of)
     filings = [r.filed_on for r in records if r.filed_on]
     return method.project(
@@ -43,6 +54,7 @@ def client_projection(*, client: Client, today: dt.date | None = None) -> method
         unclaimed=unclaimed,
         filings=filings,
         accelerated=client.privilege(Privilege.Kind.ACCELERATED_PAYMENT, on=today) is not None,
+        office=(client.firm.drawback_port, OFFICES.get(client.firm.drawback_port, client.firm.drawback_port)),
     )
 
 

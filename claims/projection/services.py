@@ -31,14 +31,17 @@ log = logging.getLogger(__name__)
 NEAR_EXPIRY_DAYS = 180
 
 
-def projection_snapshot_take(*, client: Client, on: dt.date | None = None) -> tuple[ProjectionSnapshot, bool]:
+def projection_snapshot_take(
+    *, client: Client, on: dt.date | None = None, unclaimed: method.Unclaimed | None = None
+) -> tuple[ProjectionSnapshot, bool]:
     """Keep the client's projection as made on `on` (default today; a past day is projected with only
-    what was known then). Once per client and day: a second call returns the snapshot already kept."""
+    what was known then). Once per client and day: a second call returns the snapshot already kept.
+    `unclaimed` replaces the engine's estimate of exports not yet claimed (see client_projection)."""
     on = on or timezone.localdate()
     existing = ProjectionSnapshot.objects.filter(client=client, taken_on=on).first()
     if existing is not None:
         return existing, False
-    projection = client_projection(client=client, today=on)
+    projection = client_projection(client=client, today=on, unclaimed=unclaimed)
     months, items = projection_json(projection)
     with transaction.atomic():
         snapshot, created = ProjectionSnapshot.objects.get_or_create(

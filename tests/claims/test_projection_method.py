@@ -320,9 +320,10 @@ def test_track_record_compares_projected_with_arrived_per_horizon():
     assert rows[oct_].projected == {1: D("80"), 2: D("0")}
     assert rows[sep].projected == {1: D("50"), 2: None}
     one, two = record.accuracy
-    # 1 month ahead: November 10% off, October 20% off; September has no actual and is left out.
-    assert (one.months, one.mape) == (2, D("15.0"))
-    assert (two.months, two.mape) == (2, D("75.0"))  # November 50%, October 100%
+    # 1 month ahead: November 10 off, October 20 off, September 50 projected and nothing came: 80 missed
+    # over the 200 received. 2 months ahead: September has no snapshot; 50 + 100 missed over 200.
+    assert (one.months, one.error) == (3, D("40.0"))
+    assert (two.months, two.error) == (2, D("75.0"))
 
 
 def test_add_months_crosses_years():

@@ -127,7 +127,7 @@ def test_track_record_sets_snapshots_against_money_received(client_a, client_b):
         D("1000.00"),
         D("800"),
     )
-    assert one.accuracy[0].mape == D("20.0")
+    assert one.accuracy[0].error == D("20.0")
     both = selectors.track_record(clients=Client.objects.all(), months=2)
     assert (both.rows[-1].actual, both.rows[-1].projected[1]) == (D("1250.00"), D("1100"))
 

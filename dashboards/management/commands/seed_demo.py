@@ -20,7 +20,7 @@ from claims.cbp.services import claim_file
 from claims.models import ClaimBuild
 from claims.risk.services import assess_client
 from claims.services import claim_validate
-from dashboards import demo
+from dashboards import demo, demo_portal
 from drawback.accounts.models import Client, Firm, Privilege, User
 from exports.models import Export
 from imports.documents import document_create
@@ -59,8 +59,10 @@ class Command(BaseCommand):
             summary = assess_client(client=client)
             counts = {k: summary.as_dict()[k] for k in ("errors", "warnings", "info")}
             self.stdout.write(f"{client.legal_name}: risk assessment {counts}")
+            demo_portal.seed_client(client, stdout=self.stdout)
             if spec.code == "acme":
                 self._claims(client)
+        demo_portal.seed(stdout=self.stdout)
         self.stdout.write("\nDemo users (log in at http://127.0.0.1:8000/login/):")
         for username, role, _, password in USERS:
             self.stdout.write(f"  {username:<10} {User.Role(role).label:<12} password: {password}")
