@@ -200,7 +200,8 @@ class ClaimTransitionsApi(APIView):
     @extend_schema(responses=TransitionSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         claim = selectors.claim_get(user=request.user, pk=pk)
-        return Response(TransitionSerializer(selectors.claim_timeline(claim=claim), many=True).data)
+        moves = selectors.claim_timeline(claim=claim, for_client=request.user.is_client_user)
+        return Response(TransitionSerializer(moves, many=True).data)
 
     @extend_schema(request=MoveInput, responses={200: MoveOutput, 400: Problem})
     def post(self, request: Request, pk: int) -> Response:

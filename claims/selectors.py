@@ -72,8 +72,15 @@ def claim_get(*, user, pk: int, client=None) -> Claim:
     return get_scoped_or_404(claims, user, pk=pk)
 
 
-def claim_timeline(*, claim: Claim) -> list[ClaimTransition]:
-    return list(claim.transitions.select_related("by").order_by("at", "id"))
+def claim_timeline(*, claim: Claim, for_client: bool = False) -> list[ClaimTransition]:
+    """The claim's moves. `for_client`: the firm's own notes (review comments, reasons for reopening) are
+    left out; CBP's words stay."""
+    moves = list(claim.transitions.select_related("by").order_by("at", "id"))
+    if for_client:
+        for move in moves:
+            if move.by_id is not None and move.to_status != Claim.Status.FILED:
+                move.reason = ""
+    return moves
 
 
 def claim_latest_preflight(*, claim: Claim) -> PreflightRun | None:

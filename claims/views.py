@@ -61,7 +61,11 @@ def claim_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     client = client_for_code(request.user, code)
     claim = selectors.claim_get(user=request.user, pk=pk, client=client)
     run = selectors.claim_latest_preflight(claim=claim)
-    comments = comments_by_target(claim=claim)
+    # Reviewers' comments and decisions are the firm's work: a client user sees the claim without them.
+    staff = request.user.is_firm_staff
+    comments = (
+        comments_by_target(claim=claim) if staff else {"designation": {}, "import_line": {}, "export": {}}
+    )
     designations = Paginator(selectors.claim_designations(claim=claim), DESIGNATIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -86,15 +90,15 @@ def claim_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "client": client,
         "tab": "claims",
         "claim": claim,
-        "timeline": selectors.claim_timeline(claim=claim),
+        "timeline": selectors.claim_timeline(claim=claim, for_client=not staff),
         "totals": [(t, ACCOUNTING_CLASSES.get(t.accounting_class, "")) for t in totals],
         "grand_total": format_usd(sum((t.claim_amount for t in totals), start=0)),
         "rows": rows,
         "designations": designations,
         "run": run,
         "issues": issues,
-        "reviews": claim_reviews(claim=claim),
-        "returned": _open_return(claim),
+        "reviews": claim_reviews(claim=claim) if staff else [],
+        "returned": _open_return(claim) if staff else None,
         "actions": selectors.claim_actions(claim=claim, user=request.user),
         "corrections": list(claim.corrections.order_by("created_at")),
     }

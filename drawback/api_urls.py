@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("claims.cbp.api_urls")),
     path("", include("reviews.api_urls")),
     path("", include("claims.privileges.api_urls")),
+    path("", include("dashboards.api_urls")),
 ]

@@ -249,6 +249,13 @@ PRIVILEGE_WARNING_DAYS = env_int("PRIVILEGE_WARNING_DAYS", 90)
 BOND_HEADROOM_WARNING_PERCENT = env_int("BOND_HEADROOM_WARNING_PERCENT", 20)
 DIGEST_DEFAULT_FREQUENCY = env_str("DIGEST_DEFAULT_FREQUENCY", "monthly")  # weekly, monthly or never
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "PrivilegeKindEnum": "drawback.accounts.models.Privilege.Kind",
+        "PrivilegeStatusEnum": "drawback.accounts.models.Privilege.Status",
+        "ProjectedPaymentKindEnum": "claims.projection.method.PAYMENT_KINDS",
+    }
+)
 # Their beat jobs (UTC): the optimizer's estimates per client nightly, the privilege check and the digests
 # each morning (a digest goes out once per contact and period, so the daily run sends each week's or
 # month's once), and each client's projection snapshot on the first of the month.

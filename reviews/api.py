@@ -145,8 +145,11 @@ class ReviewReturnApi(APIView):
 
 
 class ClaimReviewsApi(APIView):
+    """A claim's reviews with the reviewers' comments: the firm's work (client users get 404)."""
+
     @extend_schema(responses=ReviewSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
+        require_staff(request.user)
         claim = claim_selectors.claim_get(user=request.user, pk=pk)
         return Response(ReviewSerializer(selectors.claim_reviews(claim=claim), many=True).data)
 

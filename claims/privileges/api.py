@@ -17,7 +17,7 @@ from imports.models import Document
 from . import selectors
 
 
-class StatusChangeSerializer(serializers.ModelSerializer):
+class ApplicationStatusChangeSerializer(serializers.ModelSerializer):
     by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -26,7 +26,7 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PrivilegeDocumentSerializer(serializers.ModelSerializer):
+class ApplicationDocumentSerializer(serializers.ModelSerializer):
     download = serializers.SerializerMethodField()
 
     class Meta:
@@ -40,7 +40,7 @@ class PrivilegeDocumentSerializer(serializers.ModelSerializer):
         )
 
 
-class BondSerializer(serializers.Serializer):
+class BondPositionSerializer(serializers.Serializer):
     bond_type = serializers.CharField(source="privilege.bond_type")
     surety_code = serializers.CharField(source="privilege.surety_code")
     surety_name = serializers.CharField(source="privilege.surety_name")
@@ -52,13 +52,13 @@ class BondSerializer(serializers.Serializer):
     headroom = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
 
 
-class PrivilegeSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     effective_on = serializers.DateField(source="granted_on", read_only=True)
     in_force_today = serializers.SerializerMethodField()
-    history = StatusChangeSerializer(source="status_changes", many=True, read_only=True)
-    documents = PrivilegeDocumentSerializer(many=True, read_only=True)
+    history = ApplicationStatusChangeSerializer(source="status_changes", many=True, read_only=True)
+    documents = ApplicationDocumentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Privilege
@@ -90,10 +90,10 @@ class PrivilegeSerializer(serializers.ModelSerializer):
         return privilege.in_force_on(timezone.localdate())
 
 
-class PrivilegeListSerializer(serializers.Serializer):
+class ApplicationsSerializer(serializers.Serializer):
     client = serializers.CharField()
-    privileges = PrivilegeSerializer(many=True)
-    bond = BondSerializer(allow_null=True)
+    privileges = ApplicationSerializer(many=True)
+    bond = BondPositionSerializer(allow_null=True)
     warnings = serializers.ListField(child=serializers.CharField())
 
 
@@ -101,7 +101,7 @@ class PrivilegeListApi(APIView):
     """The client's applications, privileges and rulings (status, dates, documents, history), the
     accelerated payment bond with its headroom, and the warnings due."""
 
-    @extend_schema(responses=PrivilegeListSerializer)
+    @extend_schema(responses=ApplicationsSerializer, operation_id="clients_privileges_list")
     def get(self, request: Request, client_code: str) -> Response:
         client = client_for_code(request.user, client_code)
         today = timezone.localdate()
@@ -111,12 +111,12 @@ class PrivilegeListApi(APIView):
             "bond": selectors.bond_position(client=client, on=today),
             "warnings": [w.text for w in selectors.privilege_warnings(client=client, today=today)],
         }
-        return Response(PrivilegeListSerializer(data).data)
+        return Response(ApplicationsSerializer(data).data)
 
 
 class PrivilegeDetailApi(APIView):
-    @extend_schema(responses=PrivilegeSerializer)
+    @extend_schema(responses=ApplicationSerializer)
     def get(self, request: Request, client_code: str, pk: int) -> Response:
         client = client_for_code(request.user, client_code)
         privilege = get_object_or_404(selectors.privilege_list(client=client), pk=pk)
-        return Response(PrivilegeSerializer(privilege).data)
+        return Response(ApplicationSerializer(privilege).data)

@@ -55,6 +55,9 @@ DEFAULT_PREPARATION_DAYS = 30  # from a claim's creation to filing
 DEFAULT_CADENCE_DAYS = 91  # a claim a quarter
 DEFAULT_RATIO = Decimal("1")  # a claim liquidates as filed; deemed liquidation is at the amount claimed
 HUNDRED = Decimal("100")
+# Item.kind: accelerated payment, refund (or bill) on liquidation, balance of a liquidated claim, exports
+# not yet claimed.
+PAYMENT_KINDS = ("accelerated", "liquidation", "balance", "unclaimed")
 
 
 class Stage(StrEnum):

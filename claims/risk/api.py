@@ -116,6 +116,7 @@ class FindingListApi(APIView):
             rule=filters.validated_data.get("rule", ""),
             status="" if wanted == "all" else wanted,
             active_only=wanted == "",
+            hide_acknowledged=request.user.is_client_user,  # the firm's business, not the client's
         ).select_related("client")
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(findings, request, view=self)
@@ -148,7 +149,8 @@ class RiskSummaryApi(APIView):
     @extend_schema(responses=RiskSummarySerializer)
     def get(self, request, code: str):
         client = client_for_code(request.user, code)
-        return Response(RiskSummarySerializer(selectors.risk_summary(client=client)).data)
+        summary = selectors.risk_summary(client=client, hide_acknowledged=request.user.is_client_user)
+        return Response(RiskSummarySerializer(summary).data)
 
 
 class AssessApi(APIView):

@@ -17,10 +17,19 @@ STATUS_ORDER = (Finding.Status.OPEN, Finding.Status.ACKNOWLEDGED, Finding.Status
 
 
 def finding_list(
-    *, client: Client, severity: str = "", rule: str = "", status: str = "", active_only: bool = False
+    *,
+    client: Client,
+    severity: str = "",
+    rule: str = "",
+    status: str = "",
+    active_only: bool = False,
+    hide_acknowledged: bool = False,
 ) -> QuerySet[Finding]:
-    """A client's findings, errors first, then the largest amounts; filters are optional."""
+    """A client's findings, errors first, then the largest amounts; filters are optional.
+    `hide_acknowledged` (client users): a warning an analyst acknowledged is the firm's business."""
     qs = Finding.objects.filter(client=client)
+    if hide_acknowledged:
+        qs = qs.exclude(status=Finding.Status.ACKNOWLEDGED)
     if severity:
         qs = qs.filter(severity=severity)
     if rule:
@@ -44,7 +53,7 @@ def _rank(field: str, order) -> Case:
     )
 
 
-def risk_summary(*, client: Client, top: int = 10) -> dict:
+def risk_summary(*, client: Client, top: int = 10, hide_acknowledged: bool = False) -> dict:
     """Where a client's data stands: open and acknowledged findings by rule and severity, money at stake,
     the oldest open finding and the lines with most at stake.
 
@@ -52,7 +61,9 @@ def risk_summary(*, client: Client, top: int = 10) -> dict:
     several findings on the same money (e.g. near its 5-year limit and lacking documents), so the total
     is an upper bound; "top lines" ranks each line by its largest single amount.
     """
-    active = Finding.objects.filter(client=client, status__in=ACTIVE)
+    active = Finding.objects.filter(
+        client=client, status__in=(Finding.Status.OPEN,) if hide_acknowledged else ACTIVE
+    )
     by_rule = []
     totals = {s: {"open": 0, "acknowledged": 0, "amount": Decimal("0")} for s in SEVERITY_ORDER}
     rows = active.values("rule", "severity", "status").annotate(n=Count("id"), amount=Sum("amount_at_stake"))

@@ -23,9 +23,10 @@ PAGE_SIZE = 50
 def finding_list(request, code: str):
     client = client_for_code(request.user, code)
     filter_form = FindingFilterForm(request.GET or None)
-    findings = selectors.finding_list(client=client, **filter_form.filters()).select_related(
-        "entry", "line", "export"
-    )
+    hide = request.user.is_client_user  # acknowledged warnings stay with the firm
+    findings = selectors.finding_list(
+        client=client, hide_acknowledged=hide, **filter_form.filters()
+    ).select_related("entry", "line", "export")
     page = Paginator(findings, PAGE_SIZE).get_page(request.GET.get("page"))
     for finding in page:
         finding.rule_title = RULE_TITLES.get(finding.rule, finding.rule)
@@ -37,7 +38,7 @@ def finding_list(request, code: str):
         {
             "client": client,
             "tab": "findings",
-            "summary": selectors.risk_summary(client=client),
+            "summary": selectors.risk_summary(client=client, hide_acknowledged=hide),
             "filter_form": filter_form,
             "page": page,
             "query": query.urlencode(),

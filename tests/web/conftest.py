@@ -211,6 +211,38 @@ def add_staff_work(d, *, marker: str, filer: str, staff, folder):
     d.package = d.filed.documents.get(original_name__endswith="-summary.pdf")
     d.cbp_request = d.filed.cbp_requests.get()
     d.build = claim_build_done(d.client, user=staff.analyst)
+    portal_data(d, marker=marker, staff=staff)
+    return d
+
+
+def portal_data(d, *, marker: str, staff):
+    """What the client portal's routes reach: an approved accelerated payment privilege, an application
+    being drafted (`privilege`), a contact address for the digest and a projection snapshot."""
+    from claims.privileges.services import privilege_create
+    from claims.projection.services import projection_snapshot_take
+    from drawback.accounts.models import Privilege
+
+    d.accelerated = privilege_create(
+        client=d.client,
+        by=staff.analyst,
+        kind=Privilege.Kind.ACCELERATED_PAYMENT,
+        status=Privilege.Status.APPROVED,
+        reference=f"{marker}-AP-GRANTED",
+        granted_on=dt.date(2024, 1, 1),
+        bond_type=Privilege.BondType.CONTINUOUS,
+        surety_code="457",
+        bond_effective_on=dt.date(2024, 1, 1),
+    )
+    d.privilege = privilege_create(
+        client=d.client,
+        by=staff.analyst,
+        kind=Privilege.Kind.WAIVER_PRIOR_NOTICE,
+        reference=f"{marker}-WPN-APP",
+    )
+    d.contact = f"ops-{marker.lower()}@example.com"
+    d.client.contact_emails = d.contact
+    d.client.save(update_fields=["contact_emails"])
+    d.snapshot, _ = projection_snapshot_take(client=d.client)
     return d
 
 

@@ -34,8 +34,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.fields import DateTimeField
 
 from claims.cbp.models import CbpMessage, CbpRequest, CbpTransmission, Notification
-from claims.models import Claim, ClaimBuild, ClaimClassTotal, Designation, Finding, PreflightRun
-from drawback.accounts.models import User
+from claims.models import (
+    Claim,
+    ClaimBuild,
+    ClaimClassTotal,
+    ClientEstimate,
+    Designation,
+    Finding,
+    PreflightRun,
+    ProjectionSnapshot,
+)
+from drawback.accounts.models import DigestSubscription, Privilege, User
 from exports.models import Export
 from imports.models import ColumnMapping, Document, ImportEntry, ImportLine, Upload
 from imports.services import upload_create, upload_headers
@@ -193,6 +202,11 @@ def latest_preflight_at(d) -> str:
     """A pre-flight run names no client: it is told apart by its time, as the API writes it."""
     run = d.claim.preflight_runs.order_by("-at", "-id").first()
     return DateTimeField().to_representation(run.at)
+
+
+def first_move_at(d) -> str:
+    move = d.claim.transitions.order_by("at", "id").first()
+    return DateTimeField().to_representation(move.at)
 
 
 CODE = lambda d: {"code": d.client.code}  # noqa: E731
@@ -410,6 +424,8 @@ SCOPED = {
             GET,
             Req("post", body=lambda d: {"to": "withdrawn", "reason": "client asked"}, url=DRAFT),
         ),
+        # Told apart by the time of its first move: a client user reads the moves without the firm's notes.
+        shows=first_move_at,
     ),
     "api-claim-preflight": Route(
         kwargs=lambda d: {"pk": d.claim.pk},
@@ -417,7 +433,8 @@ SCOPED = {
         shows=latest_preflight_at,
     ),
     "api-claim-correction": Route(kwargs=FILED, requests=(Req("post"),)),
-    "api-claim-reviews": Route(kwargs=lambda d: {"pk": d.claim.pk}),
+    # Reviews and their comments are the firm's work (a client user sees the claim without them).
+    "api-claim-reviews": Route(kwargs=lambda d: {"pk": d.claim.pk}, staff_only=True),
     "api-review-approve": Route(
         kwargs=lambda d: {"pk": d.claim.pk},
         requests=(Req("post", body=lambda d: {"level": 1, "ticked": ticked(1)}),),
@@ -472,6 +489,68 @@ SCOPED = {
         kwargs=lambda d: {"pk": d.cbp_request.pk},
         requests=(Req("post", body=lambda d: {"response_text": "Invoices attached"}),),
     ),
+    # --- client portal: applications and rulings, the dashboard, projections, digest preferences
+    "privileges:list": Route(kwargs=CODE, shows=lambda d: d.privilege.reference),
+    "privileges:new": Route(
+        kwargs=CODE,
+        requests=(
+            GET,
+            Req(
+                "post",
+                body=lambda d: {"kind": "compliance_program", "status": "drafting", "reference": "NEW"},
+            ),
+        ),
+        staff_only=True,
+        shows=lambda d: d.client.legal_name,
+    ),
+    "privileges:detail": Route(
+        kwargs=lambda d: {"code": d.client.code, "pk": d.privilege.pk},
+        requests=(
+            GET,
+            Req(
+                "post",
+                body=lambda d: {"action": "status", "to": "submitted", "on": "2026-11-02"},
+                label="status",
+            ),
+            Req("post", body=lambda d: {"action": "edit", "reference": f"{d.marker}-WPN-2"}, label="edit"),
+            Req(
+                "post",
+                body=lambda d: {"action": "attach", "file": pdf_file("letter.pdf"), "doc_type": "cbp"},
+                label="attach",
+            ),
+        ),
+        object_kwargs=("pk",),
+        shows=lambda d: d.privilege.reference,
+    ),
+    "privileges:claim-accelerated-payment": Route(
+        kwargs=lambda d: {"code": d.client.code, "pk": d.draft.pk},
+        requests=(Req("post", body=lambda d: {"requested": "1"}),),
+        object_kwargs=("pk",),
+    ),
+    "dashboards:projections": Route(kwargs=CODE, shows=lambda d: d.client.legal_name),
+    "dashboards:estimate-refresh": Route(kwargs=CODE, requests=(Req("post"),)),
+    "dashboards:pdf": Route(kwargs=CODE, shows=lambda d: d.client.legal_name),
+    "dashboards:xlsx": Route(kwargs=CODE, shows=lambda d: d.privilege.reference),
+    "dashboards:contacts": Route(
+        kwargs=CODE,
+        requests=(GET, Req("post", body=lambda d: {"email": d.contact, "frequency": "weekly"})),
+        staff_only=True,
+        shows=lambda d: d.contact,
+    ),
+    "api-privileges": Route(kwargs=API_CODE, shows=lambda d: d.privilege.reference),
+    "api-privilege-detail": Route(
+        kwargs=lambda d: {"client_code": d.client.code, "pk": d.privilege.pk},
+        object_kwargs=("pk",),
+        shows=lambda d: d.privilege.reference,
+    ),
+    "api-dashboard": Route(kwargs=API_CODE, shows=lambda d: f'"client":"{d.client.code}"'),
+    "api-projections": Route(kwargs=API_CODE, shows=lambda d: f'"client":"{d.client.code}"'),
+    "api-projection-snapshots": Route(kwargs=API_CODE, shows=lambda d: f'"client":"{d.client.code}"'),
+    "api-projection-snapshot": Route(
+        kwargs=lambda d: {"client_code": d.client.code, "pk": d.snapshot.pk},
+        object_kwargs=("pk",),
+        shows=lambda d: f'"client":"{d.client.code}"',
+    ),
 }
 
 
@@ -512,6 +591,8 @@ UNSCOPED = {
     "cbp:notification_list": FirmList(shows=lambda d: d.filed.display_number),
     "api-claims": FirmList(shows=lambda d: d.claim.number, queries=({}, {"client": "borealis"})),
     "tariff-uploads": FirmList(shows=lambda d: d.tariff_upload.original_name, client_users=False),
+    "dashboards:money-at-risk": FirmList(shows=lambda d: d.client.legal_name, client_users=False),
+    "dashboards:digest-opt-out": None,  # a signed token names the client and address: tests/dashboards
     "api-tariff-uploads": FirmList(shows=lambda d: d.tariff_upload.original_name, client_users=False),
 }
 
@@ -566,7 +647,28 @@ def call(request, client, api, django_capture_on_commit_callbacks):
 
 
 def body_of(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
+    """The response's bytes; a PDF's streams and an Excel workbook's sheets opened up, so text in them
+    (the PDF's title, the cells) can be looked for."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    kind = response.get("Content-Type", "")
+    if kind.startswith("application/pdf"):
+        import re
+        import zlib
+
+        parts = [body]
+        for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S):
+            try:
+                parts.append(zlib.decompress(stream.group(1)))
+            except zlib.error:
+                continue
+        return b"".join(parts)
+    if kind.startswith("application/vnd.openxmlformats"):
+        import io
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            return b"".join(archive.read(name) for name in archive.namelist())
+    return body
 
 
 def snapshot(d) -> dict:
@@ -615,6 +717,20 @@ def snapshot(d) -> dict:
         "notifications": sorted(
             Notification.objects.filter(claim__in=claims).values_list("pk", "user", "read_at")
         ),
+        "accelerated payment asked": sorted(claims.values_list("pk", "accelerated_payment")),
+        "privileges": sorted(
+            Privilege.objects.filter(client=client).values_list("pk", "status", "reference", "submitted_on")
+        ),
+        "privilege documents": sorted(
+            Privilege.documents.through.objects.filter(privilege__client=client).values_list(
+                "privilege_id", "document_id"
+            )
+        ),
+        "digest preferences": sorted(
+            DigestSubscription.objects.filter(client=client).values_list("email", "frequency", "opted_out_at")
+        ),
+        "estimates": list(ClientEstimate.objects.filter(client=client).values_list("computed_at", flat=True)),
+        "projection snapshots": ProjectionSnapshot.objects.filter(client=client).count(),
     }
 
 
