@@ -1,12 +1,14 @@
 """`manage.py seed_demo`: realistic data through the real pipeline, one user per role, and repeatable."""
 
+import datetime as dt
 import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from claims.models import Claim, Finding
-from drawback.accounts.models import Client, User
+from claims.models import Claim, ClientEstimate, Finding, Payment, ProjectionSnapshot
+from drawback.accounts.models import Client, Privilege, User
 from exports.models import Export
 from imports.models import Document, ImportLine, LineCh99Duty, Upload
 
@@ -21,6 +23,9 @@ def counts():
         User.objects.count(),
         Upload.objects.count(),
         Claim.objects.count(),
+        Payment.objects.count(),
+        Privilege.objects.count(),
+        ProjectionSnapshot.objects.count(),
     )
 
 
@@ -31,7 +36,7 @@ def test_demo_loads_realistic_data_once(settings, tmp_path):
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     first = counts()
-    clients, lines, ch99, exports, documents, users, uploads, claims = first
+    clients, lines, ch99, exports, documents, users, uploads, claims, *_ = first
     assert clients == 2 and lines >= 3000 and ch99 >= 1000 and 300 <= exports <= 1000 and documents > 500
     assert set(User.objects.values_list("role", flat=True)) == set(User.Role.values)
     assert all(u.client_id for u in User.objects.filter(role="client_user"))
@@ -46,6 +51,25 @@ def test_demo_loads_realistic_data_once(settings, tmp_path):
     filed = Claim.objects.get(status=Claim.Status.FILED)
     assert filed.transitions.filter(to_status=Claim.Status.SECOND_REVIEW).exists()
     assert filed.documents.count() == 3  # the filing package
+    # The portal's history: claims filed, paid, liquidated and closed over two years and more, CBP
+    # requests, privileges in several states, a snapshot of each past month, the optimizer's estimates.
+    history = Claim.objects.filter(notes__startswith="Demo history")
+    assert min(history.values_list("filed_on", flat=True)) < timezone.localdate() - dt.timedelta(days=2 * 365)
+    assert {Claim.Status.CLOSED, Claim.Status.LIQUIDATED, Claim.Status.ACCELERATED_PAID} <= set(
+        history.values_list("status", flat=True)
+    )
+    assert {"accelerated", "liquidation_refund", "bill"} <= set(
+        Payment.objects.values_list("kind", flat=True)
+    )
+    assert {"cf28", "cf29"} <= set(history.values_list("cbp_requests__kind", flat=True))
+    assert {"approved", "submitted", "under_review", "denied", "withdrawn", "expired"} <= set(
+        Privilege.objects.values_list("status", flat=True)
+    )
+    assert ProjectionSnapshot.objects.filter(client__code="acme").count() == 25
+    assert ClientEstimate.objects.filter(error="").count() == 2
+    # The client holding accelerated payment has its claims ask for it; the other's do not.
+    assert history.filter(client__code="acme", accelerated_payment=True).exists()
+    assert not Claim.objects.filter(client__code="borealis", accelerated_payment=True).exists()
     again = io.StringIO()
     call_command("seed_demo", stdout=again)
     assert counts() == first
