@@ -63,8 +63,8 @@ bench-optimize: install ## run the optimizer on generated data at three sizes an
 
 bench-preflight: bench-db ## time pre-flight and validation of a generated 10,000-designation claim
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_preflight --designations $${DESIGNATIONS:-10000}
-bench-web: bench-db ## time the client pages and API over a generated 1,000,000-line client in PostgreSQL
-	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_web --lines $${ROWS:-1000000}
+bench-web: bench-db ## time the client pages, dashboard and API over a generated 1,000,000-line, 5,000-claim client (PostgreSQL)
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_web --lines $${ROWS:-1000000} --claims $${CLAIMS:-5000}
 bench-assess: bench-db ## generate a client with LINES import lines (default 1,000,000) and time the risk assessment
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_assess --lines $${LINES:-1000000}
 

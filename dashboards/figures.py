@@ -122,10 +122,16 @@ class ClassRow:
         return self.liquidated - self.claimed
 
 
+@dataclass(frozen=True)
+class YearReceived:
+    year: int
+    received: Decimal
+
+
 @dataclass
 class Money:
     months: list[MonthReceived]  # every month with money, oldest first
-    years: list[tuple[int, Decimal]]
+    years: list[YearReceived]
     this_year: Decimal
     outstanding: Decimal  # claimed (or liquidated) and not yet paid, on claims with CBP
     outstanding_claims: int
@@ -192,7 +198,7 @@ def money(*, client: Client, records: list[ClaimRecord], today: dt.date) -> Mone
     ]
     return Money(
         months=months,
-        years=sorted(years.items()),
+        years=[YearReceived(year, total) for year, total in sorted(years.items())],
         this_year=years.get(today.year, ZERO),
         outstanding=outstanding,
         outstanding_claims=open_claims,
@@ -461,9 +467,8 @@ def portfolio(*, clients: QuerySet[Client], today: dt.date) -> list[PortfolioRow
         received[client_id] += -total if kind == Payment.Kind.BILL else total
     latest: dict[int, ProjectionSnapshot] = {}
     month = method.month_start(today)
-    for snap in ProjectionSnapshot.objects.filter(client__in=clients, taken_on__gte=month).order_by(
-        "taken_on"
-    ):
+    this_month = ProjectionSnapshot.objects.filter(client__in=clients, taken_on__gte=month)
+    for snap in this_month.only("client_id", "taken_on", "months").order_by("taken_on", "pk"):
         latest[snap.client_id] = snap
     estimates = {e.client_id: e for e in ClientEstimate.objects.filter(client__in=clients)}
     requests = dict(

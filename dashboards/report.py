@@ -87,7 +87,7 @@ def dashboard_xlsx(board: Dashboard) -> bytes:
         wb,
         "Received per year",
         ["Year", "Received"],
-        [[year, total] for year, total in board.money.years]
+        [[y.year, y.received] for y in board.money.years]
         + [["Claimed, not yet paid", board.money.outstanding]],
     )
     _sheet(

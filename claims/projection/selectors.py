@@ -88,9 +88,10 @@ def track_record(*, clients: QuerySet[Client], today: dt.date | None = None, mon
     current = method.month_start(today)
     first = method.add_months(current, -months - max(method.TRACK_HORIZONS))
     by_client_month: dict[tuple[int, dt.date], ProjectionSnapshot] = {}
-    for snap in ProjectionSnapshot.objects.filter(client__in=clients, taken_on__gte=first).order_by(
-        "taken_on", "pk"
-    ):
+    snaps = ProjectionSnapshot.objects.filter(client__in=clients, taken_on__gte=first).only(
+        "client_id", "taken_on", "months"
+    )
+    for snap in snaps.order_by("taken_on", "pk"):
         by_client_month.setdefault((snap.client_id, method.month_start(snap.taken_on)), snap)
     combined: dict[dt.date, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     for (_, month), snap in by_client_month.items():
@@ -104,7 +105,8 @@ def track_record(*, clients: QuerySet[Client], today: dt.date | None = None, mon
 
 
 def snapshot_list(*, client: Client) -> QuerySet[ProjectionSnapshot]:
-    return ProjectionSnapshot.objects.filter(client=client).order_by("-taken_on", "-pk")
+    """The client's snapshots, newest first, without their items (read one snapshot's when needed)."""
+    return ProjectionSnapshot.objects.filter(client=client).defer("items").order_by("-taken_on", "-pk")
 
 
 def projection_json(projection: method.Projection) -> tuple[list[dict], list[dict]]:

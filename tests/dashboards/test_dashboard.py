@@ -79,7 +79,7 @@ def test_pipeline_money_and_classes(client_a, history):
         "closed": (1, D("500.00")),
     }
     money = board.money
-    assert money.years == [
+    assert [(y.year, y.received) for y in money.years] == [
         (2025, D("3500.00")),
         (2026, D("1850.00")),
     ]  # October 2026: 2,000 less the 150 bill
@@ -95,6 +95,23 @@ def test_pipeline_money_and_classes(client_a, history):
         D("-150.00"),
     )
     assert money.liquidated_claims == 2
+
+
+@time_machine.travel(NOW)
+def test_dashboard_api_gives_the_same_figures(api, client_a, client_user_a, history):
+    api.force_login(client_user_a)
+    data = api.get("/api/v1/clients/acme/dashboard/").json()
+    assert {s["key"]: s["count"] for s in data["pipeline"]}["liquidated"] == 1
+    years = [{"year": 2025, "received": "3500.00"}, {"year": 2026, "received": "1850.00"}]
+    assert data["money"]["years"] == years
+    assert data["money"]["outstanding"] == "1000.00"
+    assert data["money"]["classes"][0]["difference"] == "-150.00"
+    assert len(data["projected_months"]) == 18
+    assert [a["horizon"] for a in data["track_record"]["accuracy"]] == [1, 2, 3, 6]
+    projection = api.get("/api/v1/clients/acme/projections/").json()
+    assert projection["items"] and all(item["basis"] for item in projection["items"])
+    accepted = next(i for i in projection["items"] if i["claim_id"] == history["accepted"].pk)
+    assert accepted["kind"] == "liquidation" and accepted["amount"] == "1000.00"
 
 
 @time_machine.travel(NOW)

@@ -20,14 +20,19 @@ def test_bench_refuses_other_databases(db):
 @pytest.mark.django_db(transaction=True)
 def test_bench_prints_a_figure_per_request_and_cleans_up():
     out = io.StringIO()
-    call_command("bench_web", "--lines", "120", "--runs", "1", stdout=out)
+    call_command(
+        "bench_web", "--lines", "120", "--claims", "40", "--runs", "1", "--portal-runs", "2", stdout=out
+    )
     text = out.getvalue()
-    assert "client bench-web: 120 lines, 12 exports" in text
+    assert "client bench-web: 120 lines, 12 exports, 40 claims" in text
     lines = text.splitlines()
     rows = lines[lines.index(next(x for x in lines if x.startswith("request"))) + 1 :]
-    assert len(rows) == 21, text
+    assert len(rows) == 29, text  # 21 data pages and calls, 8 of the client portal
     for row in rows:
-        median, worst, queries = row.split()[-3:]
-        assert float(median) > 0 and float(worst) >= float(median) and int(queries) > 0
+        median, p95, worst, queries = row.split()[-4:]
+        assert 0 < float(median) <= float(p95) <= float(worst) and int(queries) > 0
     assert not Client.objects.filter(code="bench-web").exists()
     assert not ImportLine.objects.exists()
+    from claims.models import Claim
+
+    assert not Claim.objects.exists()
