@@ -216,7 +216,7 @@ def claim_accelerated_payment_set(*, claim: Claim, requested: bool, by: User) ->
                 f"{locked.client.legal_name} holds no approved accelerated payment privilege in force today; "
                 "record CBP's approval under applications and rulings first"
             )
-        Claim.objects.filter(pk=locked.pk).update(accelerated_payment=requested)
+        Claim.objects.filter(pk=locked.pk).update(accelerated_payment=requested, updated_at=timezone.now())
     claim.accelerated_payment = requested
     return claim
 

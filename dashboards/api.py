@@ -1,8 +1,9 @@
 """API of the client portal (/api/v1/clients/<code>/...): the dashboard's figures, the projection with the
 basis of each payment, and the projection snapshots. Read-only, for everyone who may see the client."""
 
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -86,7 +87,10 @@ class ProjectionSerializer(serializers.Serializer):
     months = ProjectedMonthSerializer(many=True)
     later = serializers.DecimalField(**MONEY, help_text="Expected after the last month")
     total = serializers.DecimalField(**MONEY)
-    items = ProjectedPaymentSerializer(many=True)
+    count = serializers.IntegerField(help_text="Projected payments in all")
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    items = ProjectedPaymentSerializer(many=True, help_text="This page's payments, earliest first")
 
 
 class ForecastMonthSerializer(serializers.Serializer):
@@ -191,19 +195,29 @@ class DashboardApi(APIView):
 
 class ProjectionApi(APIView):
     """Every payment still to come on the client's claims (and exports not yet claimed), with its expected
-    date and range, its amount and range, and its basis in words; and the totals per month."""
+    date and range, its amount and range, and its basis in words, 200 a page (`?page=`); and
+    the totals per month."""
 
-    @extend_schema(responses=ProjectionSerializer)
+    ITEMS_PER_PAGE = 200
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int, description="Page of payments, from 1")],
+        responses=ProjectionSerializer,
+    )
     def get(self, request: Request, client_code: str) -> Response:
         client = client_for_code(request.user, client_code)
-        projection = projections.client_projection(client=client)
+        projection, _ = projections.client_current(client=client)
+        page = Paginator(projection.items, self.ITEMS_PER_PAGE).get_page(request.query_params.get("page"))
         data = {
             "client": client.code,
             "as_of": projection.today,
             "months": projection.months,
             "later": projection.later,
             "total": projection.total,
-            "items": projection.items,
+            "count": page.paginator.count,
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "items": page.object_list,
         }
         return Response(ProjectionSerializer(data).data)
 

@@ -28,9 +28,8 @@ from claims.models import (
 )
 from claims.privileges.selectors import privilege_list, privilege_warnings
 from claims.projection import method
-from claims.projection.history import claim_records
 from claims.projection.method import ClaimRecord, Projection, Stage, TrackRecord
-from claims.projection.selectors import client_projection, track_record
+from claims.projection.selectors import client_current, track_record
 from claims.risk import RULE_TITLES
 from claims.risk.exports import EXPORT_DOCUMENTS
 from claims.risk.imports import ENTRY_DOCUMENTS
@@ -311,6 +310,22 @@ def needs(*, client: Client, today: dt.date) -> Needs:
     return Needs(requests, documents, privilege_warnings(client=client, today=today))
 
 
+# --- refunds outside drawback claims ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OtherRefund:
+    label: str
+    received: Decimal
+    expected: Decimal
+
+
+def other_refunds(*, client: Client, today: dt.date) -> list[OtherRefund]:
+    """Refunds that do not come through drawback claims join the dashboard here and nowhere else: IEEPA
+    duty refunds (CAPE), received and expected, once their selectors exist. None today."""
+    return []
+
+
 # --- the whole dashboard ----------------------------------------------------------------------------------
 
 
@@ -325,6 +340,7 @@ class Dashboard:
     maximization: Maximization
     needs: Needs
     privileges: list[Privilege]
+    other_refunds: list[OtherRefund] = field(default_factory=list)
     charts: dict = field(default_factory=dict)
 
     @property
@@ -370,8 +386,7 @@ class Dashboard:
 
 def client_dashboard(*, client: Client, today: dt.date | None = None) -> Dashboard:
     today = today or timezone.localdate()
-    records = claim_records(claims=Claim.objects.filter(client=client))
-    projection = client_projection(client=client, today=today, records=records)
+    projection, records = client_current(client=client, today=today)
     board = Dashboard(
         client=client,
         today=today,
@@ -384,6 +399,7 @@ def client_dashboard(*, client: Client, today: dt.date | None = None) -> Dashboa
         maximization=maximization(client=client),
         needs=needs(client=client, today=today),
         privileges=list(privilege_list(client=client)),
+        other_refunds=other_refunds(client=client, today=today),
     )
     board.charts = dashboard_charts(board)
     return board

@@ -54,7 +54,12 @@ def _board(request, code: str):
 @login_required
 def client_overview(request, code: str):
     client, board = _board(request, code)
-    (health,) = client_health_list(clients=clients_for(request.user).filter(pk=client.pk), today=board.today)
+    health = None
+    if request.user.is_firm_staff:
+        # The data's health (counts over every line) is the firm's working view, below the dashboard.
+        (health,) = client_health_list(
+            clients=clients_for(request.user).filter(pk=client.pk), today=board.today
+        )
     return render(
         request,
         "dashboards/client_overview.html",
@@ -74,7 +79,7 @@ def client_overview(request, code: str):
 def client_projections(request, code: str):
     """Every projected payment with its basis, how the method works, and the snapshots kept."""
     client = client_for_code(request.user, code)
-    projection = projections.client_projection(client=client)
+    projection, _ = projections.client_current(client=client)
     page = Paginator(projection.items, 100).get_page(request.GET.get("page"))
     return render(
         request,

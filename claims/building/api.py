@@ -50,6 +50,13 @@ class BuildParametersSerializer(serializers.Serializer):
     exclude_lines = serializers.ListField(child=serializers.IntegerField(), required=False)
     exclude_exports = serializers.ListField(child=serializers.IntegerField(), required=False)
     pins = PinSerializer(many=True, required=False)
+    accelerated_payment = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Ask for accelerated payment on the claims saved; null or absent: on each claim the "
+        "client's approved privilege and bond headroom allow",
+    )
 
 
 class StepSerializer(serializers.Serializer):

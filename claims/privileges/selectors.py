@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch, QuerySet, Sum
 
 from claims.models import Claim, ClaimClassTotal, Payment
 from drawback.accounts.models import Client, Privilege, PrivilegeStatusChange
@@ -78,19 +77,6 @@ class BondPosition:
         return self.headroom is None or amount <= self.headroom
 
 
-def _claim_totals():
-    return Coalesce(
-        Subquery(
-            ClaimClassTotal.objects.filter(claim=OuterRef("pk"))
-            .values("claim")
-            .annotate(s=Sum("claim_amount"))
-            .values("s"),
-            output_field=DecimalField(),
-        ),
-        Value(ZERO),
-    )
-
-
 def bond_position(*, client: Client, on: dt.date | None = None, exclude_claim: Claim | None = None):
     """The accelerated payment privilege in force on `on` with its bond's use, or None without one."""
     from django.utils import timezone
@@ -98,31 +84,35 @@ def bond_position(*, client: Client, on: dt.date | None = None, exclude_claim: C
     privilege = client.privilege(Privilege.Kind.ACCELERATED_PAYMENT, on=on or timezone.localdate())
     if privilege is None:
         return None
-    claims = Claim.objects.filter(client=client, accelerated_payment=True)
+    claims = Claim.objects.filter(
+        client=client, accelerated_payment=True, status__in=(*EXPOSED_STATUSES, *COMMITTED_STATUSES)
+    ).order_by()
     if exclude_claim is not None:
         claims = claims.exclude(pk=exclude_claim.pk)
-    paid = (
-        Payment.objects.filter(claim=OuterRef("pk"), kind=Payment.Kind.ACCELERATED)
-        .values("claim")
+    statuses = dict(claims.values_list("pk", "status"))
+    ids = claims.values("pk")
+    claimed = dict(
+        ClaimClassTotal.objects.filter(claim__in=ids)
+        .order_by()
+        .values("claim_id")
+        .annotate(s=Sum("claim_amount"))
+        .values_list("claim_id", "s")
+    )
+    paid = dict(
+        Payment.objects.filter(claim__in=ids, kind=Payment.Kind.ACCELERATED)
+        .order_by()
+        .values("claim_id")
         .annotate(s=Sum("total"))
-        .values("s")
+        .values_list("claim_id", "s")
     )
-    exposed = list(
-        claims.filter(status__in=EXPOSED_STATUSES)
-        .annotate(claimed=_claim_totals(), paid=Subquery(paid, output_field=DecimalField()))
-        .values_list("claimed", "paid")
-    )
-    committed = list(
-        claims.filter(status__in=COMMITTED_STATUSES)
-        .annotate(claimed=_claim_totals())
-        .values_list("claimed", flat=True)
-    )
+    exposed = [pk for pk, status in statuses.items() if status in EXPOSED_STATUSES]
+    committed = [pk for pk, status in statuses.items() if status in COMMITTED_STATUSES]
     return BondPosition(
         privilege=privilege,
         amount=privilege.bond_amount,
-        used=sum((paid if paid is not None else claimed for claimed, paid in exposed), ZERO),
+        used=sum((paid[pk] if pk in paid else claimed.get(pk, ZERO) for pk in exposed), ZERO),
         used_claims=len(exposed),
-        committed=sum(committed, ZERO),
+        committed=sum((claimed.get(pk, ZERO) for pk in committed), ZERO),
         committed_claims=len(committed),
     )
 

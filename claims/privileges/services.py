@@ -285,7 +285,9 @@ def claims_accelerated_payment_apply(
         choices.append(AcceleratedChoice(claim, True, ""))
     yes = [c.claim.pk for c in choices if c.requested]
     if yes:
-        Claim.objects.filter(pk__in=yes, status=Claim.Status.DRAFT).update(accelerated_payment=True)
+        Claim.objects.filter(pk__in=yes, status=Claim.Status.DRAFT).update(
+            accelerated_payment=True, updated_at=timezone.now()
+        )
         for c in choices:
             if c.requested:
                 c.claim.accelerated_payment = True

@@ -8,9 +8,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import DecimalField, Max, Min, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.db.models import Max, Min, QuerySet, Sum
+from django.db.models.functions import TruncDate
 
 from claims.models import (
     DRAWBACK_PORTS,
@@ -34,59 +33,40 @@ NO_MONEY = (S.WITHDRAWN, S.REJECTED)
 HISTORY_YEARS_DAYS = 4 * 366
 
 
-def _day(value) -> dt.date | None:
-    if value is None:
-        return None
-    return timezone.localdate(value) if isinstance(value, dt.datetime) else value
-
-
 def claim_records(*, claims: QuerySet[Claim]) -> list[ClaimRecord]:
-    """Every claim of the queryset that may bring money, as the projection method reads it."""
-    claims = claims.exclude(status__in=NO_MONEY)
-    totals = (
-        ClaimClassTotal.objects.filter(claim=OuterRef("pk"))
-        .order_by()
-        .values("claim")
-        .annotate(s=Sum("claim_amount"))
-        .values("s")
-    )
-    review = (
-        ClaimTransition.objects.filter(claim=OuterRef("pk"), to_status=S.FIRST_REVIEW)
-        .order_by()
-        .values("claim")
-        .annotate(first=Min("at"))
-        .values("first")
-    )
-    cf29 = (
-        CbpRequest.objects.filter(claim=OuterRef("pk"), kind=CbpRequest.Kind.CF29)
-        .order_by()
-        .values("claim")
-        .annotate(first=Min("issued_on"))
-        .values("first")
-    )
+    """Every claim of the queryset that may bring money, as the projection method reads it: one query for
+    the claims and one grouped query for each of their totals, first review, CF-29s, payments and
+    liquidations (hash aggregates over the client's rows, not a subquery per claim)."""
+    claims = claims.exclude(status__in=NO_MONEY).order_by()
     rows = list(
-        claims.order_by()
-        .annotate(
-            claimed=Coalesce(Subquery(totals, output_field=DecimalField()), Value(ZERO)),
-            review_at=Subquery(review),
-            cf29_on=Subquery(cf29),
-        )
-        .values_list(
-            "pk",
-            "number",
-            "drawback_port",
-            "claimed",
-            "accelerated_payment",
-            "created_at",
-            "review_at",
-            "filed_on",
-            "cf29_on",
-            "status",
+        claims.annotate(created_on=TruncDate("created_at")).values_list(
+            "pk", "number", "drawback_port", "accelerated_payment", "created_on", "filed_on", "status"
         )
     )
     if not rows:
         return []
-    ids = claims.order_by().values("pk")
+    ids = claims.values("pk")
+    totals = dict(
+        ClaimClassTotal.objects.filter(claim__in=ids)
+        .order_by()
+        .values("claim_id")
+        .annotate(s=Sum("claim_amount"))
+        .values_list("claim_id", "s")
+    )
+    reviews = dict(
+        ClaimTransition.objects.filter(claim__in=ids, to_status=S.FIRST_REVIEW)
+        .order_by()
+        .values("claim_id")
+        .annotate(first=Min(TruncDate("at")))
+        .values_list("claim_id", "first")
+    )
+    cf29s = dict(
+        CbpRequest.objects.filter(claim__in=ids, kind=CbpRequest.Kind.CF29)
+        .order_by()
+        .values("claim_id")
+        .annotate(first=Min("issued_on"))
+        .values_list("claim_id", "first")
+    )
     paid: dict[int, dict[str, tuple[Decimal, dt.date, dt.date]]] = defaultdict(dict)
     for claim_id, kind, total, first, last in (
         Payment.objects.filter(claim__in=ids)
@@ -103,7 +83,7 @@ def claim_records(*, claims: QuerySet[Claim]) -> list[ClaimRecord]:
         )
     }
     records = []
-    for pk, number, port, claimed, accelerated, created, review_at, filed, cf29_on, status in rows:
+    for pk, number, port, accelerated, created_on, filed, status in rows:
         payments = paid.get(pk, {})
         ap = payments.get(Payment.Kind.ACCELERATED)
         refund = payments.get(Payment.Kind.LIQUIDATION_REFUND)
@@ -112,25 +92,24 @@ def claim_records(*, claims: QuerySet[Claim]) -> list[ClaimRecord]:
             pk, (None, None, False, None, False, None)
         )
         settled_days = [p[2] for p in (refund, bill) if p]
-        filed_day = filed
         records.append(
             ClaimRecord(
                 claim_id=pk,
                 number=f"{number[:3]}-{number[3:10]}-{number[10:]}" if len(number) == 11 else number,
                 office=port,
                 office_name=OFFICES.get(port, port),
-                claimed=claimed,
+                claimed=totals.get(pk, ZERO),
                 accelerated_requested=accelerated,
-                created_on=_day(created),
-                review_started_on=_day(review_at),
-                filed_on=filed_day,
+                created_on=created_on,
+                review_started_on=reviews.get(pk),
+                filed_on=filed,
                 accelerated_paid_on=ap[1] if ap else None,
                 accelerated_paid=ap[0] if ap else ZERO,
-                cf29_on=cf29_on,
+                cf29_on=cf29s.get(pk),
                 liquidated_on=liq_on,
                 liquidated=liq_total if liq_on else None,
-                extended_on=(extended_on or filed_day) if extended else None,
-                suspended_on=(suspended_on or filed_day) if suspended else None,
+                extended_on=(extended_on or filed) if extended else None,
+                suspended_on=(suspended_on or filed) if suspended else None,
                 settled_on=max(settled_days) if settled_days else None,
                 settled=(refund[0] if refund else ZERO) - (bill[0] if bill else ZERO),
                 closed=status in (S.PROTEST_FILED, S.CLOSED),
@@ -139,16 +118,23 @@ def claim_records(*, claims: QuerySet[Claim]) -> list[ClaimRecord]:
     return records
 
 
-def firm_observations(*, firm_id: int, today: dt.date) -> Observations:
-    """Lags and ratios over the firm's claims (all clients), as of `today`, kept in the cache for the day
-    and until a payment, liquidation, request or claim move is recorded (their last ids are in the key)."""
-    marks = (
+def data_marks() -> tuple:
+    """What changes when a payment, liquidation, CBP request, claim move, claim amount or claim is
+    recorded: the newest of each (cheap: primary keys and one timestamp). Part of the cache keys below."""
+    return (
         Payment.objects.aggregate(m=Max("pk"))["m"],
         Liquidation.objects.aggregate(m=Max("updated_at"))["m"],
         ClaimTransition.objects.aggregate(m=Max("pk"))["m"],
         CbpRequest.objects.aggregate(m=Max("pk"))["m"],
+        ClaimClassTotal.objects.aggregate(m=Max("pk"))["m"],
+        Claim.objects.aggregate(m=Max("updated_at"))["m"],
     )
-    digest = hashlib.sha256(":".join(str(v) for v in (firm_id, today, *marks)).encode()).hexdigest()
+
+
+def firm_observations(*, firm_id: int, today: dt.date) -> Observations:
+    """Lags and ratios over the firm's claims (all clients), as of `today`, kept in the cache for the day
+    and until a payment, liquidation, request or claim move is recorded (their last ids are in the key)."""
+    digest = hashlib.sha256(":".join(str(v) for v in (firm_id, today, *data_marks())).encode()).hexdigest()
     key = f"projection-observations:{digest}"
     found = cache.get(key)
     if found is not None:

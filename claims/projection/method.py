@@ -32,6 +32,7 @@ arrived, and the weighted absolute percentage error per horizon.
 """
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -111,6 +112,18 @@ class ClaimRecord:
         """The claim as it stood at the end of `day`: later events unknown; None if not yet created."""
         if self.created_on > day:
             return None
+        dates = (
+            self.review_started_on,
+            self.filed_on,
+            self.accelerated_paid_on,
+            self.cf29_on,
+            self.liquidated_on,
+            self.extended_on,
+            self.suspended_on,
+            self.settled_on,
+        )
+        if all(d is None or d <= day for d in dates):
+            return self  # nothing after the day: as it stands
 
         def known(value: dt.date | None) -> dt.date | None:
             return value if value is not None and value <= day else None
@@ -186,10 +199,14 @@ class Projection:
 
 @dataclass(frozen=True)
 class Sample:
-    """Observed values (days or ratios) and where they come from, for the basis."""
+    """Observed values (days), smallest first, and where they come from, for the basis."""
 
     values: tuple
-    scope: str  # "at New York", "at every office", "of the client's claims"
+    scope: str  # "at New York", "at every office", "of the firm's claims"
+
+    @classmethod
+    def of(cls, values: Iterable[int], scope: str) -> "Sample":
+        return cls(tuple(sorted(values)), scope)
 
     @property
     def n(self) -> int:
@@ -209,15 +226,32 @@ class Observations:
     ratios: list[Decimal] = field(default_factory=list)
     cf29_ratios: list[Decimal] = field(default_factory=list)
     office_names: dict[str, str] = field(default_factory=dict)
+    # Samples and ratios worked out once: a client's thousands of claims ask for the same few.
+    _samples: dict = field(default_factory=dict, repr=False)
+    _ratios: dict = field(default_factory=dict, repr=False)
 
-    def by_office(self, table: dict[str, list[int]], office: str) -> Sample | None:
-        own = table.get(office, [])
-        if len(own) >= MIN_OBSERVATIONS:
-            return Sample(tuple(own), f"at {self.office_names.get(office, office)}")
-        every = [v for values in table.values() for v in values]
-        if len(every) >= MIN_OBSERVATIONS:
-            return Sample(tuple(every), "at every office")
-        return None
+    def by_office(self, name: str, office: str) -> Sample | None:
+        """The lags of `name` (accelerated, liquidation, refund) at the office, or at every office."""
+        key = (name, office)
+        if key not in self._samples:
+            table = getattr(self, name)
+            own = table.get(office, [])
+            every = [v for values in table.values() for v in values]
+            if len(own) >= MIN_OBSERVATIONS:
+                self._samples[key] = Sample.of(own, f"at {self.office_names.get(office, office)}")
+            elif len(every) >= MIN_OBSERVATIONS:
+                self._samples[key] = Sample.of(every, "at every office")
+            else:
+                self._samples[key] = None
+        return self._samples[key]
+
+    def sample(self, name: str, scope: str) -> Sample | None:
+        """The lags of `name` (review, preparation) across the firm."""
+        key = (name, scope)
+        if key not in self._samples:
+            values = getattr(self, name)
+            self._samples[key] = Sample.of(values, scope) if len(values) >= MIN_OBSERVATIONS else None
+        return self._samples[key]
 
 
 def observe(history: Iterable[ClaimRecord], today: dt.date) -> Observations:
@@ -253,7 +287,10 @@ def observe(history: Iterable[ClaimRecord], today: dt.date) -> Observations:
 
 
 def median_days(values: Sequence[int]) -> int:
-    ordered = sorted(values)
+    return _median_of_sorted(sorted(values))
+
+
+def _median_of_sorted(ordered: Sequence[int]) -> int:
     n = len(ordered)
     if n % 2:
         return ordered[n // 2]
@@ -285,14 +322,15 @@ def estimate_lag(sample: Sample | None, *, what: str, elapsed: int, default: int
         if elapsed > default:
             why = f"overdue: {elapsed} days have passed, more than the default {default} ({default_why})"
         return Lag(days, days, days, why)
-    pool = [v for v in sample.values if v > elapsed] if elapsed > 0 else list(sample.values)
+    # The values are sorted: those longer than what already passed are the tail after it.
+    pool = sample.values[bisect_right(sample.values, elapsed) :] if elapsed > 0 else sample.values
     of = f"{sample.n} {what} {sample.scope} in the last 12 months"
     if not pool:
         return Lag(
             elapsed, elapsed, elapsed, f"overdue: {elapsed} days have passed, longer than any of the {of}"
         )
-    days = median_days(pool)
-    spread = f"range {min(pool)}-{max(pool)} days"
+    days = _median_of_sorted(pool)
+    spread = f"range {pool[0]}-{pool[-1]} days"
     if len(pool) < sample.n:
         source = (
             f"median of the {len(pool)} of {of} that took longer than the {elapsed} days already passed "
@@ -300,7 +338,7 @@ def estimate_lag(sample: Sample | None, *, what: str, elapsed: int, default: int
         )
     else:
         source = f"median of {of} ({spread})"
-    return Lag(days, min(pool), max(pool), source)
+    return Lag(days, pool[0], pool[-1], source)
 
 
 @dataclass(frozen=True)
@@ -312,6 +350,12 @@ class Ratio:
 
 
 def estimate_ratio(obs: Observations, *, cf29: bool) -> Ratio:
+    if cf29 not in obs._ratios:
+        obs._ratios[cf29] = _ratio(obs, cf29=cf29)
+    return obs._ratios[cf29]
+
+
+def _ratio(obs: Observations, *, cf29: bool) -> Ratio:
     if cf29 and len(obs.cf29_ratios) >= MIN_OBSERVATIONS:
         values, of = obs.cf29_ratios, f"{len(obs.cf29_ratios)} claims liquidated after a CF-29"
     elif len(obs.ratios) >= MIN_OBSERVATIONS:
@@ -356,9 +400,7 @@ def _filing(record: ClaimRecord, obs: Observations, today: dt.date) -> Filing:
         return Filing(day, day, day, f"filed {day}", False)
     if record.review_started_on:
         anchor, since = record.review_started_on, f"in review since {record.review_started_on}"
-        sample = (
-            Sample(tuple(obs.review), "of the firm's claims") if len(obs.review) >= MIN_OBSERVATIONS else None
-        )
+        sample = obs.sample("review", "of the firm's claims")
         lag = estimate_lag(
             sample,
             what="claims filed after review",
@@ -368,11 +410,7 @@ def _filing(record: ClaimRecord, obs: Observations, today: dt.date) -> Filing:
         )
     else:
         anchor, since = record.created_on, f"in preparation since {record.created_on}"
-        sample = (
-            Sample(tuple(obs.preparation), "of the firm's claims")
-            if len(obs.preparation) >= MIN_OBSERVATIONS
-            else None
-        )
+        sample = obs.sample("preparation", "of the firm's claims")
         lag = estimate_lag(
             sample,
             what="claims filed",
@@ -390,7 +428,7 @@ def _filing(record: ClaimRecord, obs: Observations, today: dt.date) -> Filing:
 def _accelerated(record: ClaimRecord, filing: Filing, obs: Observations, today: dt.date) -> Item:
     elapsed = 0 if filing.expected else (today - filing.on).days
     lag = estimate_lag(
-        obs.by_office(obs.accelerated, record.office),
+        obs.by_office("accelerated", record.office),
         what="accelerated payments",
         elapsed=elapsed,
         default=DEFAULT_ACCELERATED_DAYS,
@@ -416,7 +454,7 @@ def _accelerated(record: ClaimRecord, filing: Filing, obs: Observations, today: 
 
 def _refund_lag(record: ClaimRecord, obs: Observations, elapsed: int) -> Lag:
     return estimate_lag(
-        obs.by_office(obs.refund, record.office),
+        obs.by_office("refund", record.office),
         what="refunds after liquidation",
         elapsed=elapsed,
         default=DEFAULT_REFUND_DAYS,
@@ -432,7 +470,7 @@ def _liquidation(
     years = EXTENDED_LIQUIDATION_YEARS if record.extended_on else 1
     deemed = add_years(filing.on, years)
     elapsed = 0 if filing.expected else (today - filing.on).days
-    sample = obs.by_office(obs.liquidation, record.office)
+    sample = obs.by_office("liquidation", record.office)
     if sample is None:
         liquidated_on = earliest = latest = max(deemed, today)
         few = f"fewer than {MIN_OBSERVATIONS} liquidations observed"
@@ -646,17 +684,23 @@ def monthly(items: Sequence[Item], today: dt.date, months: int) -> tuple[list[Mo
     low = dict.fromkeys(keys, ZERO)
     high = dict.fromkeys(keys, ZERO)
     later = ZERO
+    index = {key: i for i, key in enumerate(keys)}
+
+    def position(day: dt.date) -> int:
+        # Months before today's count as today's; months after the last are beyond the keys.
+        start = max(month_start(day), first)
+        return index.get(start, (start.year - first.year) * 12 + start.month - first.month)
+
     for item in items:
-        on = max(month_start(item.on), first)
-        a, b = max(month_start(item.earliest), first), max(month_start(item.latest), first)
-        if on in expected:
-            expected[on] += item.amount
+        on = position(item.on)
+        if on < months:
+            expected[keys[on]] += item.amount
         else:
             later += item.amount
-        for key in keys:
-            if key < a or key > b:
-                continue
-            whole = a == b == key
+        a, b = position(item.earliest), position(item.latest)
+        for i in range(a, min(b, months - 1) + 1):
+            key = keys[i]
+            whole = a == b == i
             low[key] += min(item.low, ZERO) + (item.low if whole and item.low > 0 else ZERO)
             high[key] += max(item.high, ZERO) + (item.high if whole and item.high < 0 else ZERO)
     return [Month(k, expected[k], low[k], high[k]) for k in keys], later

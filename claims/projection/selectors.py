@@ -2,10 +2,12 @@
 and the track record (forecast against actual) of one client or of every client a user may see."""
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.core.cache import cache
+from django.db.models import Max, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -14,7 +16,7 @@ from drawback.accounts.models import Client, Privilege
 from drawback.lib.money import ZERO
 
 from . import method
-from .history import OFFICES, claim_records, firm_observations
+from .history import OFFICES, claim_records, data_marks, firm_observations
 
 # Where an engine estimate older than this is not used for the projection (the beat refreshes it nightly).
 ESTIMATE_MAX_AGE_DAYS = 31
@@ -56,6 +58,33 @@ def client_projection(
         accelerated=client.privilege(Privilege.Kind.ACCELERATED_PAYMENT, on=today) is not None,
         office=(client.firm.drawback_port, OFFICES.get(client.firm.drawback_port, client.firm.drawback_port)),
     )
+
+
+# A client's current projection is kept this long at most; anything recorded changes its key sooner.
+CURRENT_SECONDS = 600
+
+
+def client_current(*, client: Client, today: dt.date | None = None):
+    """(projection, claim records) of the client as of today, kept in the cache until a payment,
+    liquidation, request, claim move or amount, claim, privilege or engine estimate is recorded (their
+    newest ids and times are in the key), and CURRENT_SECONDS at most: a dashboard viewed again, or its
+    API called again, does not read and project every claim again."""
+    today = today or timezone.localdate()
+    stamps = (
+        client.pk,
+        today,
+        *data_marks(),
+        Privilege.objects.filter(client=client).aggregate(m=Max("updated_at"))["m"],
+        ClientEstimate.objects.filter(client=client).values_list("computed_at", flat=True).first(),
+    )
+    key = "projection-current:" + hashlib.sha256(":".join(map(str, stamps)).encode()).hexdigest()
+    found = cache.get(key)
+    if found is not None:
+        return found
+    records = claim_records(claims=Claim.objects.filter(client=client))
+    found = (client_projection(client=client, today=today, records=records), records)
+    cache.set(key, found, CURRENT_SECONDS)
+    return found
 
 
 def received_by_month(*, clients: QuerySet[Client], since: dt.date, until: dt.date) -> dict[dt.date, Decimal]:

@@ -11,7 +11,7 @@ from .tenancy import clients_for
 class PrivilegeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Privilege
-        fields = ["kind", "reference", "granted_on", "expires_on"]
+        fields = ["kind", "status", "reference", "granted_on", "expires_on"]
 
 
 class ClientSerializer(serializers.ModelSerializer):

@@ -19,6 +19,7 @@ import statistics
 import time
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import Client as HttpClient
@@ -35,6 +36,7 @@ from imports.models import ImportLine
 
 CODE = "bench-web"
 USERNAME = "bench-web-analyst"
+CLIENT_USERNAME = "bench-web-client"
 
 # Spread over seven years of import dates, ~9,000 HTS headings, six origins; a ninth designated.
 ENTRIES_SQL = """
@@ -299,7 +301,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             # Claims protect their client and preparer; their own rows go with them.
             Claim.objects.filter(client=client).delete()
-        User.objects.filter(username=USERNAME).delete()
+        User.objects.filter(username__in=(USERNAME, CLIENT_USERNAME)).delete()
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute(
                 "DELETE FROM imports_linech99duty WHERE line_id IN "
@@ -349,15 +351,23 @@ class Command(BaseCommand):
             ("API lines, HTS 6109 sorted by HTS", f"{api}/lines/", {"hts": "6109", "sort": "hts"}),
             ("API entries, first page", f"{api}/entries/", {}),
         ]
+        viewer, _ = User.objects.update_or_create(
+            username=CLIENT_USERNAME, defaults={"role": User.Role.CLIENT_USER, "firm": None, "client": client}
+        )
+        portal_http = HttpClient()
+        portal_http.force_login(viewer)
+        # The client portal as the client's user sees it: each request again (the projection is kept in
+        # the cache until something is recorded), and a first view after a change (the cache emptied).
         portal = [
-            ("dashboard (client overview)", f"{base}/", {}),
+            ("dashboard, client user", f"{base}/", {}),
             ("API dashboard figures", f"{api}/dashboard/", {}),
             ("API projections with their basis", f"{api}/projections/", {}),
             ("API projection snapshots", f"{api}/projection-snapshots/", {}),
             ("API applications and rulings", f"{api}/privileges/", {}),
             ("projections page", f"{base}/projections/", {}),
-            ("home: firm portfolio", "/", {}),
             ("claims in a stage (accepted)", f"{base}/claims/", {"stage": "accepted"}),
+            ("dashboard, first view after a change", f"{base}/", {"cold": True}),
+            ("API dashboard, first call after a change", f"{api}/dashboard/", {"cold": True}),
         ]
         self.stdout.write(
             f"client {client.code}: {total:,} lines, {client.exports.count():,} exports, "
@@ -365,12 +375,17 @@ class Command(BaseCommand):
             f"{portal_runs} for the client portal"
         )
         self.stdout.write(f"{'request':<44} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
-        for label, url, params, n in [*((*c, runs) for c in cases), *((*c, portal_runs) for c in portal)]:
+        plan = [(*c, runs, http) for c in cases] + [(*c, portal_runs, portal_http) for c in portal]
+        plan.insert(2, ("dashboard, firm staff (with data health)", f"{base}/", {}, portal_runs, http))
+        for label, url, params, n, who in plan:
             timings, queries = [], 0
+            cold = params.pop("cold", False)
             for i in range(n + 1):
+                if cold:
+                    cache.clear()
                 with CaptureQueriesContext(connection) as ctx:
                     started = time.perf_counter()
-                    response = http.get(url, params)
+                    response = who.get(url, params)
                     elapsed = (time.perf_counter() - started) * 1000
                 if response.status_code != 200:
                     raise CommandError(f"{url} {params}: HTTP {response.status_code}")
