@@ -206,7 +206,7 @@ class ProjectionApi(APIView):
     )
     def get(self, request: Request, client_code: str) -> Response:
         client = client_for_code(request.user, client_code)
-        projection, _ = projections.client_current(client=client)
+        projection = projections.client_current(client=client)
         page = Paginator(projection.items, self.ITEMS_PER_PAGE).get_page(request.query_params.get("page"))
         data = {
             "client": client.code,

@@ -8,11 +8,13 @@ dashboard reads none of those.
 """
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.core.cache import cache
+from django.db.models import Count, Max, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -28,8 +30,9 @@ from claims.models import (
 )
 from claims.privileges.selectors import privilege_list, privilege_warnings
 from claims.projection import method
+from claims.projection.history import claim_records, data_marks
 from claims.projection.method import ClaimRecord, Projection, Stage, TrackRecord
-from claims.projection.selectors import client_current, track_record
+from claims.projection.selectors import client_projection, track_record
 from claims.risk import RULE_TITLES
 from claims.risk.exports import EXPORT_DOCUMENTS
 from claims.risk.imports import ENTRY_DOCUMENTS
@@ -384,25 +387,57 @@ class Dashboard:
         return rows
 
 
+# Figures read from claims, payments, liquidations, requests, snapshots, privileges and the engine's
+# estimate are kept this long at most; anything recorded in those changes their cache key sooner.
+FIGURES_SECONDS = 600
+CACHED = ("pipeline", "money", "projection", "track", "maximization", "charts")
+
+
+def _figures_key(client: Client, today: dt.date) -> str:
+    stamps = (
+        client.pk,
+        today,
+        *data_marks(),
+        Privilege.objects.filter(client=client).aggregate(m=Max("updated_at"))["m"],
+        ClientEstimate.objects.filter(client=client).values_list("computed_at", flat=True).first(),
+        ProjectionSnapshot.objects.aggregate(m=Max("pk"))["m"],
+        ClaimBuild.objects.filter(client=client).aggregate(m=Max("pk"))["m"],
+    )
+    return "dashboard-figures:" + hashlib.sha256(":".join(map(str, stamps)).encode()).hexdigest()
+
+
 def client_dashboard(*, client: Client, today: dt.date | None = None) -> Dashboard:
+    """The client's dashboard as of today. What the claims and CBP's money say (claims by stage, money,
+    projection, track record, maximization, charts) is kept in the cache until something is recorded (see
+    _figures_key); what the client must do and its applications are read on every view."""
     today = today or timezone.localdate()
-    projection, records = client_current(client=client, today=today)
-    board = Dashboard(
+    key = _figures_key(client, today)
+    core = cache.get(key)
+    if core is None:
+        records = claim_records(claims=Claim.objects.filter(client=client))
+        one = Client.objects.filter(pk=client.pk)
+        draft = Dashboard(
+            client=client,
+            today=today,
+            pipeline=pipeline_by_client(clients=one).get(client.pk, empty_pipeline()),
+            money=money(client=client, records=records, today=today),
+            projection=client_projection(client=client, today=today, records=records),
+            track=track_record(clients=one, today=today),
+            maximization=maximization(client=client),
+            needs=Needs([], [], []),
+            privileges=[],
+        )
+        draft.charts = dashboard_charts(draft)
+        core = {name: getattr(draft, name) for name in CACHED}
+        cache.set(key, core, FIGURES_SECONDS)
+    return Dashboard(
         client=client,
         today=today,
-        pipeline=pipeline_by_client(clients=Client.objects.filter(pk=client.pk)).get(
-            client.pk, empty_pipeline()
-        ),
-        money=money(client=client, records=records, today=today),
-        projection=projection,
-        track=track_record(clients=Client.objects.filter(pk=client.pk), today=today),
-        maximization=maximization(client=client),
         needs=needs(client=client, today=today),
         privileges=list(privilege_list(client=client)),
         other_refunds=other_refunds(client=client, today=today),
+        **core,
     )
-    board.charts = dashboard_charts(board)
-    return board
 
 
 def dashboard_charts(board: Dashboard) -> dict:

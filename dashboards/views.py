@@ -79,7 +79,7 @@ def client_overview(request, code: str):
 def client_projections(request, code: str):
     """Every projected payment with its basis, how the method works, and the snapshots kept."""
     client = client_for_code(request.user, code)
-    projection, _ = projections.client_current(client=client)
+    projection = projections.client_current(client=client)
     page = Paginator(projection.items, 100).get_page(request.GET.get("page"))
     return render(
         request,

@@ -64,8 +64,8 @@ def client_projection(
 CURRENT_SECONDS = 600
 
 
-def client_current(*, client: Client, today: dt.date | None = None):
-    """(projection, claim records) of the client as of today, kept in the cache until a payment,
+def client_current(*, client: Client, today: dt.date | None = None) -> method.Projection:
+    """The client's projection as of today, kept in the cache until a payment,
     liquidation, request, claim move or amount, claim, privilege or engine estimate is recorded (their
     newest ids and times are in the key), and CURRENT_SECONDS at most: a dashboard viewed again, or its
     API called again, does not read and project every claim again."""
@@ -81,8 +81,7 @@ def client_current(*, client: Client, today: dt.date | None = None):
     found = cache.get(key)
     if found is not None:
         return found
-    records = claim_records(claims=Claim.objects.filter(client=client))
-    found = (client_projection(client=client, today=today, records=records), records)
+    found = client_projection(client=client, today=today)
     cache.set(key, found, CURRENT_SECONDS)
     return found
 
