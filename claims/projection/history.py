@@ -3,7 +3,6 @@ read in a fixed number of grouped queries whatever the number of claims, and the
 (lags and ratios) kept for the day so a dashboard does not read every claim of the firm on each view."""
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from decimal import Decimal
 
@@ -132,10 +131,10 @@ def data_marks() -> tuple:
 
 
 def firm_observations(*, firm_id: int, today: dt.date) -> Observations:
-    """Lags and ratios over the firm's claims (all clients), as of `today`, kept in the cache for the day
-    and until a payment, liquidation, request or claim move is recorded (their last ids are in the key)."""
-    digest = hashlib.sha256(":".join(str(v) for v in (firm_id, today, *data_marks())).encode()).hexdigest()
-    key = f"projection-observations:{digest}"
+    """Lags and ratios over the firm's claims (all clients) in the 12 months before `today`, worked out
+    once a day per firm and kept in the cache: a day's new payments move a 12-month median little, and
+    every client's dashboard of the firm reads the same figures."""
+    key = f"projection-observations:{firm_id}:{today.isoformat()}"
     found = cache.get(key)
     if found is not None:
         return found
@@ -147,5 +146,5 @@ def firm_observations(*, firm_id: int, today: dt.date) -> Observations:
         )
     )
     obs = observe(history, today)
-    cache.set(key, obs, 6 * 3600)
+    cache.set(key, obs, 24 * 3600)
     return obs

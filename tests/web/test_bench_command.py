@@ -27,7 +27,7 @@ def test_bench_prints_a_figure_per_request_and_cleans_up():
     assert "client bench-web: 120 lines, 12 exports, 40 claims" in text
     lines = text.splitlines()
     rows = lines[lines.index(next(x for x in lines if x.startswith("request"))) + 1 :]
-    assert len(rows) == 31, text  # 21 data pages and calls, 10 of the client portal
+    assert len(rows) == 32, text  # 21 data pages and calls, 11 of the client portal
     for row in rows:
         median, p95, worst, queries = row.split()[-4:]
         assert 0 < float(median) <= float(p95) <= float(worst) and int(queries) > 0

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from claims.cbp.models import CbpRequest, Liquidation, Payment
 from claims.models import Claim, ClaimClassTotal, ClaimTransition, ClientEstimate
+from claims.projection.history import firm_observations
 from claims.projection.method import add_months, month_start
 from claims.projection.services import projection_snapshot_take
 from drawback.accounts.models import Client, Firm, Privilege, User
@@ -366,8 +367,9 @@ class Command(BaseCommand):
             ("API applications and rulings", f"{api}/privileges/", {}),
             ("projections page", f"{base}/projections/", {}),
             ("claims in a stage (accepted)", f"{base}/claims/", {"stage": "accepted"}),
-            ("dashboard, first view after a change", f"{base}/", {"cold": True}),
-            ("API dashboard, first call after a change", f"{api}/dashboard/", {"cold": True}),
+            ("dashboard, first view after a change", f"{base}/", {"cold": "change"}),
+            ("API dashboard, first call after a change", f"{api}/dashboard/", {"cold": "change"}),
+            ("dashboard, first view of the day", f"{base}/", {"cold": "day"}),
         ]
         self.stdout.write(
             f"client {client.code}: {total:,} lines, {client.exports.count():,} exports, "
@@ -379,10 +381,14 @@ class Command(BaseCommand):
         plan.insert(2, ("dashboard, firm staff (with data health)", f"{base}/", {}, portal_runs, http))
         for label, url, params, n, who in plan:
             timings, queries = [], 0
-            cold = params.pop("cold", False)
+            cold = params.pop("cold", "")
             for i in range(n + 1):
                 if cold:
+                    # After a change the client's figures are worked out again; the firm's lags and
+                    # ratios of the last 12 months are worked out once a day.
                     cache.clear()
+                    if cold == "change":
+                        firm_observations(firm_id=client.firm_id, today=timezone.localdate())
                 with CaptureQueriesContext(connection) as ctx:
                     started = time.perf_counter()
                     response = who.get(url, params)
