@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -394,15 +394,7 @@ CACHED = ("pipeline", "money", "projection", "track", "maximization", "charts")
 
 
 def _figures_key(client: Client, today: dt.date) -> str:
-    stamps = (
-        client.pk,
-        today,
-        *data_marks(),
-        Privilege.objects.filter(client=client).aggregate(m=Max("updated_at"))["m"],
-        ClientEstimate.objects.filter(client=client).values_list("computed_at", flat=True).first(),
-        ProjectionSnapshot.objects.aggregate(m=Max("pk"))["m"],
-        ClaimBuild.objects.filter(client=client).aggregate(m=Max("pk"))["m"],
-    )
+    stamps = (client.pk, today, *data_marks(client_id=client.pk))
     return "dashboard-figures:" + hashlib.sha256(":".join(map(str, stamps)).encode()).hexdigest()
 
 

@@ -117,17 +117,40 @@ def claim_records(*, claims: QuerySet[Claim]) -> list[ClaimRecord]:
     return records
 
 
-def data_marks() -> tuple:
+def data_marks(*, client_id: int | None = None) -> tuple:
     """What changes when a payment, liquidation, CBP request, claim move, claim amount or claim is
-    recorded: the newest of each (cheap: primary keys and one timestamp). Part of the cache keys below."""
-    return (
-        Payment.objects.aggregate(m=Max("pk"))["m"],
-        Liquidation.objects.aggregate(m=Max("updated_at"))["m"],
-        ClaimTransition.objects.aggregate(m=Max("pk"))["m"],
-        CbpRequest.objects.aggregate(m=Max("pk"))["m"],
-        ClaimClassTotal.objects.aggregate(m=Max("pk"))["m"],
-        Claim.objects.aggregate(m=Max("updated_at"))["m"],
-    )
+    recorded (the newest of each: primary keys and timestamps), and with `client_id` also the client's
+    privileges, engine estimate, claim builds and any projection snapshot. One query; part of the cache
+    keys of the client's projection and dashboard."""
+    from django.db import connection
+
+    from claims.models import ClaimBuild, ClientEstimate, ProjectionSnapshot
+    from drawback.accounts.models import Privilege
+
+    parts = [
+        (Payment, "MAX(id)", ""),
+        (Liquidation, "MAX(updated_at)", ""),
+        (ClaimTransition, "MAX(id)", ""),
+        (CbpRequest, "MAX(id)", ""),
+        (ClaimClassTotal, "MAX(id)", ""),
+        (Claim, "MAX(updated_at)", ""),
+    ]
+    if client_id is not None:
+        parts += [
+            (Privilege, "MAX(updated_at)", "client_id"),
+            (ClientEstimate, "MAX(computed_at)", "client_id"),
+            (ClaimBuild, "MAX(id)", "client_id"),
+            (ProjectionSnapshot, "MAX(id)", ""),
+        ]
+    selects, params = [], []
+    for model, what, by_client in parts:
+        where = f" WHERE {by_client} = %s" if by_client else ""
+        if by_client:
+            params.append(client_id)
+        selects.append(f"(SELECT {what} FROM {model._meta.db_table}{where})")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        return tuple(cursor.fetchone())
 
 
 def firm_observations(*, firm_id: int, today: dt.date) -> Observations:

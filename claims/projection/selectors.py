@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -70,13 +70,7 @@ def client_current(*, client: Client, today: dt.date | None = None) -> method.Pr
     newest ids and times are in the key), and CURRENT_SECONDS at most: a dashboard viewed again, or its
     API called again, does not read and project every claim again."""
     today = today or timezone.localdate()
-    stamps = (
-        client.pk,
-        today,
-        *data_marks(),
-        Privilege.objects.filter(client=client).aggregate(m=Max("updated_at"))["m"],
-        ClientEstimate.objects.filter(client=client).values_list("computed_at", flat=True).first(),
-    )
+    stamps = (client.pk, today, *data_marks(client_id=client.pk))
     key = "projection-current:" + hashlib.sha256(":".join(map(str, stamps)).encode()).hexdigest()
     found = cache.get(key)
     if found is not None:
