@@ -22,8 +22,25 @@ class FirmAdmin(FirmAdminAccess, admin.ModelAdmin):
 
 
 class PrivilegeInline(FirmAdminAccess, admin.TabularInline):
+    """The client's privileges at a glance; their documents and status history are kept on the
+    applications and rulings pages (/clients/<code>/privileges/), where each move is recorded."""
+
     model = Privilege
     extra = 0
+    fields = (
+        "kind",
+        "status",
+        "reference",
+        "ruling_type",
+        "submitted_on",
+        "decided_on",
+        "granted_on",
+        "expires_on",
+        "bond_type",
+        "surety_code",
+        "bond_amount",
+        "bond_effective_on",
+    )
 
 
 @admin.register(Client)
