@@ -31,7 +31,8 @@ ALLOWED_MOVES: dict[str, set[str]] = {
     S.ACTION_PROPOSED: {S.ACCEPTED, S.ACCELERATED_PAID, S.LIQUIDATED},
     S.ACCELERATED_PAID: {S.INFO_REQUESTED, S.ACTION_PROPOSED, S.LIQUIDATED, S.DEEMED_LIQUIDATED},
     S.LIQUIDATED: {S.PROTEST_FILED, S.CLOSED},
-    S.DEEMED_LIQUIDATED: {S.CLOSED},
+    # A deemed liquidation is a liquidation: it may be protested like one (19 U.S.C. 1514(a)).
+    S.DEEMED_LIQUIDATED: {S.PROTEST_FILED, S.CLOSED},
     S.PROTEST_FILED: {S.LIQUIDATED, S.CLOSED},
     S.CLOSED: set(),
     S.WITHDRAWN: set(),
@@ -182,6 +183,22 @@ def guard_replacement(claim: Claim, to: str, by: User | None) -> None:
             )
 
 
+def guard_protest(claim: Claim, to: str, by: User | None) -> None:
+    """A claim is under protest only with the protest on record (date, number, grounds), and leaves it only
+    once CBP's decision is recorded (claims.cbp.services.protest_file, protest_decide)."""
+    if to != S.PROTEST_FILED and claim.status != S.PROTEST_FILED:
+        return
+    pending = claim.protests.filter(decision="").exists()
+    if to == S.PROTEST_FILED and not pending:
+        raise TransitionError(
+            f"claim {claim.display_number}: record the protest (date filed, protest number, grounds) first"
+        )
+    if claim.status == S.PROTEST_FILED and pending:
+        raise TransitionError(
+            f"claim {claim.display_number}: record CBP's decision on the protest (allowed or denied) first"
+        )
+
+
 def effect_ledger(claim: Claim, from_status: str, to: str, by: User | None) -> None:
     """Release or re-reserve designated quantities (product decision 10)."""
     from .ledger import LedgerError, on_transition
@@ -195,7 +212,7 @@ def effect_ledger(claim: Claim, from_status: str, to: str, by: User | None) -> N
 Guard = Callable[[Claim, str, User | None], None]
 Effect = Callable[[Claim, str, str, User | None], None]
 # People first (cheap, and a refusal should not run the pre-flight), then the data.
-GUARDS: list[Guard] = [guard_people, guard_replacement, guard_preflight]
+GUARDS: list[Guard] = [guard_people, guard_replacement, guard_protest, guard_preflight]
 # Effects run inside the move's transaction: an effect that fails undoes the move.
 EFFECTS: list[Effect] = [effect_ledger]
 

@@ -70,6 +70,20 @@ ACCOUNTING_CLASSES = {
     "674": "Oil spill tax",
     "675": "Domestic tax",
 }
+
+
+def in_sentence(label: str) -> str:
+    """A label used inside a sentence: 'Filed with CBP' -> 'filed with CBP'. Only the first letter changes,
+    so CBP's names keep their capitals ('CF-29 notice of action' stays as CBP writes it)."""
+    first = label.split(" ", 1)[0]
+    return label if first.upper() == first else label[:1].lower() + label[1:]
+
+
+def status_phrase(status: str) -> str:
+    """A claim status inside a sentence: 'information requested (CF-28)'."""
+    return in_sentence(Claim.Status(status).label)
+
+
 DRAWBACK_PORTS = [("1001", "New York"), ("2809", "San Francisco"), ("3901", "Chicago"), ("5301", "Houston")]
 
 
@@ -341,4 +355,6 @@ from claims.cbp.models import (  # noqa: E402, F401
     Liquidation,
     Notification,
     Payment,
+    Protest,
 )
+from claims.jobs.models import Job  # noqa: E402, F401

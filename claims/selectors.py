@@ -90,12 +90,21 @@ ACTIONS = {
     "withdraw": "Withdraw",
     "correct": "Create a correction",
     "edit_designations": "Remove designations",
+    "package": "Build the filing package",
+    "file": "File with CBP",
+    "check_cbp": "Check CBP now",
+    "respond": "Answer CBP's request",
+    "protest": "Record a protest",
+    "protest_decision": "Record CBP's decision on the protest",
 }
 
 
 def claim_actions(*, claim: Claim, user) -> list[str]:
     """What this user may do to the claim now. Client users read only; staff see what their role allows."""
-    from .lifecycle import CORRECTABLE_STATUSES, REVIEW_MOVES, moves_for, staff_refusal
+    from .cbp.services import OPEN_STATUSES
+    from .filing.selectors import claim_package_documents
+    from .filing.services import PACKAGE_STATUSES
+    from .lifecycle import CORRECTABLE_STATUSES, FILED_STATUSES, REVIEW_MOVES, moves_for, staff_refusal
 
     if staff_refusal(claim, user):
         return []
@@ -114,4 +123,42 @@ def claim_actions(*, claim: Claim, user) -> list[str]:
         actions.append("withdraw")
     if claim.status in CORRECTABLE_STATUSES and claim_open_correction(claim=claim) is None:
         actions.append("correct")
+    # A filed claim's package is kept as transmitted: it is built again only if it was never stored.
+    if claim.status in PACKAGE_STATUSES and not (
+        claim.status in FILED_STATUSES and claim_package_documents(claim=claim)
+    ):
+        actions.append("package")
+    if S.FILED in moves and claim.status == S.READY_TO_FILE:
+        actions.append("file")
+    if claim.filed_on and claim.status in OPEN_STATUSES:
+        actions.append("check_cbp")
+    if claim.cbp_requests.filter(status="open").exists():
+        actions.append("respond")
+    if (
+        S.PROTEST_FILED in moves
+        and claim_protest_open(claim=claim) is None
+        and claim_protest_window_open(claim=claim)
+    ):
+        actions.append("protest")
+    if claim.status == S.PROTEST_FILED and claim_protest_open(claim=claim) is not None:
+        actions.append("protest_decision")
     return actions
+
+
+def claim_protest_window_open(*, claim: Claim, today=None) -> bool:
+    """Whether a protest of the claim's liquidation can still be filed (180 days, 19 U.S.C. 1514(c)(3))."""
+    from django.utils import timezone
+
+    from drawback.lib.dates import protest_deadline
+
+    from .cbp.models import Liquidation
+
+    liquidation = Liquidation.objects.filter(claim=claim).exclude(liquidated_on=None).first()
+    if liquidation is None:
+        return False
+    return (today or timezone.localdate()) <= protest_deadline(liquidation.liquidated_on)
+
+
+def claim_protest_open(*, claim: Claim):
+    """The protest awaiting CBP's decision, if any."""
+    return claim.protests.filter(decision="").order_by("-filed_on", "-id").first()

@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("claims.risk.urls")),
     path("", include("imports.upload_urls")),
+    path("", include("claims.jobs.urls")),
 ]

@@ -26,3 +26,26 @@ class AssignForm(forms.Form):
 class AttachForm(forms.Form):
     file = forms.FileField(label="Document")
     note = forms.CharField(max_length=300, required=False)
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ProtestForm(forms.Form):
+    number = forms.CharField(label="Protest number", max_length=20, help_text="e.g. 2704-26-100123")
+    filed_on = forms.DateField(label="Filed on", widget=DATE_INPUT)
+    grounds = forms.CharField(
+        label="Grounds", widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=20000
+    )
+
+
+class ProtestDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="CBP's decision",
+        choices=[("allowed", "Allowed"), ("denied", "Denied")],
+        widget=forms.RadioSelect,
+    )
+    decided_on = forms.DateField(label="Decided on", widget=DATE_INPUT)
+    note = forms.CharField(
+        label="CBP's reasons", required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60})
+    )

@@ -106,6 +106,9 @@ class CbpRequest(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         RESPONDED = "responded", "Responded"
+        # Liquidation is CBP's final word on the claim: a request still open then can no longer be answered
+        # (a CF-29's proposed action is what the liquidation decided); a protest is the way to contest it.
+        CLOSED = "closed", "Closed on liquidation"
 
     claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="cbp_requests")
     message = models.OneToOneField(
@@ -126,6 +129,9 @@ class CbpRequest(models.Model):
     )
     documents = models.ManyToManyField(Document, blank=True, related_name="cbp_requests")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    closed_on = models.DateField(
+        null=True, blank=True, help_text="Liquidation date that closed it unanswered"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -207,6 +213,11 @@ class Notification(models.Model):
         ACCELERATED_PAYMENT = "accelerated_payment", "Accelerated payment received"
         LIQUIDATION = "liquidation", "Liquidated"
         PAYMENT = "payment", "Refund or bill on liquidation"
+        PROTEST_DECIDED = "protest_decided", "CBP decided the protest"
+        # The two-level review, told to the people who act next.
+        RETURNED = "returned", "Returned for correction"
+        SECOND_REVIEW = "second_review", "Ready for second review"
+        READY_TO_FILE = "ready_to_file", "Approved: ready to file"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -236,3 +247,46 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_event_display()}: {self.claim} to {self.user or self.email}"
+
+
+class Protest(models.Model):
+    """A protest of the claim's liquidation (19 U.S.C. 1514; 19 CFR Part 174) and CBP's decision on it.
+
+    Filed within 180 days after the liquidation (1514(c)(3)); CBP allows or denies it. An allowed protest
+    reliquidates the claim; a denied one leaves a civil action in the Court of International Trade within
+    180 days of the denial (28 U.S.C. 2636(a)) as the only remedy.
+    """
+
+    class Decision(models.TextChoices):
+        PENDING = "", "Pending"
+        ALLOWED = "allowed", "Allowed"
+        DENIED = "denied", "Denied"
+
+    claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="protests")
+    number = models.CharField(max_length=12, help_text="CBP protest number: port, year, serial (12 digits)")
+    filed_on = models.DateField(help_text="Date the protest was filed with CBP")
+    grounds = models.TextField(help_text="What is protested and why")
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=10, choices=Decision.choices, blank=True, default="")
+    decided_on = models.DateField(null=True, blank=True, help_text="Date of CBP's decision")
+    decision_note = models.TextField(blank=True, help_text="CBP's reasons, as its notice gives them")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "filed_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["claim", "number"], name="protest_number_unique")]
+
+    def __str__(self) -> str:
+        return f"Protest {self.display_number} on {self.claim}"
+
+    @property
+    def display_number(self) -> str:
+        n = self.number
+        return f"{n[:4]}-{n[4:6]}-{n[6:]}" if len(n) == 12 else n
+
+    @property
+    def pending(self) -> bool:
+        return not self.decision

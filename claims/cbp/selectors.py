@@ -12,7 +12,7 @@ from claims.models import ACCOUNTING_CLASSES, Claim
 from drawback.accounts.tenancy import scope
 from drawback.lib import dates
 
-from .models import CbpMessage, CbpRequest, CbpTransmission, Liquidation, Notification, Payment
+from .models import CbpMessage, CbpRequest, CbpTransmission, Liquidation, Notification, Payment, Protest
 
 NIL = Decimal("0.00")  # shown as 0.00, not 0
 
@@ -68,7 +68,9 @@ def unread_notification_count(user) -> int:
 
 def notifications_for(user) -> QuerySet[Notification]:
     """The user's in-app notifications, limited to claims the user may still see."""
-    return scope(Notification.objects.filter(user=user), user, "claim__client").select_related("claim")
+    return scope(Notification.objects.filter(user=user), user, "claim__client").select_related(
+        "claim__client"
+    )
 
 
 # --- reconciliation ---
@@ -192,6 +194,7 @@ class CbpOverview:
     reconciliation: Reconciliation
     conditions: list[dict]  # ACE conditions of the latest DX answer
     today: dt.date
+    protests: list[Protest] = field(default_factory=list)
 
     @property
     def overdue_requests(self) -> list[CbpRequest]:
@@ -207,6 +210,15 @@ def claim_cbp_overview(*, claim: Claim, today: dt.date | None = None) -> CbpOver
     deemed_on = claim_deemed_liquidation_date(claim=claim)
     if not claim.filed_on:
         note = "not filed yet"
+    elif liquidation and liquidation.liquidated_on and liquidation.deemed:
+        deemed_on = liquidation.liquidated_on
+        note = "deemed liquidated at the amount claimed (19 U.S.C. 1504(a)(2)(A))"
+    elif liquidation and liquidation.liquidated_on:
+        deemed_on = None
+        note = (
+            f"no longer applies: CBP liquidated the claim on {liquidation.liquidated_on:%Y-%m-%d} "
+            "(19 U.S.C. 1504(a))"
+        )
     elif deemed_on is None and liquidation and liquidation.suspended:
         note = "liquidation suspended: no deemed-liquidation date (19 U.S.C. 1504(c))"
     elif deemed_on is None:
@@ -237,4 +249,5 @@ def claim_cbp_overview(*, claim: Claim, today: dt.date | None = None) -> CbpOver
         reconciliation=reconciliation,
         conditions=dispositions[0].conditions if dispositions else [],
         today=today,
+        protests=list(claim.protests.select_related("filed_by", "decided_by").order_by("filed_on", "id")),
     )

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import re
 from collections import defaultdict
 from decimal import Decimal
 
@@ -24,14 +25,14 @@ from django.utils import timezone
 
 from claims.filing.services import claim_filing_text
 from claims.lifecycle import FILED_STATUSES, GUARDS, TransitionError, can_move, claim_transition
-from claims.models import Claim, Finding
+from claims.models import Claim, Finding, status_phrase
 from drawback.lib import dates, entry_numbers
 from drawback.lib.money import ZERO, format_usd
 from imports.models import Document
 
 from . import notifications
 from .gateway import Gateway, GatewayError, Response, get_gateway
-from .models import CbpMessage, CbpRequest, CbpTransmission, Liquidation, Notification, Payment
+from .models import CbpMessage, CbpRequest, CbpTransmission, Liquidation, Notification, Payment, Protest
 
 log = logging.getLogger(__name__)
 S = Claim.Status
@@ -69,9 +70,7 @@ class MessageNotApplicable(Exception):
     """The message cannot apply to the claim as it stands; recorded on the message, not retried."""
 
 
-def _status_words(status: str) -> str:
-    """'Accepted by CBP' -> 'accepted by CBP', for use inside a sentence."""
-    return S(status).label.lower().replace("cbp", "CBP").replace("cf-", "CF-")
+_status_words = status_phrase
 
 
 # --- filing ---
@@ -214,6 +213,20 @@ def cbp_poll(*, gateway: Gateway | None = None) -> PollResult:
             if source:
                 gateway.acknowledge(source)
     return result
+
+
+def poll_summary(result: PollResult, *, applied: int, deemed: int) -> str:
+    """What a check with CBP found, in a sentence for the person who asked for it."""
+    claims = f"{result.claims} open claim{'s' if result.claims != 1 else ''}"
+    if not result.stored and not applied and not deemed:
+        return f"Checked CBP for {claims}: nothing new."
+    parts = [f"{result.stored} new message{'s' if result.stored != 1 else ''} from CBP"]
+    parts.append(f"{applied} applied to the claims")
+    if deemed:
+        parts.append(f"{deemed} claim{'s' if deemed != 1 else ''} deemed liquidated")
+    if result.rejected_sources:
+        parts.append(f"{len(result.rejected_sources)} response file(s) set aside")
+    return f"Checked CBP for {claims}: " + ", ".join(parts) + "."
 
 
 # --- applying what CBP sends ---
@@ -414,13 +427,24 @@ def _apply_liquidation(message: CbpMessage) -> str:
         },
     )
     note = ""
+    closed = cbp_requests_close_on_liquidation(claim=claim, liquidated_on=liquidated_on)
     if not _move_if_allowed(claim, S.LIQUIDATED, f"CBP liquidated the claim on {liquidated_on}"):
         note = f"recorded; the claim stays {_status_words(claim.status)}"
         notifications.notify(
             claim=claim, event=Notification.Event.LIQUIDATION, detail=f"Liquidated on {liquidated_on}."
         )
+    if closed:
+        note = "; ".join(filter(None, [note, f"closed {closed} open CBP request(s) unanswered"]))
     claim_reconcile(claim=claim)
     return note
+
+
+def cbp_requests_close_on_liquidation(*, claim: Claim, liquidated_on: dt.date) -> int:
+    """Close the claim's CF-28/CF-29 requests still open when it liquidates: liquidation decides what a
+    CF-29 proposed, and nothing answered afterwards changes it (a protest does). Returns how many."""
+    return claim.cbp_requests.filter(status=CbpRequest.Status.OPEN).update(
+        status=CbpRequest.Status.CLOSED, closed_on=liquidated_on
+    )
 
 
 def _apply_liquidation_flag(message: CbpMessage) -> str:
@@ -498,6 +522,7 @@ def claims_deem_liquidated(*, today: dt.date | None = None) -> list[Claim]:
                     "total": sum(claimed.values(), ZERO),
                 },
             )
+            cbp_requests_close_on_liquidation(claim=claim, liquidated_on=deemed_on)
             claim_transition(
                 claim=claim,
                 to=S.DEEMED_LIQUIDATED,
@@ -585,6 +610,11 @@ def cbp_request_respond(*, request: CbpRequest, by, text: str, gateway: Gateway 
     gateway = gateway or get_gateway()
     with transaction.atomic():
         locked = CbpRequest.objects.select_for_update().select_related("claim").get(pk=request.pk)
+        if locked.status == CbpRequest.Status.CLOSED:
+            raise ValidationError(
+                f"This request was closed when the claim liquidated on {locked.closed_on:%m/%d/%Y}; "
+                "a protest is the way to contest the liquidation."
+            )
         if locked.status != CbpRequest.Status.OPEN:
             raise ValidationError("This request was already answered.")
         locked.response_text = text.strip()
@@ -641,3 +671,112 @@ def cbp_request_document_attach(*, request: CbpRequest, file: UploadedFile, by, 
         document.save()
         request.documents.add(document)
     return document
+
+
+# --- protests ---
+
+PROTEST_NUMBER = re.compile(r"^\d{12}$")
+
+
+def _liquidation_of(claim: Claim) -> Liquidation | None:
+    return Liquidation.objects.filter(claim=claim).exclude(liquidated_on=None).first()
+
+
+def protest_file(*, claim: Claim, by, number: str, filed_on: dt.date, grounds: str) -> Protest:
+    """Record a protest filed with CBP against the claim's liquidation and put the claim under protest.
+
+    The protest number is CBP's (CBP Form 19): port (4 digits), year (2), serial (6). It must be filed on
+    or after the liquidation and within 180 days of it (19 U.S.C. 1514(c)(3)), on a day that has come.
+    Raises ValidationError (by field) or TransitionError.
+    """
+    digits = re.sub(r"[\s-]", "", number or "")
+    errors: dict[str, str] = {}
+    if not PROTEST_NUMBER.match(digits):
+        errors["number"] = "A protest number has 12 digits: port, year and serial (e.g. 2704-26-100123)."
+    if not (grounds or "").strip():
+        errors["grounds"] = "Say what is protested and why."
+    today = timezone.localdate()
+    if filed_on is None:
+        errors["filed_on"] = "Give the date the protest was filed."
+    elif filed_on > today:
+        errors["filed_on"] = "A protest is recorded once it has been filed: the date cannot be in the future."
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().select_related("client").get(pk=claim.pk)
+        if locked.status not in (S.LIQUIDATED, S.DEEMED_LIQUIDATED):
+            raise TransitionError(
+                f"claim {locked.display_number} is {_status_words(locked.status)}; only a liquidated claim "
+                "can be protested"
+            )
+        liquidation = _liquidation_of(locked)
+        if liquidation is None:
+            raise TransitionError(f"claim {locked.display_number} has no liquidation date on record")
+        deadline = dates.protest_deadline(liquidation.liquidated_on)
+        if filed_on and "filed_on" not in errors:
+            if filed_on < liquidation.liquidated_on:
+                errors["filed_on"] = (
+                    f"The claim liquidated on {liquidation.liquidated_on:%m/%d/%Y}: a protest comes after it."
+                )
+            elif filed_on > deadline:
+                errors["filed_on"] = (
+                    f"Too late: a protest is due within 180 days of the liquidation, by {deadline:%m/%d/%Y} "
+                    "(19 U.S.C. 1514(c)(3))."
+                )
+        if locked.protests.filter(number=digits).exists():
+            errors["number"] = f"Protest {digits[:4]}-{digits[4:6]}-{digits[6:]} is already recorded."
+        if errors:
+            raise ValidationError(errors)
+        protest = Protest.objects.create(
+            claim=locked, number=digits, filed_on=filed_on, grounds=grounds.strip(), filed_by=by
+        )
+        claim_transition(
+            claim=locked,
+            to=S.PROTEST_FILED,
+            by=by,
+            reason=f"protest {protest.display_number} filed on {filed_on:%m/%d/%Y}",
+        )
+    claim.status = locked.status
+    return protest
+
+
+def protest_decide(*, protest: Protest, by, decision: str, decided_on: dt.date, note: str = "") -> Protest:
+    """Record CBP's decision on a protest. Allowed: the claim is reliquidated (back to liquidated, CBP's
+    new liquidation notice follows). Denied: the claim is closed; what remains is a civil action in the
+    Court of International Trade within 180 days of the denial (28 U.S.C. 2636(a)). Raises ValidationError
+    or TransitionError."""
+    errors: dict[str, str] = {}
+    if decision not in (Protest.Decision.ALLOWED, Protest.Decision.DENIED):
+        errors["decision"] = "Choose allowed or denied."
+    if decided_on is None:
+        errors["decided_on"] = "Give the date of CBP's decision."
+    elif decided_on > timezone.localdate():
+        errors["decided_on"] = "CBP's decision date cannot be in the future."
+    elif decided_on < protest.filed_on:
+        errors["decided_on"] = (
+            f"The protest was filed on {protest.filed_on:%m/%d/%Y}: the decision comes after."
+        )
+    with transaction.atomic():
+        locked = Protest.objects.select_for_update().select_related("claim__client").get(pk=protest.pk)
+        if not locked.pending:
+            raise ValidationError(f"CBP's decision on protest {locked.display_number} is already recorded.")
+        if errors:
+            raise ValidationError(errors)
+        locked.decision, locked.decided_on, locked.decided_by = decision, decided_on, by
+        locked.decision_note = (note or "").strip()
+        locked.save(update_fields=["decision", "decided_on", "decided_by", "decision_note"])
+        claim = locked.claim
+        if decision == Protest.Decision.ALLOWED:
+            reason = f"protest {locked.display_number} allowed on {decided_on:%m/%d/%Y}: CBP reliquidates"
+            detail = f"Protest {locked.display_number} allowed on {decided_on:%m/%d/%Y}; CBP reliquidates."
+            to = S.LIQUIDATED
+        else:
+            civil_action_by = dates.civil_action_deadline(decided_on)
+            reason = f"protest {locked.display_number} denied on {decided_on:%m/%d/%Y}"
+            detail = (
+                f"Protest {locked.display_number} denied on {decided_on:%m/%d/%Y}; a civil action in the "
+                f"Court of International Trade is due by {civil_action_by:%m/%d/%Y} (28 U.S.C. 2636(a))."
+            )
+            to = S.CLOSED
+        claim_transition(claim=claim, to=to, by=by, reason=reason)
+        notifications.notify(claim=claim, event=Notification.Event.PROTEST_DECIDED, detail=detail)
+    protest.refresh_from_db()
+    return protest

@@ -7,6 +7,13 @@ app_name = "cbp"
 urlpatterns = [
     path("claims/<int:pk>/cbp/", views.claim_cbp, name="claim_cbp"),
     path("claims/<int:pk>/file/", views.claim_file, name="claim_file"),
+    path("claims/<int:pk>/protests/", views.protest_record, name="protest_record"),
+    path("protests/<int:pk>/decision/", views.protest_decision, name="protest_decision"),
+    path(
+        "cbp-requests/<int:pk>/documents/<int:doc_id>/",
+        views.request_document_download,
+        name="request_document_download",
+    ),
     path("cbp/poll/", views.poll_now, name="poll"),
     path("cbp-requests/", views.request_list, name="request_list"),
     path("cbp-requests/<int:pk>/", views.request_detail, name="request_detail"),

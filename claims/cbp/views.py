@@ -7,19 +7,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from claims.models import Claim
+from claims.jobs.models import Job
+from claims.jobs.services import job_create
+from claims.jobs.views import jobs_for_page, tell_outcome
+from claims.lifecycle import TransitionError
+from claims.models import Claim, status_phrase
 from drawback.accounts.tenancy import get_scoped_or_404, require_staff
 
 from . import selectors, services, tasks
-from .forms import AssignForm, AttachForm, RespondForm
-from .models import CbpRequest, Notification
+from .forms import AssignForm, AttachForm, ProtestDecisionForm, ProtestForm, RespondForm
+from .models import CbpRequest, Notification, Protest
 
 
 @login_required
@@ -27,7 +32,9 @@ def claim_cbp(request, pk: int):
     """The claim's CBP tab; an HTMX request gets the panel alone."""
     claim = get_scoped_or_404(Claim.objects.select_related("client", "preparer"), request.user, pk=pk)
     template = "claims/_cbp_panel_only.html" if request.htmx else "claims/claim_cbp.html"
-    return render(request, template, {"claim": claim})
+    return render(
+        request, template, {"claim": claim, "cbp_jobs": jobs_for_page(request, kind=Job.Kind.CBP_CHECK)}
+    )
 
 
 @login_required
@@ -40,21 +47,111 @@ def claim_file(request, pk: int):
     except services.FilingError as exc:
         messages.error(request, f"Not filed: {exc}")
     else:
-        messages.success(request, f"Claim {claim.display_number} filed with CBP ({transmission.reference}).")
-    return redirect("cbp:claim_cbp", pk=claim.pk)
+        messages.success(
+            request,
+            f"Claim {claim.display_number} filed with CBP on {claim.filed_on:%m/%d/%Y} "
+            f"({transmission.reference}); its answer shows here once a check with CBP has read it.",
+        )
+    return HttpResponseRedirect(_next(request, reverse("cbp:claim_cbp", args=[claim.pk])))
 
 
 @login_required
 @require_POST
 def poll_now(request):
-    """Queue the poll job at once instead of waiting for the beat schedule."""
+    """Check CBP at once instead of waiting for the beat schedule."""
     require_staff(request.user)
-    tasks.cbp_poll_open_claims.delay()
-    messages.info(request, "Checking CBP for news on open claims.")
+    job = job_create(kind=Job.Kind.CBP_CHECK, requested_by=request.user)
+    transaction.on_commit(lambda: tasks.cbp_poll_open_claims.delay(job.pk))
+    tell_outcome(request, job, waiting="Checking CBP on a worker; the progress shows below.")
+    return HttpResponseRedirect(_next(request, reverse("cbp:request_list")))
+
+
+def _next(request, fallback: str) -> str:
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("cbp:request_list")
-    return HttpResponseRedirect(target)
+    return target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else fallback
+
+
+def _form_errors(request, form_or_exc) -> None:
+    """Say what was wrong with a form posted from a claim page (the page is drawn again after a redirect)."""
+    if isinstance(form_or_exc, ValidationError):
+        if hasattr(form_or_exc, "error_dict"):
+            items = form_or_exc.message_dict.items()
+        else:
+            items = [("", form_or_exc.messages)]
+    else:
+        items = form_or_exc.errors.items()
+    for name, errors in items:
+        label = name.replace("_", " ").capitalize() + ": " if name and name != "__all__" else ""
+        messages.error(request, label + " ".join(errors))
+
+
+@login_required
+@require_POST
+def protest_record(request, pk: int):
+    """Record a protest filed with CBP against the claim's liquidation (firm staff)."""
+    require_staff(request.user)
+    claim = get_scoped_or_404(Claim.objects.select_related("client"), request.user, pk=pk)
+    back = _next(request, reverse("cbp:claim_cbp", args=[claim.pk]))
+    form = ProtestForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return HttpResponseRedirect(back)
+    try:
+        protest = services.protest_file(claim=claim, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        _form_errors(request, exc)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Protest {protest.display_number} recorded (filed {protest.filed_on:%m/%d/%Y}); claim "
+            f"{claim.display_number} is under protest until CBP's decision is recorded.",
+        )
+    return HttpResponseRedirect(back)
+
+
+@login_required
+@require_POST
+def protest_decision(request, pk: int):
+    """Record CBP's decision on a protest (firm staff)."""
+    require_staff(request.user)
+    protest = get_scoped_or_404(
+        Protest.objects.select_related("claim__client"), request.user, "claim__client", pk=pk
+    )
+    back = _next(request, reverse("cbp:claim_cbp", args=[protest.claim_id]))
+    form = ProtestDecisionForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return HttpResponseRedirect(back)
+    try:
+        protest = services.protest_decide(protest=protest, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        _form_errors(request, exc)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        protest.claim.refresh_from_db()
+        messages.success(
+            request,
+            f"Protest {protest.display_number} {protest.get_decision_display().lower()} on "
+            f"{protest.decided_on:%m/%d/%Y}; claim {protest.claim.display_number} is "
+            f"{status_phrase(protest.claim.status)}.",
+        )
+    return HttpResponseRedirect(back)
+
+
+@login_required
+def request_document_download(request, pk: int, doc_id: int):
+    """A document attached to a CBP request, for whoever may see the request."""
+    cbp_request = get_scoped_or_404(CbpRequest.objects.all(), request.user, "claim__client", pk=pk)
+    document = get_object_or_404(cbp_request.documents.all(), pk=doc_id)
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type or "application/octet-stream",
+    )
 
 
 @login_required
@@ -67,7 +164,12 @@ def request_list(request):
     return render(
         request,
         "claims/cbprequest_list.html",
-        {"page": page, "show": show, "today": timezone.localdate()},
+        {
+            "page": page,
+            "show": show,
+            "today": timezone.localdate(),
+            "cbp_jobs": jobs_for_page(request, kind=Job.Kind.CBP_CHECK),
+        },
     )
 
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+from collections.abc import Callable
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -72,7 +73,9 @@ def claim_package_check(*, claim: Claim) -> None:
         raise FilingError(f"claim {claim.display_number} is filed: its package is kept as transmitted")
 
 
-def claim_package_build(*, claim: Claim, by: User | None = None) -> list[Document]:
+def claim_package_build(
+    *, claim: Claim, by: User | None = None, progress: Callable[[float], None] | None = None
+) -> list[Document]:
     """Render the claim's CATAIR file, summary PDF and workbook and store them as its claim_filing
     documents, replacing the package built before. Returns the three new documents.
 
@@ -85,14 +88,19 @@ def claim_package_build(*, claim: Claim, by: User | None = None) -> list[Documen
 
     Every file is written before the database changes, and the old package is removed in the same
     transaction that links the new one, so a failure at any point leaves the previous package in place.
-    Raises FilingError (nothing stored) when the claim cannot be packaged.
+    Raises FilingError (nothing stored) when the claim cannot be packaged. `progress` hears the share done
+    (0..1) after each part.
     """
+    report = progress or (lambda fraction: None)
     transmission_date, plan, catair = _prepare(claim)
-    contents = {
-        "catair": catair.encode("ascii"),
-        "summary": render_claim_summary_pdf(claim=claim, plan=plan, transmission_date=transmission_date),
-        "workbook": render_claim_workbook(claim=claim, plan=plan, transmission_date=transmission_date),
-    }
+    report(0.2)
+    contents = {"catair": catair.encode("ascii")}
+    contents["summary"] = render_claim_summary_pdf(
+        claim=claim, plan=plan, transmission_date=transmission_date
+    )
+    report(0.7)
+    contents["workbook"] = render_claim_workbook(claim=claim, plan=plan, transmission_date=transmission_date)
+    report(0.9)
 
     new: list[Document] = []
     try:

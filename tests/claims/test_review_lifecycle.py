@@ -16,7 +16,7 @@ from claims.lifecycle import (
     claim_transition,
     moves_for,
 )
-from claims.models import Claim, ClaimTransition
+from claims.models import Claim, ClaimTransition, Protest
 from claims.services import ClaimError, claim_validate
 from reviews.models import Review
 from reviews.services import checklist_items, review_approve, review_return, review_start
@@ -30,6 +30,20 @@ from tests.factories import (
 )
 
 S = Claim.Status
+
+
+def test_protest_moves_need_the_protest_and_then_cbps_decision(claim, firm_admin):
+    force(claim, S.LIQUIDATED)
+    with pytest.raises(TransitionError, match="record the protest"):
+        claim_transition(claim=claim, to=S.PROTEST_FILED, by=firm_admin)
+    protest = Protest.objects.create(
+        claim=claim, number="270426100123", filed_on=dt.date(2026, 1, 5), grounds="x", filed_by=firm_admin
+    )
+    claim_transition(claim=claim, to=S.PROTEST_FILED, by=firm_admin)
+    with pytest.raises(TransitionError, match="record CBP's decision"):
+        claim_transition(claim=claim, to=S.CLOSED, by=firm_admin)
+    Protest.objects.filter(pk=protest.pk).update(decision="denied", decided_on=dt.date(2026, 2, 1))
+    claim_transition(claim=claim, to=S.CLOSED, by=firm_admin)
 
 
 def tick_all(level):
@@ -53,6 +67,16 @@ def force(claim, status):
 def test_every_move_through_claim_transition(claim, firm_admin, src, dst):
     """A firm admin (a reviewer who did not prepare the claim) may make exactly the moves of the table."""
     force(claim, src)
+    if S.PROTEST_FILED in (src, dst):
+        # Under protest only with the protest on record; out of it only with CBP's decision recorded.
+        Protest.objects.create(
+            claim=claim,
+            number="2704261" + str(len(dst)).zfill(5),
+            filed_on=dt.date(2026, 1, 5),
+            grounds="test",
+            filed_by=firm_admin,
+            decision="" if dst == S.PROTEST_FILED else "denied",
+        )
     if dst in ALLOWED_MOVES[src]:
         claim_transition(claim=claim, to=dst, by=firm_admin, reason="test")
         claim.refresh_from_db()

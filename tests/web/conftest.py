@@ -9,11 +9,13 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from claims.cbp import services as cbp_services
 from claims.cbp.gateway import Response
 from claims.cbp.sandbox import SandboxGateway
+from claims.jobs.models import Job
 from claims.models import Finding
 from claims.services import claim_reopen, claim_validate
 from imports.ingest.core import get_parser
@@ -186,6 +188,32 @@ def claim_at_cbp(client, *, marker: str, preparer, reviewer, reviewer2):
     return claim
 
 
+def claim_after_liquidation(client, *, marker: str, preparer, status: str):
+    """A filed claim CBP liquidated ten days ago (within the protest window), put in `status`; under
+    protest, with its protest on record. Set as a factory would: the path there is tested elsewhere."""
+    from django.utils import timezone
+
+    from claims.cbp.models import Liquidation, Protest
+    from claims.models import Claim
+
+    claim = build_claim(client=client, preparer=preparer, notes=f"{marker} claim {status}")
+    liquidated_on = timezone.localdate() - dt.timedelta(days=10)
+    Claim.objects.filter(pk=claim.pk).update(status=status, filed_on=liquidated_on - dt.timedelta(days=300))
+    Liquidation.objects.create(
+        claim=claim, liquidated_on=liquidated_on, amounts={"364": "10.00"}, total=Decimal("10.00")
+    )
+    if status == Claim.Status.PROTEST_FILED:
+        Protest.objects.create(
+            claim=claim,
+            number="270426100123",
+            filed_on=liquidated_on,
+            grounds=f"{marker} grounds",
+            filed_by=preparer,
+        )
+    claim.refresh_from_db()
+    return claim
+
+
 def add_staff_work(d, *, marker: str, filer: str, staff, folder):
     """Add to one client's rows what the firm's staff make of them: uploads, claims, reviews, CBP."""
     d.marker = marker
@@ -210,6 +238,19 @@ def add_staff_work(d, *, marker: str, filer: str, staff, folder):
     )
     d.package = d.filed.documents.get(original_name__endswith="-summary.pdf")
     d.cbp_request = d.filed.cbp_requests.get()
+    d.request_document = cbp_services.cbp_request_document_attach(
+        request=d.cbp_request,
+        file=SimpleUploadedFile(f"{marker}-bol.pdf", PDF + f"% {marker} bill of lading\n".encode()),
+        by=staff.analyst,
+    )
+    d.liquidated = claim_after_liquidation(
+        d.client, marker=marker, preparer=staff.analyst, status="liquidated"
+    )
+    d.under_protest = claim_after_liquidation(
+        d.client, marker=marker, preparer=staff.analyst, status="protest_filed"
+    )
+    d.protest = d.under_protest.protests.get()
+    d.job = Job.objects.create(kind="package", claim=d.filed, client=d.client, requested_by=staff.analyst)
     d.build = claim_build_done(d.client, user=staff.analyst)
     return d
 

@@ -33,7 +33,8 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.fields import DateTimeField
 
-from claims.cbp.models import CbpMessage, CbpRequest, CbpTransmission, Notification
+from claims.cbp.models import CbpMessage, CbpRequest, CbpTransmission, Notification, Protest
+from claims.jobs.models import Job
 from claims.models import Claim, ClaimBuild, ClaimClassTotal, Designation, Finding, PreflightRun
 from drawback.accounts.models import User
 from exports.models import Export
@@ -468,6 +469,35 @@ SCOPED = {
     ),
     "api-money-at-risk": Route(kwargs=API_CODE, shows=lambda d: f'"client":"{d.client.code}"'),
     "api-claim-cbp": Route(kwargs=FILED, shows=lambda d: d.cbp_request.reference),
+    # --- the claim's life after liquidation, CBP request documents, progress of work
+    "cbp:protest_record": Route(
+        kwargs=lambda d: {"pk": d.liquidated.pk},
+        requests=(
+            Req(
+                "post",
+                body=lambda d: {
+                    "number": "2704-26-100456",
+                    "filed_on": d.liquidated.liquidation.liquidated_on.isoformat(),
+                    "grounds": "Class 364 reduced without reason",
+                },
+            ),
+        ),
+    ),
+    "cbp:protest_decision": Route(
+        kwargs=lambda d: {"pk": d.protest.pk},
+        requests=(
+            Req(
+                "post",
+                body=lambda d: {"decision": "denied", "decided_on": d.protest.filed_on.isoformat()},
+            ),
+        ),
+    ),
+    "cbp:request_document_download": Route(
+        kwargs=lambda d: {"pk": d.cbp_request.pk, "doc_id": d.request_document.pk},
+        object_kwargs=("doc_id",),
+        shows=lambda d: f"{d.marker} bill of lading",
+    ),
+    "jobs:status": Route(kwargs=lambda d: {"pk": d.job.pk}, shows=lambda d: f'"id": {d.job.pk}'),
     "api-cbp-request-respond": Route(
         kwargs=lambda d: {"pk": d.cbp_request.pk},
         requests=(Req("post", body=lambda d: {"response_text": "Invoices attached"}),),
@@ -612,6 +642,8 @@ def snapshot(d) -> dict:
         "cbp transmissions": CbpTransmission.objects.filter(claim__in=claims).count(),
         "claim builds": sorted(ClaimBuild.objects.filter(client=client).values_list("pk", "status")),
         "cbp messages": CbpMessage.objects.filter(claim__in=claims).count(),
+        "protests": sorted(Protest.objects.filter(claim__in=claims).values_list("pk", "decision")),
+        "jobs": Job.objects.filter(client=client).count(),
         "notifications": sorted(
             Notification.objects.filter(claim__in=claims).values_list("pk", "user", "read_at")
         ),
@@ -781,11 +813,15 @@ def test_client_user_attaches_documents_to_their_own_cbp_request_only(data, clie
         f"/cbp-requests/{data.a.cbp_request.pk}/", {"action": "attach", "file": pdf_file("own.pdf")}
     )
     assert own.status_code == 302
-    assert [d.original_name for d in data.a.cbp_request.documents.all()] == ["own.pdf"]
+    assert set(data.a.cbp_request.documents.values_list("original_name", flat=True)) == {
+        "ALPHA-bol.pdf",
+        "own.pdf",
+    }
     other = client.post(
         f"/cbp-requests/{data.b.cbp_request.pk}/", {"action": "attach", "file": pdf_file("other.pdf")}
     )
-    assert other.status_code == 404 and not data.b.cbp_request.documents.exists()
+    assert other.status_code == 404
+    assert list(data.b.cbp_request.documents.values_list("original_name", flat=True)) == ["BRAVO-bol.pdf"]
 
 
 # --- firm-wide lists
