@@ -26,10 +26,13 @@ install: $(STAMP) ## create .venv and install the locked dependencies
 migrate: install ## apply database migrations
 	$(PY) manage.py migrate --noinput
 
-demo: migrate ## load the demo firm, clients, data and users (repeatable)
-	$(PY) manage.py seed_demo
+# The demo files claims with the sandbox CBP: claim files need an ABI communication password (A-record).
+demo run: export CATAIR_PASSWORD ?= DEMO26
 
-run: demo ## install, migrate, load demo data and serve http://127.0.0.1:8000 (SQLite, Celery eager)
+demo: migrate ## load the demo firm, clients, data and users (repeatable)
+	$(PY) manage.py seed_demo --address http://$(HOST):$(PORT)
+
+run: demo ## install, migrate, load demo data and serve http://127.0.0.1:8000 (SQLite, Celery eager; PORT=, HOST=)
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

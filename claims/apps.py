@@ -6,6 +6,7 @@ class ClaimsConfig(AppConfig):
     verbose_name = "Claims, designations and findings"
 
     def ready(self) -> None:
+        from claims import checks  # noqa: F401 - registers the settings checks
         from claims.cbp import admin, notifications  # noqa: F401 - admin registers its model views
 
         notifications.register()  # claim events with CBP are told through claims.lifecycle.EFFECTS

@@ -29,7 +29,15 @@ from drawback.lib.identifiers import is_valid_importer_number
 from drawback.lib.money import DRAWBACK_RATE, to_cents
 from drawback.lib.workdays import add_working_days, notice_filed_in_time
 from exports.models import Export, NoticeOfIntent
-from imports.models import Chapter99Heading, Document, FilerCodeOffset, ImportLine, LineCh99Duty, TariffLine
+from imports.models import (
+    Chapter99Heading,
+    Document,
+    FilerCodeOffset,
+    ImportLine,
+    LineCh99Duty,
+    TariffLine,
+    documents_of_type,
+)
 
 from .ledger import held_by_export, held_by_line
 from .lifecycle import RELEASED_STATUSES
@@ -198,19 +206,30 @@ def rule(rule_id: str, title: str):
     return register
 
 
+# Rules of the file validator (claims.catair.validate) that pre-flight checks on the stored data itself.
+CHECKED_ON_DATA = frozenset({"PF-03", "PF-04", "PF-05", "PF-06", "PF-10", "PF-12", "PF-15", "PF-17", "PF-18"})
+
+
 @rule("PF-01", "CATAIR record syntax and structure (claim file writer)")
 def check_catair_syntax(d: ClaimData) -> Iterator[PreflightIssue]:
     if not d.designations:
         return  # nothing to write; PF-19 reports the empty claim
     # Looked up at call time so that a test can stand in for the writer.
     catair = importlib.import_module("claims.catair")
+    sender = catair.Sender.for_checks(filer_code=d.claim.number[:3], port=d.claim.drawback_port)
     try:
-        text = catair.claim_to_catair(claim=d.claim, transmission_date=d.on)
+        text = catair.claim_to_catair(claim=d.claim, transmission_date=d.on, sender=sender)
     except Exception as exc:  # any failure of the writer is a finding, not a crash of the check
         yield PreflightIssue("PF-01", ERROR, f"The CATAIR claim file could not be written: {exc}")
         return
-    for problem in catair.validate_claim_file(text):
-        yield PreflightIssue("PF-01", ERROR, str(getattr(problem, "message", problem)))
+    firm = d.claim.client.firm
+    for problem in catair.validate_claim_file(
+        text, offsets=d.filer_offsets, claim_offsets={firm.filer_code: firm.claim_check_digit_offset}
+    ):
+        # The rules checked below on the stored data name the line or export; the file's view of them
+        # would say the same twice.
+        if getattr(problem, "rule", "PF-01") not in CHECKED_ON_DATA:
+            yield PreflightIssue("PF-01", ERROR, str(getattr(problem, "message", problem)))
 
 
 @rule("PF-03", "Drawback filing port")
@@ -863,7 +882,9 @@ def check_bill_of_materials(d: ClaimData) -> Iterator[PreflightIssue]:
         return
     # The bill of materials is evidence for this claim's articles: it must be attached to one of its exports
     # or designated entries. One on file for the client but attached to neither is only a warning.
-    documents = Document.objects.filter(client=d.claim.client, doc_type=Document.Type.BILL_OF_MATERIALS)
+    documents = Document.objects.filter(
+        documents_of_type([Document.Type.BILL_OF_MATERIALS]), client=d.claim.client
+    ).distinct()
     entries = d.line_ids.values("import_line__entry_id")
     linked = documents.filter(Q(exports__in=d.export_ids) | Q(import_entries__in=entries)).exists()
     if linked:

@@ -121,6 +121,36 @@ class Document(models.Model):
     def __str__(self) -> str:
         return f"{self.get_doc_type_display()}: {self.original_name}"
 
+    @property
+    def types_display(self) -> str:
+        """Every type the document is recorded as ('Commercial invoice; Bill of lading / air waybill');
+        use with prefetched proofs."""
+        labels = [self.get_doc_type_display()]
+        labels += [p.get_doc_type_display() for p in self.proofs.all() if p.doc_type != self.doc_type]
+        return "; ".join(labels)
+
+
+class DocumentProof(models.Model):
+    """A type a document is recorded as besides its own: the same file uploaded again as another type (an
+    invoice that is also the packing list, a bill of lading that also dates the export) proves that too."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="proofs")
+    doc_type = models.CharField(max_length=30, choices=Document.Type.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document", "recorded_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["document", "doc_type"], name="document_proof_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.document} also {self.get_doc_type_display()}"
+
+
+def documents_of_type(types) -> models.Q:
+    """Documents recorded as any of `types`, as their own type or as a further one (filter on Document)."""
+    return models.Q(doc_type__in=types) | models.Q(proofs__doc_type__in=types)
+
 
 class ImportEntry(models.Model):
     """An entry summary (CBP 7501) of a client, as ACE reports it."""

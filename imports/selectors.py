@@ -22,7 +22,16 @@ from drawback.lib.dates import ExportWindow, import_dates_with_last_export_day_b
 from exports.models import Export
 
 from .filters import ImportLineFilter, clean_code
-from .models import Chapter99Heading, ColumnMapping, Document, ImportEntry, ImportLine, LineCh99Duty, Upload
+from .models import (
+    Chapter99Heading,
+    ColumnMapping,
+    Document,
+    ImportEntry,
+    ImportLine,
+    LineCh99Duty,
+    Upload,
+    documents_of_type,
+)
 
 EXPIRY_WARNING_DAYS = 90
 
@@ -93,14 +102,18 @@ def chapter99_decisions(*, entry: ImportEntry) -> dict[int, Ch99Decision]:
 
 def document_list(*, client: Client, doc_type: str = "") -> QuerySet[Document]:
     qs = Document.objects.filter(client=client).select_related("uploaded_by")
-    qs = qs.prefetch_related("import_entries", "exports")
+    qs = qs.prefetch_related("import_entries", "exports", "proofs")
     if doc_type:
-        qs = qs.filter(doc_type=doc_type)
+        qs = qs.filter(pk__in=Document.objects.filter(documents_of_type([doc_type])).values("pk"))
     return qs.order_by("-uploaded_at", "-id")
 
 
 def document_get(*, client: Client, pk: int) -> Document:
-    return Document.objects.filter(client=client).prefetch_related("import_entries", "exports").get(pk=pk)
+    return (
+        Document.objects.filter(client=client)
+        .prefetch_related("import_entries", "exports", "proofs")
+        .get(pk=pk)
+    )
 
 
 def upload_recent(*, client: Client, limit: int = 5) -> list[Upload]:

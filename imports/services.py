@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from drawback.accounts.models import Client, User
 
+from .ingest.base import PARTY_MISMATCH
 from .ingest.core import IngestResult, get_parser
 from .ingest.pipeline import ingest_file
 from .models import ColumnMapping, Upload, UploadError
@@ -271,7 +272,12 @@ def _record(upload: Upload, result: IngestResult) -> None:
         status = Upload.Status.REJECTED
     messages = [upload.message] if upload.message else []
     layout = next(
-        (e for e in result.errors if e.rule in ("unknown_layout", "file_format", "empty_file")), None
+        (
+            e
+            for e in result.errors
+            if e.rule in ("unknown_layout", "file_format", "empty_file", PARTY_MISMATCH)
+        ),
+        None,
     )
     if layout:
         messages.append(layout.message)

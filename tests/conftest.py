@@ -46,6 +46,12 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def catair_password(settings):
+    """Claim files carry the transmitter's ABI password in the A-record (mandatory, catair.md 1.2)."""
+    settings.CATAIR_PASSWORD = "TEST01"
+
+
+@pytest.fixture(autouse=True)
 def celery_eager(request):
     """Tasks run inline unless the test asks for a real worker."""
     from drawback.celery import app
@@ -81,7 +87,18 @@ def firm(db):
 
 @pytest.fixture
 def client_a(firm):
-    return ClientFactory(firm=firm, code="acme", legal_name="Acme Outfitters Inc")
+    # The importer number of the sample files (tests/fixtures): they are Acme's.
+    return ClientFactory(
+        firm=firm, code="acme", legal_name="Acme Outfitters Inc", importer_number="12-3456789AB"
+    )
+
+
+@pytest.fixture
+def acme_twin(firm):
+    """A second client with Acme's importer number, to load the same sample file two ways and compare."""
+    return ClientFactory(
+        firm=firm, code="acme-twin", legal_name="Acme Twin Inc", importer_number="12-3456789AB"
+    )
 
 
 @pytest.fixture

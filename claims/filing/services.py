@@ -18,7 +18,7 @@ from claims.catair import (
 from claims.lifecycle import FILED_STATUSES
 from claims.models import Claim
 from drawback.accounts.models import User
-from imports.models import Document
+from imports.models import Document, FilerCodeOffset
 
 from .selectors import PARTS, claim_catair_text, claim_package_documents
 from .summary import render_claim_summary_pdf
@@ -58,7 +58,12 @@ def _prepare(claim: Claim):
         )
     except CatairError as exc:
         raise FilingError(f"claim {claim.display_number} cannot be written for ACE: {exc}") from exc
-    problems = validate_claim_file(catair)
+    firm = claim.client.firm
+    problems = validate_claim_file(
+        catair,
+        offsets=dict(FilerCodeOffset.objects.values_list("filer_code", "offset")),
+        claim_offsets={firm.filer_code: firm.claim_check_digit_offset},
+    )
     if problems:
         raise FilingError(
             f"claim {claim.display_number} fails the local ACE checks: " + "; ".join(map(str, problems[:5]))

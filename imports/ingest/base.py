@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from drawback.lib import entry_numbers
 from drawback.lib.dates import DateFormatError, parse_date
 from drawback.lib.hts import HtsFormatError, chapter99_code, normalize_hts
-from drawback.lib.identifiers import IdentifierError, normalize_importer_number
+from drawback.lib.identifiers import IdentifierError, normalize_importer_number, same_party
 
 # Largest amount the money columns hold (max_digits=16, decimal_places=2).
 MONEY_LIMIT = Decimal("1e14")
@@ -375,3 +375,56 @@ def importer_number(value: str, *, what: str = "importer number") -> str:
         return normalize_importer_number(value)
     except IdentifierError as exc:
         raise CellError("importer_number_format", str(exc)) from None
+
+
+# A file whose rows name another importer or exporter is refused whole (nothing is stored, even with
+# partial loading): a row of the wrong party is not a row to correct but a file loaded for the wrong client.
+PARTY_MISMATCH = "party_mismatch"
+
+
+class PartyCheck:
+    """The importer (or exporter) number of a file's rows, checked against the client it is loaded for.
+
+    `see` each row's normalised number; `refusal` is the file's error when any row names another party,
+    with the rows and (if the firm has one) the client the number belongs to."""
+
+    def __init__(self, *, client, key: str, what: str, own: str, ein_only: bool = False):
+        self.client, self.key, self.what = client, key, what
+        try:
+            self.own = normalize_importer_number(own) if own else ""
+        except IdentifierError:
+            self.own = own
+        self.ein_only = ein_only
+        self.foreign: dict[str, list[int]] = {}
+
+    def see(self, row: int, number: str | None) -> None:
+        if number and self.own and not same_party(number, self.own, ein_only=self.ein_only):
+            rows = self.foreign.setdefault(number, [])
+            if len(rows) < 1000:
+                rows.append(row)
+
+    def refusal(self, ctx) -> "RowError | None":
+        if not self.foreign:
+            return None
+        number, rows = max(self.foreign.items(), key=lambda item: len(item[1]))
+        owner = self._owner(number)
+        if self.ein_only and number[2:3] == "-" and len(number) == 12:
+            number = number[:10]  # an EIN as the file gave it, without the suffix CBP adds
+        shown = ", ".join(str(r) for r in rows[:5]) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+        others = f" (and {len(self.foreign) - 1} other number(s))" if len(self.foreign) > 1 else ""
+        message = (
+            f"This file is not {self.client.legal_name}'s: its {self.what} {number}{others} is not the "
+            f"client's ({self.own}){f' but that of {owner}' if owner else ''}, on rows {shown}. The whole "
+            "file is refused and nothing was stored; load it for the client it belongs to."
+        )
+        return ctx.error(rows[0], self.key, number, PARTY_MISMATCH, message)
+
+    def _owner(self, number: str) -> str:
+        """The firm's other client with this number, named to help the analyst load the file there."""
+        from drawback.accounts.models import Client
+
+        for other in Client.objects.filter(firm_id=self.client.firm_id).exclude(pk=self.client.pk):
+            for own in (other.importer_number, other.exporter_number):
+                if own and same_party(number, own, ein_only=self.ein_only):
+                    return other.legal_name
+        return ""

@@ -74,6 +74,9 @@ class LoadContext:
         self.upload_id = upload_id
         self.errors: list[RowError] = []
         self.notes: list[str] = []
+        # An error of the file as a whole (e.g. it belongs to another client): nothing is stored, even
+        # with partial loading.
+        self.refused = False
         self.rows = 0
         self._progress = progress
         self._next_report = 0.0
@@ -102,6 +105,11 @@ class LoadContext:
         for error in errors:
             error.raw = raw
             self.errors.append(error)
+
+    def refuse(self, error: RowError) -> None:
+        """Refuse the whole file for this error."""
+        self.errors.insert(0, error)
+        self.refused = True
 
     def error(
         self, row: int, key: str, value: str, rule: str, message: str, *, counted: bool = True

@@ -132,6 +132,9 @@ class Es003Parser(Parser):
             run = _Run(ctx)
             with open_table(table.path, table.name) as again:
                 run.read(_sorted_rows(again, ctx), None)
+        refusal = run.party.refusal(ctx) if run.party is not None else None
+        if refusal is not None:
+            ctx.refuse(refusal)
         fell_back = sum(1 for e in run.entries.values() if e.fell_back and e.values is not None)
         if fell_back:
             ctx.notes.append(
@@ -224,6 +227,17 @@ class _Run:
             "reconciliation": lambda v: v.strip().lower() not in _NOT_FLAGGED,
         }
         self.designated = designated_quantities(ctx.client)
+        # The importer of record must be the client: a report of another importer is refused whole.
+        self.party = (
+            base.PartyCheck(
+                client=ctx.client,
+                key="importer_number",
+                what="importer number",
+                own=ctx.client.importer_number,
+            )
+            if cols.has("importer_number")
+            else None
+        )
         self.entries: dict[str, _Entry] = {}
         self.seen_lines: dict[tuple[str, int], int] = {}
 
@@ -275,6 +289,8 @@ class _Run:
             except CellError as exc:
                 errors.append(ctx.error(row_no, key, value, exc.rule, exc.message))
                 values[key] = None
+        if self.party is not None:
+            self.party.see(row_no, values.get("importer_number"))
         fell_back = False
         if not values.get("import_date"):
             fell_back = True

@@ -3,7 +3,8 @@
 1. Read the header row and match it to the kind's columns, else to a saved column mapping; an unknown
    layout stops here with a message listing the columns each kind expects.
 2. Read and check every row (nothing is written yet); good records go to a spool on disk.
-3. If any row failed and the load does not allow partial loading, stop: nothing is stored.
+3. If any row failed and the load does not allow partial loading, stop: nothing is stored. A file refused
+   as a whole (its rows name another importer or exporter than the client's) stores nothing either way.
 4. Otherwise write the staged records inside one transaction. A failure there rolls everything back, so
    data stored before the load is never lost or half-changed.
 """
@@ -79,7 +80,7 @@ def ingest_file(
     result.notes = ctx.notes
     result.timings["parse"] = time.perf_counter() - started
     try:
-        if result.error_count and not allow_partial:
+        if result.error_count and (ctx.refused or not allow_partial):
             return result
         if before_write:
             before_write()

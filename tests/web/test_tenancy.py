@@ -61,6 +61,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         override_settings(
             MEDIA_ROOT=folder / "media",
             CBP_GATEWAY="sandbox",
+            CATAIR_PASSWORD="TEST01",
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         ),
         mock.patch("claims.filing.services.render_claim_summary_pdf", summary_pdf_stand_in),
