@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from drawback.accounts.models import User
 
-from .models import Claim, ClaimTransition
+from .models import Claim, ClaimTransition, status_phrase
 
 S = Claim.Status
 
@@ -178,7 +178,7 @@ def guard_replacement(claim: Claim, to: str, by: User | None) -> None:
         replaced = Claim.objects.get(pk=claim.replaces_id)
         if replaced.status not in CORRECTABLE_STATUSES:
             raise TransitionError(
-                f"claim {replaced.display_number} is {S(replaced.status).label.lower()}; "
+                f"claim {replaced.display_number} is {status_phrase(replaced.status)}; "
                 "it can no longer be replaced"
             )
 

@@ -26,7 +26,7 @@ from drawback.lib.dates import ExportWindow, add_years, claim_in_window, export_
 from drawback.lib.entry_numbers import EntryNumberError
 from drawback.lib.entry_numbers import parse as parse_entry_number
 from drawback.lib.identifiers import is_valid_importer_number
-from drawback.lib.money import DRAWBACK_RATE, to_cents
+from drawback.lib.money import DRAWBACK_RATE, format_usd, to_cents
 from drawback.lib.workdays import add_working_days, notice_filed_in_time
 from exports.models import Export, NoticeOfIntent
 from imports.models import (
@@ -647,9 +647,9 @@ def check_line_amounts(d: ClaimData) -> Iterator[PreflightIssue]:
             yield PreflightIssue(
                 "PF-12",
                 ERROR,
-                f"{_line_label(line)}: {group} calculated {to_cents(calc)} for {_qty(quantity[line_id])} "
-                f"{line.uom} exceeds {to_cents(bound)}, {_rate(d) * 100:.0f}% of what the line paid for that "
-                "quantity (19 CFR 190.51(b); ACE F551-F555).",
+                f"{_line_label(line)}: {group} calculated {format_usd(calc)} for {_qty(quantity[line_id])} "
+                f"{line.uom} exceeds {format_usd(bound)}, {_rate(d) * 100:.0f}% of what the line paid for "
+                "that quantity (19 CFR 190.51(b); ACE F551-F555).",
                 import_line_id=line_id,
             )
 
@@ -681,8 +681,8 @@ def check_amounts_across_claims(d: ClaimData) -> Iterator[PreflightIssue]:
             yield PreflightIssue(
                 "PF-13",
                 ERROR,
-                f"{_line_label(line)}: {group} claimed {to_cents(total)} across all claims, more than "
-                f"{to_cents(bound)} the line can refund (ACE F014-F555 family).",
+                f"{_line_label(line)}: {group} claimed {format_usd(total)} across all claims, more than "
+                f"{format_usd(bound)} the line can refund (ACE F014-F555 family).",
                 import_line_id=line_id,
             )
 
@@ -710,8 +710,8 @@ def check_class_totals(d: ClaimData) -> Iterator[PreflightIssue]:
             yield PreflightIssue(
                 "PF-14",
                 ERROR,
-                f"Class {cls}: total claimed {total.claim_amount} exceeds the calculated "
-                f"{total.calculated_amount}.",
+                f"Class {cls}: total claimed {format_usd(total.claim_amount)} exceeds the calculated "
+                f"{format_usd(total.calculated_amount)}.",
                 accounting_class=cls,
             )
         if cls not in sums:
@@ -733,10 +733,9 @@ def check_class_totals(d: ClaimData) -> Iterator[PreflightIssue]:
             yield PreflightIssue(
                 "PF-14",
                 ERROR,
-                f"Class {cls}: total {total.claim_amount} / {total.calculated_amount} differs from the "
-                "designations, "
-                f"{to_cents(claim)} / {to_cents(calc)} each class rounded once (19 CFR 190.51(a)(2)(vii); "
-                "product decision 6).",
+                f"Class {cls}: total {format_usd(total.claim_amount)} / "
+                f"{format_usd(total.calculated_amount)} differs from the designations, {format_usd(claim)} / "
+                f"{format_usd(calc)} each class rounded once (19 CFR 190.51(a)(2)(vii); product decision 6).",
                 accounting_class=cls,
             )
 
@@ -780,7 +779,8 @@ def check_accelerated_payment(d: ClaimData) -> Iterator[PreflightIssue]:
                 yield PreflightIssue(
                     "PF-15",
                     WARNING,
-                    f"The single-transaction bond of {privilege.bond_amount} is less than the {claimed} "
+                    f"The single-transaction bond of {format_usd(privilege.bond_amount)} is less than the "
+                    f"{format_usd(claimed)} "
                     "claimed "
                     "(ACE I287 BOND INSUFFICIENT).",
                 )

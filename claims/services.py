@@ -26,7 +26,7 @@ from .lifecycle import (
     claim_transition,
     staff_refusal,
 )
-from .models import Claim, ClaimClassTotal, Designation, PreflightRun
+from .models import Claim, ClaimClassTotal, Designation, PreflightRun, status_phrase
 from .preflight import ERROR, WARNING, PreflightIssue, claim_preflight
 
 S = Claim.Status
@@ -57,7 +57,7 @@ def _lock_draft(claim: Claim) -> Claim:
             "longer change; create a correction instead"
         )
     raise ClaimLocked(
-        f"claim {locked.display_number} is {S(locked.status).label.lower()}; designations change only on a "
+        f"claim {locked.display_number} is {status_phrase(locked.status)}; designations change only on a "
         "draft (move it back to draft first)"
     )
 
@@ -241,7 +241,7 @@ def claim_validate(*, claim: Claim, by: User) -> ValidationResult:
     """
     claim.refresh_from_db()
     if claim.status != S.DRAFT:
-        raise ClaimError(f"claim {claim.display_number} is {S(claim.status).label.lower()}, not a draft")
+        raise ClaimError(f"claim {claim.display_number} is {status_phrase(claim.status)}, not a draft")
     issues, run = preflight_run(claim=claim, by=by)
     validated = run.error_count == 0
     if validated:
@@ -277,7 +277,7 @@ def claim_correction_create(*, claim: Claim, by: User) -> Claim:
     _require_staff(original, by)
     if original.status not in CORRECTABLE_STATUSES:
         raise ClaimError(
-            f"claim {original.display_number} is {S(original.status).label.lower()}; a correction replaces a "
+            f"claim {original.display_number} is {status_phrase(original.status)}; a correction replaces a "
             "claim CBP has accepted and not yet liquidated"
         )
     open_correction = (
@@ -301,7 +301,7 @@ def claim_correction_create(*, claim: Claim, by: User) -> Claim:
         waiver_prior_notice=original.waiver_prior_notice,
         build=original.build,
         replaces=original,
-        notes=f"Correction of claim {original.display_number} ({S(original.status).label.lower()}).",
+        notes=f"Correction of claim {original.display_number} ({status_phrase(original.status)}).",
     )
     Designation.objects.bulk_create(
         Designation(

@@ -43,7 +43,7 @@ class UploadForm(forms.Form):
     kind = forms.ChoiceField(
         choices=[("", "Recognise from the header row"), *CLIENT_KINDS], required=False, label="Kind of file"
     )
-    file = forms.FileField(help_text="CSV (UTF-8) or XLSX")
+    file = forms.FileField(help_text="CSV (UTF-8) or XLSX", required=False)
     allow_partial = forms.BooleanField(
         required=False,
         label="Load the valid rows and keep the rejected ones (otherwise any error stores nothing)",
@@ -51,11 +51,29 @@ class UploadForm(forms.Form):
     mapping = forms.ModelChoiceField(
         queryset=ColumnMapping.objects.none(), required=False, label="Column mapping", empty_label="Automatic"
     )
+    map_columns = forms.BooleanField(
+        required=False,
+        label="Map the file's columns myself (the mapping is saved for this client's next files)",
+    )
+    # A file already sent whose layout was not recognised, kept while the analyst chooses its kind.
+    pending = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, client, **kwargs):
+    def __init__(self, *args, client, pending_name: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.pending_name = pending_name
+        self.unrecognised = ""  # why the file sent was kept: its header row matched no layout
         self.fields["mapping"].queryset = ColumnMapping.objects.filter(client=client).order_by("kind", "name")
         self.fields["mapping"].label_from_instance = lambda m: f"{m.name} ({m.kind})"
+        if pending_name:
+            self.fields["file"].help_text = f"Leave empty to use {pending_name}, already sent"
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("file") and not (data.get("pending") and self.pending_name):
+            self.add_error("file", "Choose the file to upload.")
+        if data.get("map_columns") and data.get("mapping"):
+            self.add_error("map_columns", "Either choose a saved mapping or map the columns yourself.")
+        return data
 
 
 class TariffUploadForm(forms.Form):

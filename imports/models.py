@@ -298,6 +298,8 @@ class Upload(models.Model):
         EXPORTS = "exports", "Canonical exports.csv"
 
     class Status(models.TextChoices):
+        # Stored and waiting for the analyst to map its columns (in the browser) before it is loaded.
+        NEEDS_MAPPING = "mapping", "Waiting for its column mapping"
         QUEUED = "queued", "Queued"
         PROCESSING = "processing", "Processing"
         LOADED = "loaded", "Loaded"

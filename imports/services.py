@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,11 +80,13 @@ def upload_create(
     allow_partial: bool = False,
     mapping: ColumnMapping | None = None,
     queue: bool = True,
+    await_mapping: bool = False,
 ) -> Upload:
     """Store the file, record an Upload in QUEUED and queue `upload_process` after commit.
 
     Raises ValidationError for a file too large, empty or of the wrong type, or a kind that needs a client
-    but has none. With queue=False the caller processes the upload itself (the command line does).
+    but has none. With queue=False the caller processes the upload itself (the command line does); with
+    await_mapping the upload waits for its column mapping (upload_mapping_apply) before anything is read.
     """
     _check_owner(kind=kind, client=client, mapping=mapping)
     name = os.path.basename(file.name or "upload")
@@ -107,6 +110,7 @@ def upload_create(
         mapping=mapping,
         allow_partial=allow_partial,
         uploaded_by=user if user is not None and user.is_authenticated else None,
+        status=Upload.Status.NEEDS_MAPPING if await_mapping else Upload.Status.QUEUED,
     )
     earlier = Upload.objects.filter(client=client, kind=kind, sha256=upload.sha256).exclude(
         status__in=[Upload.Status.REJECTED, Upload.Status.FAILED]
@@ -125,11 +129,53 @@ def upload_create(
     with transaction.atomic():
         upload.file.save(name, file, save=False)
         upload.save()
-        if queue:
+        if queue and not await_mapping:
             from .tasks import upload_process as task
 
             transaction.on_commit(lambda: task.delay(upload.pk))
     return upload
+
+
+def upload_mapping_apply(*, upload: Upload, mapping: ColumnMapping) -> Upload:
+    """Load an upload that waited for its column mapping, with that mapping. Safe to call twice: only the
+    call that moves it out of NEEDS_MAPPING queues it."""
+    _check_owner(kind=upload.kind, client=upload.client, mapping=mapping)
+    with transaction.atomic():
+        moved = Upload.objects.filter(pk=upload.pk, status=Upload.Status.NEEDS_MAPPING).update(
+            status=Upload.Status.QUEUED, mapping=mapping
+        )
+        if moved:
+            from .tasks import upload_process as task
+
+            transaction.on_commit(lambda: task.delay(upload.pk))
+    upload.refresh_from_db()
+    return upload
+
+
+def pending_file_keep(*, file: UploadedFile) -> str:
+    """Keep a file whose layout was not recognised while the analyst says what it is; returns its name in
+    storage (the page keeps it in the session, so only that person's next form can use it)."""
+    from django.core.files.storage import default_storage
+
+    name = f"uploads/pending/{uuid.uuid4().hex}/{os.path.basename(file.name or 'upload')}"
+    file.seek(0)
+    return default_storage.save(name, file)
+
+
+def pending_file_open(*, name: str) -> File:
+    from django.core.files.storage import default_storage
+
+    handle = default_storage.open(name, "rb")
+    return File(handle, name=os.path.basename(name))
+
+
+def pending_file_discard(*, name: str) -> None:
+    from django.core.files.storage import default_storage
+
+    try:
+        default_storage.delete(name)
+    except OSError:
+        logger.warning("could not delete the kept upload %s", name)
 
 
 def upload_reload(*, upload: Upload, user: User | None, mapping: ColumnMapping | None = None) -> Upload:

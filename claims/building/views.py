@@ -56,6 +56,7 @@ def build_new(request: HttpRequest, code: str) -> HttpResponse:
             "tab": "claims",
             "form": form,
             "builds": _with_refunds(list(selectors.build_list(client=client)[:20])),
+            "builds_total": selectors.build_list(client=client).count(),
             "available_exports": selectors.exports_available_count(client=client),
         },
     )

@@ -41,6 +41,7 @@ from decimal import Decimal
 
 from drawback.lib import entry_numbers
 from drawback.lib.dates import add_years
+from drawback.lib.money import format_usd
 
 from .data import total_group
 from .parser import records_of
@@ -332,7 +333,8 @@ class _Checker:
                         "PF-12",
                         line,
                         code,
-                        f"class {cls} claims {amount} above its calculated amount {calculated}",
+                        f"class {cls} claims {format_usd(amount)} above its calculated amount "
+                        f"{format_usd(calculated)}",
                         claim.number,
                     )
                 sums[cls] += amount or Decimal("0")
@@ -359,7 +361,8 @@ class _Checker:
                     "PF-14",
                     last,
                     "89",
-                    f"class {cls} total {filed[cls]} differs from its 43-records' sum {total}",
+                    f"class {cls} total {format_usd(filed[cls])} differs from its 43-records' sum "
+                    f"{format_usd(total)}",
                     claim.number,
                 )
         for cls in sorted(set(filed) - set(sums)):
@@ -381,7 +384,8 @@ class _Checker:
                     "PF-14",
                     line,
                     "90",
-                    f"grand total {label} {reported} differs from the class totals' {groups[name]}",
+                    f"grand total {label} {format_usd(reported)} differs from the class totals' "
+                    f"{format_usd(groups[name])}",
                     claim.number,
                 )
 

@@ -16,7 +16,7 @@ from claims.catair import (
     validate_claim_file,
 )
 from claims.lifecycle import FILED_STATUSES
-from claims.models import Claim
+from claims.models import Claim, status_phrase
 from drawback.accounts.models import User
 from imports.models import Document, FilerCodeOffset
 
@@ -47,7 +47,7 @@ def _prepare(claim: Claim):
     """(transmission date, filing plan, CATAIR text) of a claim that may be packaged; else FilingError."""
     if claim.status not in PACKAGE_STATUSES:
         raise FilingError(
-            f"claim {claim.display_number} is {claim.get_status_display().lower()}: a filing package is "
+            f"claim {claim.display_number} is {status_phrase(claim.status)}: a filing package is "
             "built only once both reviews have approved it"
         )
     transmission_date = claim.filed_on or timezone.localdate()

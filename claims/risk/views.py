@@ -27,7 +27,7 @@ def finding_list(request, code: str):
     client = client_for_code(request.user, code)
     filter_form = FindingFilterForm(request.GET or None)
     findings = selectors.finding_list(client=client, **filter_form.filters()).select_related(
-        "entry", "line", "export"
+        "entry", "line__entry", "export"
     )
     page = Paginator(findings, PAGE_SIZE).get_page(request.GET.get("page"))
     for finding in page:

@@ -523,6 +523,12 @@ UNSCOPED = {
     "home": None,
     "login": None,
     "logout": None,
+    # Password reset and the icon: no client data (tests/web/test_password_reset.py).
+    "password_reset": None,
+    "password_reset_done": None,
+    "password_reset_confirm": None,
+    "password_reset_complete": None,
+    "favicon": None,
     "api-token": None,
     "api-client-list": None,
     "api-schema": None,
