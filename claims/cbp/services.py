@@ -87,7 +87,7 @@ def claim_file(*, claim: Claim, by, gateway: Gateway | None = None) -> CbpTransm
     """
     gateway = gateway or get_gateway()
     with transaction.atomic():
-        locked = Claim.objects.select_for_update().select_related("client").get(pk=claim.pk)
+        locked = Claim.objects.select_for_update(of=("self",)).select_related("client").get(pk=claim.pk)
         if locked.status != S.READY_TO_FILE:
             raise FilingError(
                 f"claim {locked.display_number} is {_status_words(locked.status)}; only a claim ready to "
@@ -294,7 +294,11 @@ def cbp_response_process(*, message: CbpMessage) -> bool:
 
 
 def _claim_for(message: CbpMessage, *, needs_acceptance: bool = True) -> Claim:
-    claim = Claim.objects.select_for_update().select_related("client", "preparer").get(pk=message.claim_id)
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("client", "preparer")
+        .get(pk=message.claim_id)
+    )
     if needs_acceptance:
         if claim.status == S.FILED:
             raise HoldMessage("waiting for CBP's acceptance of the claim")
@@ -584,7 +588,7 @@ def cbp_request_respond(*, request: CbpRequest, by, text: str, gateway: Gateway 
         raise ValidationError({"response_text": "Write the response to CBP."})
     gateway = gateway or get_gateway()
     with transaction.atomic():
-        locked = CbpRequest.objects.select_for_update().select_related("claim").get(pk=request.pk)
+        locked = CbpRequest.objects.select_for_update(of=("self",)).select_related("claim").get(pk=request.pk)
         if locked.status != CbpRequest.Status.OPEN:
             raise ValidationError("This request was already answered.")
         locked.response_text = text.strip()
