@@ -133,6 +133,14 @@ STORAGES = {
 }
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 25 * 1024 * 1024)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 512 * 1024 * 1024)
+# What one data file may make us hold (imports.ingest.reader.Limits): rows read (blank ones too), characters
+# in a cell, the uncompressed size of an XLSX workbook; rejected rows stored per upload (the rest are
+# counted); tries of an upload whose worker died before it is marked failed.
+UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 2_000_000)
+UPLOAD_MAX_CELL_CHARS = env_int("UPLOAD_MAX_CELL_CHARS", 32_767)
+UPLOAD_XLSX_MAX_MB = env_int("UPLOAD_XLSX_MAX_MB", 2048)
+UPLOAD_MAX_ERROR_ROWS = env_int("UPLOAD_MAX_ERROR_ROWS", 1000)
+UPLOAD_MAX_ATTEMPTS = env_int("UPLOAD_MAX_ATTEMPTS", 3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -299,6 +299,9 @@ class Upload(models.Model):
     # Written when processing starts and with each progress step: an upload PROCESSING whose heartbeat has
     # stopped lost its worker and is taken up again (services.upload_resume_stalled).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Times processing started: a file that kills its worker (memory, time limit) is tried at most
+    # UPLOAD_MAX_ATTEMPTS times, then marked failed with the reason.
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

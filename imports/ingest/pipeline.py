@@ -32,6 +32,7 @@ def ingest_file(
     upload_id: int | None = None,
     progress: Callable[[float], None] | None = None,
     before_write: Callable[[], None] | None = None,
+    keep_errors: int | None = None,
 ) -> IngestResult:
     """Load one file of `kind` for `client` (None for the HTS tariff). Raises ValueError for a kind that
     needs a client but has none; any error during the write propagates after the rollback."""
@@ -67,6 +68,7 @@ def ingest_file(
                 allow_partial=allow_partial,
                 upload_id=upload_id,
                 progress=progress,
+                keep_errors=keep_errors,
             )
             staged = parser.validate(ctx, table)
     except FileFormatError as exc:
@@ -76,7 +78,16 @@ def ingest_file(
         return result
     result.rows = ctx.rows
     result.errors = ctx.errors
+    result.error_total = ctx.error_count
     result.notes = ctx.notes
+    if not ctx.rows and not ctx.error_count:
+        # A header alone, or a header and blank rows: nothing was loaded, and that is not a success.
+        result.errors.append(
+            RowError(2, "", "", "no_data", "the file has a header row but no data rows; nothing was loaded")
+        )
+        result.error_total = 1
+        parser.discard(staged)
+        return result
     result.timings["parse"] = time.perf_counter() - started
     try:
         if result.error_count and not allow_partial:
