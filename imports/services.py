@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from drawback.accounts.models import Client, User
+from drawback.lib.spreadsheet import csv_row
 
 from .ingest.core import IngestResult, get_parser
 from .ingest.pipeline import ingest_file
@@ -435,7 +436,8 @@ def upload_rejects_csv(*, upload: Upload) -> Iterator[str]:
         buffer.truncate(0)
         return text
 
-    writer.writerow(["row", *headers, "reasons"])
+    # Headers, cells and reasons all carry text from the uploaded file: none may become a formula.
+    writer.writerow(csv_row(["row", *headers, "reasons"]))
     yield flush()
     for row, group in itertools.groupby(errors, key=lambda e: e.row):
         group = list(group)
@@ -445,5 +447,5 @@ def upload_rejects_csv(*, upload: Upload) -> Iterator[str]:
             + (f" (value {e.value!r})" if e.value else "")
             for e in group
         )
-        writer.writerow([row, *(raw.get(h, "") for h in headers), reasons])
+        writer.writerow(csv_row([row, *(raw.get(h, "") for h in headers), reasons]))
         yield flush()

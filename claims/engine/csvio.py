@@ -20,6 +20,7 @@ from pathlib import Path
 from drawback.lib import entry_numbers
 from drawback.lib.chapter99 import Chapter99Table, Heading
 from drawback.lib.hts import dotted
+from drawback.lib.spreadsheet import starts_like_formula
 
 from .model import ZERO, Ch99Duty, Designation, Disposition, Export, ImportLine, LineKey, bulk
 from .tariff import TariffIndex, TariffRow
@@ -339,6 +340,11 @@ def _read_exports(source, lines: Iterable[LineKey], name: str) -> ExportsRead:
     for line_no, row in table:
         c = _RowCheck(name, line_no, row, errors)
         ref = c.text("export_ref")
+        if ref and starts_like_formula(ref):
+            # designations.csv repeats export_ref as given (a fixed contract, data-contract.md): an identifier
+            # that a spreadsheet would run as a formula is refused here instead of being altered there.
+            c.fail("export_ref", f"{ref!r} starts like a spreadsheet formula; an export identifier cannot")
+            ref = ""
         if ref:
             if ref in rows:
                 c.fail("export_ref", f"{ref!r} is given twice (first at row {rows[ref]}); it must be unique")
