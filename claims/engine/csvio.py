@@ -19,6 +19,7 @@ from pathlib import Path
 
 from drawback.lib import entry_numbers
 from drawback.lib.chapter99 import Chapter99Table, Heading
+from drawback.lib.countries import is_country
 from drawback.lib.hts import dotted
 from drawback.lib.spreadsheet import starts_like_formula
 
@@ -217,8 +218,8 @@ class _RowCheck:
 
     def country(self, column: str, *, required: bool) -> str:
         value = self.text(column, required=required)
-        if value and not _COUNTRY.match(value):
-            self.fail(column, f"must be a two-letter ISO country code (got {value!r})")
+        if value and not (_COUNTRY.match(value) and is_country(value)):
+            self.fail(column, f"must be a two-letter ISO 3166 country code (got {value!r})")
         return value.upper()
 
 
