@@ -71,6 +71,16 @@ DATABASES = {
     "default": database_from_url(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), BASE_DIR)
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A cache shared by every web process and worker (Redis in production): throttling counts, the "check CBP
+# now" rate limit and cached pages hold across processes. Without CACHE_URL, each process keeps its own.
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -234,6 +244,8 @@ CBP_INBOX = Path(env_str("CBP_INBOX", str(BASE_DIR / "var" / "cbp" / "inbox")))
 # Sandbox time runs this many times faster than real time from each transmission (86400 = a day a second).
 CBP_SANDBOX_SPEED = env_str("CBP_SANDBOX_SPEED", "1")
 CBP_POLL_MINUTES = env_int("CBP_POLL_MINUTES", 15)
+# "Check CBP now" polls the asking firm's claims at most once in this many seconds.
+CBP_POLL_NOW_SECONDS = env_int("CBP_POLL_NOW_SECONDS", 60)
 # Beat schedule kept in settings so the interval comes from the environment; django_celery_beat's
 # DatabaseScheduler copies it into its PeriodicTask table when beat starts.
 # An upload PROCESSING with no progress for this long lost its worker and is processed again.

@@ -214,7 +214,13 @@ def upload_list_for(*, user: User, client: Client | None = None, tariff: bool = 
         # rows) is the uploading firm's. Loads from the command line have no uploader: every firm's.
         shared = Q(client__isnull=True)
         if user.firm_id:
-            shared &= Q(uploaded_by__firm_id=user.firm_id) | Q(uploaded_by__isnull=True)
+            # A platform administrator's loads (and the command line's) are every firm's; loads made by a
+            # firm's staff before only platform administrators could load the tariff stay that firm's.
+            shared &= (
+                Q(uploaded_by__firm_id=user.firm_id)
+                | Q(uploaded_by__isnull=True)
+                | Q(uploaded_by__firm__isnull=True)
+            )
         visible |= shared
     qs = qs.filter(visible)
     if client is not None:

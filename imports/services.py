@@ -32,6 +32,11 @@ from .signals import data_loaded
 logger = logging.getLogger(__name__)
 
 ALLOWED_EXTENSIONS = {".csv", ".txt", ".xlsx", ".json"}
+# The tariff's rates decide every firm's claims: one firm's upload must not change another's.
+TARIFF_IS_SHARED = (
+    "The HTS tariff is shared by every firm on this installation: only a platform administrator loads it "
+    "(or the command line, manage.py ingest --kind hts)."
+)
 
 
 def _check_file(*, kind: str, name: str, size: int, head: bytes) -> None:
@@ -86,6 +91,8 @@ def upload_create(
     but has none. With queue=False the caller processes the upload itself (the command line does).
     """
     _check_owner(kind=kind, client=client, mapping=mapping)
+    if kind == Upload.Kind.HTS and user is not None and not user.is_platform_admin:
+        raise ValidationError({"kind": TARIFF_IS_SHARED})
     name = os.path.basename(file.name or "upload")
     digest = hashlib.sha256()
     size = 0

@@ -46,6 +46,16 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Throttles, rate limits and cached pages start afresh in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def celery_eager(request):
     """Tasks run inline unless the test asks for a real worker."""
     from drawback.celery import app
@@ -107,6 +117,12 @@ def reviewer2(firm):
 @pytest.fixture
 def firm_admin(firm):
     return UserFactory(username="fiona", role="firm_admin", firm=firm, is_staff=True)
+
+
+@pytest.fixture
+def platform_admin(db):
+    """Runs the installation for every firm: a superuser of no firm."""
+    return UserFactory(username="pat", role="analyst", firm=None, is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

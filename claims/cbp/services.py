@@ -182,15 +182,21 @@ class PollResult:
     rejected_sources: list[str] = dataclasses.field(default_factory=list)
 
 
-def cbp_poll(*, gateway: Gateway | None = None) -> PollResult:
-    """Ask the gateway about every open claim and store what it returns (applying is separate).
+def _of_firm(claims, firm_id: int | None, field: str = "client__firm_id"):
+    return claims if firm_id is None else claims.filter(**{field: firm_id})
+
+
+def cbp_poll(*, gateway: Gateway | None = None, firm_id: int | None = None) -> PollResult:
+    """Ask the gateway about every open claim (of one firm's clients, with `firm_id`) and store what it
+    returns (applying is separate).
 
     Messages from one source (an inbox file) are stored in one transaction; the gateway files the source
     away only after that commits, so a crash in between means the file is read again and its messages,
     already stored, are recognised by their ids.
     """
     gateway = gateway or get_gateway()
-    claims = list(Claim.objects.filter(status__in=OPEN_STATUSES).select_related("client").order_by("pk"))
+    open_claims = _of_firm(Claim.objects.filter(status__in=OPEN_STATUSES), firm_id)
+    claims = list(open_claims.select_related("client").order_by("pk"))
     responses = gateway.poll(claims)
     result = PollResult(claims=len(claims), read=len(responses))
     by_source: dict[str, list[Response]] = defaultdict(list)
@@ -229,14 +235,32 @@ def _message_order(message: CbpMessage):
     )
 
 
-def cbp_pending_claim_ids() -> list[int]:
+def cbp_pending_claim_ids(*, firm_id: int | None = None) -> list[int]:
+    pending = CbpMessage.objects.filter(processed_at=None).exclude(claim=None)
     return sorted(
-        set(
-            CbpMessage.objects.filter(processed_at=None)
-            .exclude(claim=None)
-            .values_list("claim_id", flat=True)
-        )
+        set(_of_firm(pending, firm_id, "claim__client__firm_id").values_list("claim_id", flat=True))
     )
+
+
+def cbp_poll_request(*, user) -> int:
+    """Queue a poll of the user's firm's open claims now (a platform administrator's: every firm's),
+    unless one was asked less than CBP_POLL_NOW_SECONDS ago. Returns 0 when queued, else the seconds to
+    wait. The poll reaches CBP's systems and the database for every open claim: anyone pressing the button
+    repeatedly must not be able to hammer either, nor make another firm's claims be polled."""
+    import time
+
+    from django.core.cache import cache
+
+    from .tasks import cbp_poll_open_claims
+
+    firm_id = user.firm_id
+    key = f"cbp-poll-now:{firm_id or 'every-firm'}"
+    now = time.time()
+    if not cache.add(key, now, timeout=settings.CBP_POLL_NOW_SECONDS):
+        asked = cache.get(key) or now
+        return max(1, int(settings.CBP_POLL_NOW_SECONDS - (now - asked)))
+    transaction.on_commit(lambda: cbp_poll_open_claims.delay(firm_id))
+    return 0
 
 
 def cbp_claim_messages_process(*, claim_id: int) -> int:
@@ -475,7 +499,7 @@ def claim_deemed_liquidation_date(*, claim: Claim) -> dt.date | None:
     return dates.deemed_liquidation_date(claim.filed_on, extended, suspended, imports_final=imports_final)
 
 
-def claims_deem_liquidated(*, today: dt.date | None = None) -> list[Claim]:
+def claims_deem_liquidated(*, today: dt.date | None = None, firm_id: int | None = None) -> list[Claim]:
     """Move claims CBP has not liquidated by their deemed-liquidation date to DEEMED_LIQUIDATED, at the
     amount claimed (19 U.S.C. 1504(a)(2)(A); 19 CFR 190.81(e)(2)(i))."""
     today = today or timezone.localdate()
@@ -483,7 +507,7 @@ def claims_deem_liquidated(*, today: dt.date | None = None) -> list[Claim]:
     # A claim with CBP messages still to apply waits: one of them may be the liquidation itself.
     pending = CbpMessage.objects.filter(claim=OuterRef("pk"), processed_at=None)
     candidates = (
-        Claim.objects.filter(status__in=[S.ACCEPTED, S.ACCELERATED_PAID])
+        _of_firm(Claim.objects.filter(status__in=[S.ACCEPTED, S.ACCELERATED_PAID]), firm_id)
         .exclude(filed_on=None)
         .exclude(Exists(pending))
     )

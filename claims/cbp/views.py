@@ -47,10 +47,14 @@ def claim_file(request, pk: int):
 @login_required
 @require_POST
 def poll_now(request):
-    """Queue the poll job at once instead of waiting for the beat schedule."""
+    """Queue the poll of the user's firm's open claims at once instead of waiting for the beat schedule
+    (at most once every CBP_POLL_NOW_SECONDS per firm)."""
     require_staff(request.user)
-    tasks.cbp_poll_open_claims.delay()
-    messages.info(request, "Checking CBP for news on open claims.")
+    wait = services.cbp_poll_request(user=request.user)
+    if wait:
+        messages.warning(request, f"CBP was asked for your firm's claims moments ago; ask again in {wait} s.")
+    else:
+        messages.info(request, "Checking CBP for news on your firm's open claims.")
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("cbp:request_list")
