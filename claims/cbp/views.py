@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from claims.models import Claim
 from drawback.accounts.tenancy import get_scoped_or_404, require_staff
 
-from . import selectors, services, tasks
+from . import selectors, services
 from .forms import AssignForm, AttachForm, RespondForm
 from .models import CbpRequest, Notification
 
