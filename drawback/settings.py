@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
         "DesignationMethodEnum": "imports.models.ImportLine.Method",
         "UploadStatusEnum": "imports.models.Upload.Status",
         "UploadKindEnum": "imports.models.Upload.Kind",
+        "CbpNoticeKindEnum": "claims.cbp.models.CbpNotice.Kind",
+        "CbpNoticeStatusEnum": "claims.cbp.models.CbpNotice.Status",
     },
 }
 

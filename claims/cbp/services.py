@@ -338,6 +338,14 @@ def _move_if_allowed(claim: Claim, to: str, reason: str) -> bool:
     return False
 
 
+def _source(message: CbpMessage) -> str:
+    """How CBP's word reached us, when not through the gateway (claims.cbp.notices)."""
+    if message.gateway != "manual":
+        return ""
+    payload = message.payload
+    return f" (CBP notice entered by {payload.get('entered_by')}, confirmed by {payload.get('confirmed_by')})"
+
+
 def _conditions_text(message: CbpMessage) -> str:
     return "; ".join(f"{c['code']} {c['text']}".strip() for c in message.conditions)
 
@@ -411,7 +419,7 @@ def _apply_payment(message: CbpMessage) -> str:
         moved = _move_if_allowed(
             claim,
             S.ACCELERATED_PAID,
-            f"accelerated payment of {format_usd(payment.total)} on {payment.paid_on}",
+            f"accelerated payment of {format_usd(payment.total)} on {payment.paid_on}{_source(message)}",
         )
         if not moved:
             note = f"recorded; the claim stays {_status_words(claim.status)}"
@@ -442,7 +450,9 @@ def _apply_liquidation(message: CbpMessage) -> str:
         },
     )
     note = ""
-    if not _move_if_allowed(claim, S.LIQUIDATED, f"CBP liquidated the claim on {liquidated_on}"):
+    if not _move_if_allowed(
+        claim, S.LIQUIDATED, f"CBP liquidated the claim on {liquidated_on}{_source(message)}"
+    ):
         note = f"recorded; the claim stays {_status_words(claim.status)}"
         notifications.notify(
             claim=claim, event=Notification.Event.LIQUIDATION, detail=f"Liquidated on {liquidated_on}."
@@ -535,6 +545,32 @@ def claims_deem_liquidated(*, today: dt.date | None = None, firm_id: int | None 
             claim_reconcile(claim=claim)
         moved.append(claim)
     return moved
+
+
+def claims_close_final(*, today: dt.date | None = None, firm_id: int | None = None) -> list[Claim]:
+    """Close liquidated claims whose liquidation is final: the 180 days to protest have passed with no
+    protest (19 U.S.C. 1514(c)(3)). A claim under protest stays open until CBP decides."""
+    today = today or timezone.localdate()
+    pending = CbpMessage.objects.filter(claim=OuterRef("pk"), processed_at=None)
+    candidates = (
+        _of_firm(Claim.objects.filter(status__in=[S.LIQUIDATED, S.DEEMED_LIQUIDATED]), firm_id)
+        .exclude(liquidation__liquidated_on=None)
+        .exclude(Exists(pending))
+        .select_related("liquidation")
+    )
+    closed = []
+    for claim in candidates:
+        deadline = dates.protest_deadline(claim.liquidation.liquidated_on)
+        if deadline >= today:
+            continue
+        claim_transition(
+            claim=claim,
+            to=S.CLOSED,
+            by=None,
+            reason=f"liquidation final: no protest by {deadline} (19 U.S.C. 1514(c)(3))",
+        )
+        closed.append(claim)
+    return closed
 
 
 # --- reconciliation ---

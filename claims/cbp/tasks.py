@@ -27,6 +27,7 @@ def cbp_poll_open_claims(firm_id: int | None = None) -> dict:
     for claim_id in pending:
         cbp_claim_messages_process.delay(claim_id)
     deemed = services.claims_deem_liquidated(firm_id=firm_id)
+    closed = services.claims_close_final(firm_id=firm_id)
     return {
         "claims": result.claims,
         "read": result.read,
@@ -34,6 +35,7 @@ def cbp_poll_open_claims(firm_id: int | None = None) -> dict:
         "claims_with_pending_messages": len(pending),
         "files_rejected": len(result.rejected_sources),
         "deemed_liquidated": len(deemed),
+        "closed": len(closed),
     }
 
 

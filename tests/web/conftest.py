@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from claims.cbp import services as cbp_services
@@ -211,8 +212,26 @@ def add_staff_work(d, *, marker: str, filer: str, staff, folder):
     )
     d.package = d.filed.documents.get(original_name__endswith="-summary.pdf")
     d.cbp_request = d.filed.cbp_requests.get()
+    d.cbp_notice = cbp_notice_entered(d.filed, marker=marker, by=staff.reviewer)
     d.build = claim_build_done(d.client, user=staff.analyst)
     return d
+
+
+def cbp_notice_entered(claim, *, marker: str, by):
+    """CBP's notice of liquidation of the filed claim, entered by `by` and waiting for someone else."""
+    from django.utils import timezone
+
+    from claims.cbp.notices import cbp_notice_enter
+
+    return cbp_notice_enter(
+        claim=claim,
+        kind="liquidation",
+        notice_date=timezone.localdate(),
+        amounts={t.accounting_class: str(t.claim_amount) for t in claim.class_totals.all()},
+        reference=f"{marker}-LIQ",
+        file=SimpleUploadedFile(f"{marker}-liquidation.pdf", PDF + marker.encode(), "application/pdf"),
+        by=by,
+    )
 
 
 def claim_build_done(client, *, user):

@@ -32,7 +32,7 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.fields import DateTimeField
 
-from claims.cbp.models import CbpMessage, CbpRequest, CbpTransmission, Notification
+from claims.cbp.models import CbpMessage, CbpNotice, CbpRequest, CbpTransmission, Notification
 from claims.models import Claim, ClaimBuild, ClaimClassTotal, Designation, Finding, PreflightRun
 from drawback.accounts.models import User
 from exports.models import Export
@@ -184,6 +184,19 @@ def mapping_fields(d):
     return {f"field_{header}": header for header in upload_headers(upload=d.upload)}
 
 
+def notice_fields(d, api=False):
+    """A CBP notice of liquidation of the filed claim, as the page's form or the API takes it."""
+    import json
+
+    from django.utils import timezone
+
+    amounts = {t.accounting_class: str(t.claim_amount) for t in d.filed.class_totals.all()}
+    fields = {"kind": "liquidation", "notice_date": timezone.localdate().isoformat()}
+    if api:
+        return {**fields, "amounts": json.dumps(amounts)}
+    return {**fields, **{f"amount_{cls}": amount for cls, amount in amounts.items()}}
+
+
 def ticked(level):
     return [item.pk for item in checklist_items(level)]
 
@@ -318,6 +331,17 @@ SCOPED = {
     # --- pages: the claim's life with CBP (bare claim and request ids)
     "cbp:claim_cbp": Route(kwargs=FILED, shows=lambda d: d.cbp_request.reference),
     "cbp:claim_file": Route(kwargs=FILED, requests=(Req("post", changes=False),)),  # filed already
+    "cbp:notice_enter": Route(
+        kwargs=FILED, requests=(Req("post", body=lambda d: {**notice_fields(d), "document": pdf_file()}),)
+    ),
+    "cbp:notice_confirm": Route(kwargs=lambda d: {"pk": d.cbp_notice.pk}, requests=(Req("post"),)),
+    "cbp:notice_discard": Route(kwargs=lambda d: {"pk": d.cbp_notice.pk}, requests=(Req("post"),)),
+    "api-claim-cbp-notices": Route(
+        kwargs=FILED,
+        requests=(GET, Req("post", body=lambda d: {**notice_fields(d, api=True), "document": pdf_file()})),
+        shows=lambda d: d.cbp_notice.reference,
+    ),
+    "api-cbp-notice-confirm": Route(kwargs=lambda d: {"pk": d.cbp_notice.pk}, requests=(Req("post"),)),
     "cbp:request_detail": Route(
         kwargs=lambda d: {"pk": d.cbp_request.pk},
         requests=(
@@ -610,6 +634,7 @@ def snapshot(d) -> dict:
             for r in requests
         ],
         "cbp transmissions": CbpTransmission.objects.filter(claim__in=claims).count(),
+        "cbp notices": sorted(CbpNotice.objects.filter(claim__in=claims).values_list("pk", "status")),
         "claim builds": sorted(ClaimBuild.objects.filter(client=client).values_list("pk", "status")),
         "cbp messages": CbpMessage.objects.filter(claim__in=claims).count(),
         "notifications": sorted(
