@@ -119,18 +119,23 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
 # Documents go through Django's storage API: local disk by default, any S3-compatible store by setting
-# DOCUMENT_STORAGE=s3 and the AWS_* variables.
+# DOCUMENT_STORAGE=s3 and the AWS_* variables (S3 data feeds use the same endpoint and credentials).
 _s3 = env_str("DOCUMENT_STORAGE", "local") == "s3"
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL")
+AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME")
+AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID")
+AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY")
 STORAGES = {
     "default": (
         {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {
-                "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
-                "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
-                "region_name": env_str("AWS_S3_REGION_NAME") or None,
-                "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
-                "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+                "bucket_name": AWS_STORAGE_BUCKET_NAME,
+                "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+                "region_name": AWS_S3_REGION_NAME or None,
+                "access_key": AWS_ACCESS_KEY_ID or None,
+                "secret_key": AWS_SECRET_ACCESS_KEY or None,
                 "default_acl": None,
                 "querystring_auth": True,
                 "file_overwrite": False,
@@ -154,6 +159,11 @@ UPLOAD_MAX_ATTEMPTS = env_int("UPLOAD_MAX_ATTEMPTS", 3)
 # Dates in data files must fall from 1 January this many years back to this many days ahead.
 DATA_DATE_YEARS_BACK = env_int("DATA_DATE_YEARS_BACK", 15)
 DATA_DATE_DAYS_AHEAD = env_int("DATA_DATE_DAYS_AHEAD", 366)
+# Data feeds (imports.feeds): a folder feed reads below FEED_FOLDER_ROOT/<client code>/, an S3 feed below
+# FEED_S3_PREFIX<client code>/ in FEED_S3_BUCKET (the storage's bucket unless set).
+FEED_FOLDER_ROOT = Path(env_str("FEED_FOLDER_ROOT", str(BASE_DIR / "var" / "feeds")))
+FEED_S3_BUCKET = env_str("FEED_S3_BUCKET") or AWS_STORAGE_BUCKET_NAME
+FEED_S3_PREFIX = env_str("FEED_S3_PREFIX", "feeds/")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -260,6 +270,11 @@ CELERY_BEAT_SCHEDULE = {
     "uploads-resume-stalled": {
         "task": "imports.tasks.upload_resume_stalled",
         "schedule": 5 * 60.0,
+    },
+    # Each feed has its own schedule; this only looks for the ones that are due.
+    "feeds-poll-due": {
+        "task": "imports.tasks.feeds_poll_due",
+        "schedule": 60.0,
     },
 }
 # Filing: the ABI batch header (A-record) of CATAIR claim files, and the paper of the claim summary PDF.

@@ -84,11 +84,13 @@ def upload_create(
     allow_partial: bool = False,
     mapping: ColumnMapping | None = None,
     queue: bool = True,
+    feed=None,
 ) -> Upload:
     """Store the file, record an Upload in QUEUED and queue `upload_process` after commit.
 
     Raises ValidationError for a file too large, empty or of the wrong type, or a kind that needs a client
-    but has none. With queue=False the caller processes the upload itself (the command line does).
+    but has none. With queue=False the caller processes the upload itself (the command line and data feeds
+    do); `feed` records the data feed the file came from.
     """
     _check_owner(kind=kind, client=client, mapping=mapping)
     if kind == Upload.Kind.HTS and user is not None and not user.is_platform_admin:
@@ -114,6 +116,7 @@ def upload_create(
         mapping=mapping,
         allow_partial=allow_partial,
         uploaded_by=user if user is not None and user.is_authenticated else None,
+        feed=feed,
     )
     earlier = Upload.objects.filter(client=client, kind=kind, sha256=upload.sha256).exclude(
         status__in=[Upload.Status.REJECTED, Upload.Status.FAILED]

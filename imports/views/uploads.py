@@ -88,6 +88,8 @@ def client_uploads(request, code):
             "tab": "uploads",
             "form": form,
             "uploads": uploads,
+            # Where the client's files come from by themselves: firm configuration, for staff.
+            "feeds": selectors.feed_list_for(client=client) if writable else None,
             "mappings": selectors.mapping_list_for(client=client),
             "title": f"Uploads · {client.legal_name}",
         },

@@ -17,6 +17,7 @@ from claims.cbp.gateway import Response
 from claims.cbp.sandbox import SandboxGateway
 from claims.models import Finding
 from claims.services import claim_reopen, claim_validate
+from imports.feeds import feed_save
 from imports.ingest.core import get_parser
 from imports.models import Document, LineCh99Duty
 from imports.services import column_mapping_save, upload_ingest_now
@@ -213,6 +214,11 @@ def add_staff_work(d, *, marker: str, filer: str, staff, folder):
     d.package = d.filed.documents.get(original_name__endswith="-summary.pdf")
     d.cbp_request = d.filed.cbp_requests.get()
     d.cbp_notice = cbp_notice_entered(d.filed, marker=marker, by=staff.reviewer)
+    d.feed = feed_save(
+        client=d.client,
+        by=staff.analyst,
+        values={"name": f"{marker} feed", "source": "folder", "location": "es003", "kind": "es003"},
+    )
     d.build = claim_build_done(d.client, user=staff.analyst)
     return d
 

@@ -36,7 +36,7 @@ from claims.cbp.models import CbpMessage, CbpNotice, CbpRequest, CbpTransmission
 from claims.models import Claim, ClaimBuild, ClaimClassTotal, Designation, Finding, PreflightRun
 from drawback.accounts.models import User
 from exports.models import Export
-from imports.models import ColumnMapping, Document, ImportEntry, ImportLine, Upload
+from imports.models import ColumnMapping, DataFeed, Document, ImportEntry, ImportLine, Upload
 from imports.services import upload_headers
 from reviews.models import Review, ReviewComment
 from reviews.services import checklist_items
@@ -184,6 +184,19 @@ def mapping_fields(d):
     return {f"field_{header}": header for header in upload_headers(upload=d.upload)}
 
 
+def feed_body(d):
+    return {
+        "name": f"{d.marker} new feed",
+        "source": "folder",
+        "location": "es003",
+        "kind": "es003",
+        "pattern": "*.csv",
+        "doc_type": "other",
+        "every_minutes": "60",
+        "is_active": "on",
+    }
+
+
 def notice_fields(d, api=False):
     """A CBP notice of liquidation of the filed claim, as the page's form or the API takes it."""
     import json
@@ -274,6 +287,26 @@ SCOPED = {
     ),
     "client-upload-rejects": Route(
         kwargs=lambda d: {"code": d.client.code, "pk": d.upload.pk}, object_kwargs=("pk",)
+    ),
+    # --- pages: data feeds (firm configuration)
+    "client-feed-create": Route(
+        kwargs=CODE,
+        requests=(GET, Req("post", body=feed_body)),
+        staff_only=True,
+        shows=lambda d: d.client.legal_name,
+    ),
+    "client-feed-detail": Route(
+        kwargs=lambda d: {"code": d.client.code, "pk": d.feed.pk},
+        requests=(GET, Req("post", body=lambda d: {**feed_body(d), "name": d.feed.name, "pattern": "*.txt"})),
+        object_kwargs=("pk",),
+        staff_only=True,
+        shows=lambda d: d.feed.name,
+    ),
+    "client-feed-poll": Route(
+        kwargs=lambda d: {"code": d.client.code, "pk": d.feed.pk},
+        requests=(Req("post"),),
+        object_kwargs=("pk",),
+        staff_only=True,
     ),
     # --- pages: findings
     "findings:finding-list": Route(kwargs=CODE),
@@ -623,6 +656,9 @@ def snapshot(d) -> dict:
         "review comments": ReviewComment.objects.filter(claim__in=claims).count(),
         "uploads": sorted(Upload.objects.filter(client=client).values_list("pk", "status")),
         "mappings": sorted(ColumnMapping.objects.filter(client=client).values_list("pk", "name", "mapping")),
+        "feeds": sorted(
+            DataFeed.objects.filter(client=client).values_list("pk", "name", "pattern", "last_result")
+        ),
         "cbp requests": [
             (
                 r.pk,
