@@ -2,12 +2,23 @@
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from drawback.env import database_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me")
+# No fallback outside DEBUG: a missing key would sign sessions, password resets and CSRF tokens with a value
+# anyone can read in this file. `make run`/`make test` give a development key (Makefile, tests/settings.py).
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random value (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'), or DEBUG=1 for local development only."
+        )
+    SECRET_KEY = "debug-only-insecure-key"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -44,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes requires: it throttles failed log-ins.
     "axes.middleware.AxesMiddleware",
@@ -85,8 +97,10 @@ CACHES = {
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, refusing a password that failed too often across usernames (password spraying).
+    "drawback.accounts.security.SprayGuardBackend",
 ]
+LOGIN_SAME_PASSWORD_LIMIT = env_int("LOGIN_SAME_PASSWORD_LIMIT", 10)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -98,7 +112,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Log-in throttling: lock a username+address pair after AXES_FAILURE_LIMIT failures.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -194,9 +209,15 @@ CELERY_TIMEZONE = "UTC"
 REST_FRAMEWORK = {
     # Token first: an unauthenticated API call then gets 401 with `WWW-Authenticate: Token`, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "drawback.accounts.security.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Endpoints that cost seconds of database or solver time (drawback.api.ExpensiveRateThrottle), and
+    # the token exchange (a password guess each), per user or address, counted in the shared cache.
+    "DEFAULT_THROTTLE_RATES": {
+        "expensive": env_str("API_THROTTLE_EXPENSIVE", "60/hour"),
+        "login": env_str("API_THROTTLE_LOGIN", "10/minute"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -245,8 +266,37 @@ LOGGING = {
     },
 }
 
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+
+# HTTPS in production (README: production security settings). Behind a proxy that ends TLS, set
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO so Django knows the request came in over HTTPS.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_PROXY_SSL_HEADER = (
+    (env_str("SECURE_PROXY_SSL_HEADER"), "https") if env_str("SECURE_PROXY_SSL_HEADER") else None
+)
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts, styles, images and connections from this site only; no
+# inline script (style attributes are allowed: Swagger UI and a few templates set them); never framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # CBP gateway (claims/cbp): `sandbox` behaves like CBP on a clock (for the demo and tests); `files` writes
 # each transmission to CBP_OUTBOX and reads CBP response files a service provider drops in CBP_INBOX.

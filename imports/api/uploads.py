@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from drawback.accounts.tenancy import can_write, client_for_code, require_staff
+from drawback.api import ExpensiveRateThrottle
 
 from .. import selectors, services
 from ..models import ColumnMapping, Upload
@@ -136,6 +137,8 @@ def _create(request, *, client, kind, data) -> Response:
 
 
 class ClientUploadListApi(APIView):
+    throttle_classes = [ExpensiveRateThrottle]
+    expensive_methods = ("POST",)
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(responses=UploadOutputSerializer(many=True), summary="A client's uploads, newest first")
@@ -162,6 +165,8 @@ class ClientUploadListApi(APIView):
 
 
 class TariffUploadListApi(APIView):
+    throttle_classes = [ExpensiveRateThrottle]
+    expensive_methods = ("POST",)
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(responses=UploadOutputSerializer(many=True), summary="HTS tariff uploads (firm staff)")
