@@ -174,6 +174,9 @@ UPLOAD_MAX_ATTEMPTS = env_int("UPLOAD_MAX_ATTEMPTS", 3)
 # Dates in data files must fall from 1 January this many years back to this many days ahead.
 DATA_DATE_YEARS_BACK = env_int("DATA_DATE_YEARS_BACK", 15)
 DATA_DATE_DAYS_AHEAD = env_int("DATA_DATE_DAYS_AHEAD", 366)
+# A client's money-at-risk report is kept this long in the cache (it is computed afresh whenever the data it
+# rests on changes anyway).
+MONEY_AT_RISK_CACHE_SECONDS = env_int("MONEY_AT_RISK_CACHE_SECONDS", 24 * 3600)
 # Data feeds (imports.feeds): a folder feed reads below FEED_FOLDER_ROOT/<client code>/, an S3 feed below
 # FEED_S3_PREFIX<client code>/ in FEED_S3_BUCKET (the storage's bucket unless set).
 FEED_FOLDER_ROOT = Path(env_str("FEED_FOLDER_ROOT", str(BASE_DIR / "var" / "feeds")))

@@ -23,7 +23,7 @@ from drawback.accounts.tenancy import client_for_code, get_scoped_or_404, requir
 from drawback.api import ExpensiveRateThrottle
 
 from . import selectors, services
-from .money_at_risk import money_at_risk
+from .money_at_risk import money_at_risk_cached
 from .parameters import DISPOSITIONS
 
 
@@ -317,5 +317,5 @@ class MoneyAtRiskApi(APIView):
     @extend_schema(responses=MoneyAtRiskSerializer)
     def get(self, request: Request, client_code: str) -> Response:
         client = client_for_code(request.user, client_code)
-        report = money_at_risk(client=client)
+        report = money_at_risk_cached(client=client)
         return Response(MoneyAtRiskSerializer(report, context={"client": client}).data)
