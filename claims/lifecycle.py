@@ -141,6 +141,8 @@ def move_refusal(claim: Claim, to: str, by: User | None) -> str | None:
     """Why this person may not make this move, or None. The one place segregation of duties is decided."""
     if by is None and to in CBP_TARGETS:
         return None  # on CBP's word
+    if by is None and (claim.status, to) == (S.READY_TO_FILE, S.RETURNED):
+        return None  # the data changed after approval (claims.frozen)
     if is_cbp_move(claim.status, to):
         return (
             f"only CBP's word moves a claim to {S(to).label.lower()}: it comes through the CBP gateway, or "
@@ -211,12 +213,22 @@ def effect_ledger(claim: Claim, from_status: str, to: str, by: User | None) -> N
         raise TransitionError(str(exc)) from exc
 
 
+def effect_approval_digest(claim: Claim, from_status: str, to: str, by: User | None) -> None:
+    """At the second approval, keep a digest of the data the claim rests on (claims.frozen)."""
+    if to == S.READY_TO_FILE:
+        from .frozen import claim_data_digest
+
+        digest = claim_data_digest(claim)
+        Claim.objects.filter(pk=claim.pk).update(approved_data_digest=digest)
+        claim.approved_data_digest = digest
+
+
 Guard = Callable[[Claim, str, User | None], None]
 Effect = Callable[[Claim, str, str, User | None], None]
 # People first (cheap, and a refusal should not run the pre-flight), then the data.
 GUARDS: list[Guard] = [guard_people, guard_replacement, guard_preflight]
 # Effects run inside the move's transaction: an effect that fails undoes the move.
-EFFECTS: list[Effect] = [effect_ledger]
+EFFECTS: list[Effect] = [effect_ledger, effect_approval_digest]
 
 
 @transaction.atomic

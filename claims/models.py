@@ -122,6 +122,8 @@ class Claim(models.Model):
         help_text="The filed claim this correction replaces (CATAIR action R)",
     )
     filed_on = models.DateField(null=True, blank=True, help_text="Date the complete claim reached CBP")
+    # Taken at the second approval: a change of the data afterwards sends the claim back to review.
+    approved_data_digest = models.CharField(max_length=64, blank=True, editable=False)
     # The filing package (claims.filing) and any other document kept with the claim.
     documents = models.ManyToManyField(Document, blank=True, related_name="claims")
     notes = models.TextField(blank=True)

@@ -302,7 +302,11 @@ def _record(upload: Upload, result: IngestResult) -> None:
         status = Upload.Status.REJECTED
     messages = [upload.message] if upload.message else []
     layout = next(
-        (e for e in result.errors if e.rule in ("unknown_layout", "file_format", "empty_file", "no_data")),
+        (
+            e
+            for e in result.errors
+            if e.rule in ("unknown_layout", "file_format", "empty_file", "no_data", "held_by_claim")
+        ),
         None,
     )
     if layout:

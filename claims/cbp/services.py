@@ -22,7 +22,8 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from claims.filing.services import claim_filing_text
+from claims.filing.services import FilingError as PackageError
+from claims.filing.services import claim_filing_text, refuse_changed_since_approval
 from claims.lifecycle import FILED_STATUSES, GUARDS, TransitionError, can_move, claim_transition
 from claims.models import Claim, Finding
 from drawback.lib import dates, entry_numbers
@@ -86,6 +87,10 @@ def claim_file(*, claim: Claim, by, gateway: Gateway | None = None) -> CbpTransm
     treat the same text sent twice as one transmission. Raises FilingError.
     """
     gateway = gateway or get_gateway()
+    try:
+        refuse_changed_since_approval(claim)
+    except PackageError as exc:
+        raise FilingError(str(exc)) from exc
     with transaction.atomic():
         locked = Claim.objects.select_for_update(of=("self",)).select_related("client").get(pk=claim.pk)
         if locked.status != S.READY_TO_FILE:

@@ -15,8 +15,18 @@ from pathlib import Path
 from django.db import transaction
 
 from .base import RowError
-from .core import IngestResult, LoadContext, get_parser, layout_message
+from .core import Counts, IngestResult, LoadContext, get_parser, layout_message
 from .reader import FileFormatError, open_table
+
+# Checks of what a write changed, made inside its transaction (the claims app adds claims.frozen's: data
+# under a claim in review or filed does not change). Each is called with the client before the write and
+# returns an object whose changes() lists the refusals; any refusal rolls the whole write back.
+WRITE_GUARDS: list[Callable] = []
+
+
+class _Refused(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
 
 
 def ingest_file(
@@ -96,8 +106,18 @@ def ingest_file(
             before_write()
         started = time.perf_counter()
         parser.before_write(ctx, staged)
-        with transaction.atomic():
-            result.counts = parser.write(ctx, staged)
+        try:
+            with transaction.atomic():
+                guards = [make(client) for make in WRITE_GUARDS] if client is not None else []
+                result.counts = parser.write(ctx, staged)
+                problems = [problem for guard in guards for problem in guard.changes()]
+                if problems:
+                    raise _Refused(problems)
+        except _Refused as refused:
+            result.counts = Counts()
+            result.errors.extend(RowError(1, "", "", "held_by_claim", p) for p in refused.problems)
+            result.error_total = (result.error_total or 0) + len(refused.problems)
+            return result
         result.timings["write"] = time.perf_counter() - started
         result.loaded = True
         return result
