@@ -136,6 +136,14 @@ def client_user_b(client_b):
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Playwright's wait_for_function evaluates its text inside the page, which the site's policy (no
+    eval) forbids: tests drive pages past it; tests/web/test_security.py checks the policy in a context of
+    its own."""
+    return {**browser_context_args, "bypass_csp": True}
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
         if services_required():
