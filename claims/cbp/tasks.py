@@ -19,13 +19,15 @@ BACKOFF = {"retry_backoff": 5, "retry_backoff_max": 600, "retry_jitter": True, "
 
 
 @shared_task(autoretry_for=TRANSIENT, **BACKOFF)
-def cbp_poll_open_claims() -> dict:
-    """Poll the gateway for every open claim, store what it says, then apply it claim by claim."""
-    result = services.cbp_poll()
-    pending = services.cbp_pending_claim_ids()
+def cbp_poll_open_claims(firm_id: int | None = None) -> dict:
+    """Poll the gateway for every open claim (of one firm, when asked from a firm's page), store what it
+    says, then apply it claim by claim."""
+    result = services.cbp_poll(firm_id=firm_id)
+    pending = services.cbp_pending_claim_ids(firm_id=firm_id)
     for claim_id in pending:
         cbp_claim_messages_process.delay(claim_id)
-    deemed = services.claims_deem_liquidated()
+    deemed = services.claims_deem_liquidated(firm_id=firm_id)
+    closed = services.claims_close_final(firm_id=firm_id)
     return {
         "claims": result.claims,
         "read": result.read,
@@ -33,6 +35,7 @@ def cbp_poll_open_claims() -> dict:
         "claims_with_pending_messages": len(pending),
         "files_rejected": len(result.rejected_sources),
         "deemed_liquidated": len(deemed),
+        "closed": len(closed),
     }
 
 

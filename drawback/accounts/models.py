@@ -170,6 +170,12 @@ class User(AbstractUser):
     def is_firm_staff(self) -> bool:
         return not self.is_client_user
 
+    @property
+    def is_platform_admin(self) -> bool:
+        """Runs the installation for every firm (a superuser of no firm): the only one who changes what
+        every firm shares (the HTS tariff, the Chapter 99 table, filer-code offsets)."""
+        return self.is_active and self.is_superuser and self.firm_id is None
+
     def clean(self) -> None:
         super().clean()
         if self.is_client_user and not self.client_id:

@@ -25,7 +25,6 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -33,12 +32,12 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.fields import DateTimeField
 
-from claims.cbp.models import CbpMessage, CbpRequest, CbpTransmission, Notification
+from claims.cbp.models import CbpMessage, CbpNotice, CbpRequest, CbpTransmission, Notification
 from claims.models import Claim, ClaimBuild, ClaimClassTotal, Designation, Finding, PreflightRun
 from drawback.accounts.models import User
 from exports.models import Export
-from imports.models import ColumnMapping, Document, ImportEntry, ImportLine, Upload
-from imports.services import upload_create, upload_headers
+from imports.models import ColumnMapping, DataFeed, Document, ImportEntry, ImportLine, Upload
+from imports.services import upload_headers
 from reviews.models import Review, ReviewComment
 from reviews.services import checklist_items
 from tests.factories import ClientFactory, FirmFactory, UserFactory
@@ -185,6 +184,32 @@ def mapping_fields(d):
     return {f"field_{header}": header for header in upload_headers(upload=d.upload)}
 
 
+def feed_body(d):
+    return {
+        "name": f"{d.marker} new feed",
+        "source": "folder",
+        "location": "es003",
+        "kind": "es003",
+        "pattern": "*.csv",
+        "doc_type": "other",
+        "every_minutes": "60",
+        "is_active": "on",
+    }
+
+
+def notice_fields(d, api=False):
+    """A CBP notice of liquidation of the filed claim, as the page's form or the API takes it."""
+    import json
+
+    from django.utils import timezone
+
+    amounts = {t.accounting_class: str(t.claim_amount) for t in d.filed.class_totals.all()}
+    fields = {"kind": "liquidation", "notice_date": timezone.localdate().isoformat()}
+    if api:
+        return {**fields, "amounts": json.dumps(amounts)}
+    return {**fields, **{f"amount_{cls}": amount for cls, amount in amounts.items()}}
+
+
 def ticked(level):
     return [item.pk for item in checklist_items(level)]
 
@@ -263,9 +288,26 @@ SCOPED = {
     "client-upload-rejects": Route(
         kwargs=lambda d: {"code": d.client.code, "pk": d.upload.pk}, object_kwargs=("pk",)
     ),
-    # The HTS tariff is shared, but who loaded which file is the firm's own business.
-    "tariff-upload-detail": Route(kwargs=lambda d: {"pk": d.tariff_upload.pk}, staff_only=True),
-    "tariff-upload-rejects": Route(kwargs=lambda d: {"pk": d.tariff_upload.pk}, staff_only=True),
+    # --- pages: data feeds (firm configuration)
+    "client-feed-create": Route(
+        kwargs=CODE,
+        requests=(GET, Req("post", body=feed_body)),
+        staff_only=True,
+        shows=lambda d: d.client.legal_name,
+    ),
+    "client-feed-detail": Route(
+        kwargs=lambda d: {"code": d.client.code, "pk": d.feed.pk},
+        requests=(GET, Req("post", body=lambda d: {**feed_body(d), "name": d.feed.name, "pattern": "*.txt"})),
+        object_kwargs=("pk",),
+        staff_only=True,
+        shows=lambda d: d.feed.name,
+    ),
+    "client-feed-poll": Route(
+        kwargs=lambda d: {"code": d.client.code, "pk": d.feed.pk},
+        requests=(Req("post"),),
+        object_kwargs=("pk",),
+        staff_only=True,
+    ),
     # --- pages: findings
     "findings:finding-list": Route(kwargs=CODE),
     "findings:assess-now": Route(kwargs=CODE, requests=(Req("post"),)),
@@ -322,6 +364,17 @@ SCOPED = {
     # --- pages: the claim's life with CBP (bare claim and request ids)
     "cbp:claim_cbp": Route(kwargs=FILED, shows=lambda d: d.cbp_request.reference),
     "cbp:claim_file": Route(kwargs=FILED, requests=(Req("post", changes=False),)),  # filed already
+    "cbp:notice_enter": Route(
+        kwargs=FILED, requests=(Req("post", body=lambda d: {**notice_fields(d), "document": pdf_file()}),)
+    ),
+    "cbp:notice_confirm": Route(kwargs=lambda d: {"pk": d.cbp_notice.pk}, requests=(Req("post"),)),
+    "cbp:notice_discard": Route(kwargs=lambda d: {"pk": d.cbp_notice.pk}, requests=(Req("post"),)),
+    "api-claim-cbp-notices": Route(
+        kwargs=FILED,
+        requests=(GET, Req("post", body=lambda d: {**notice_fields(d, api=True), "document": pdf_file()})),
+        shows=lambda d: d.cbp_notice.reference,
+    ),
+    "api-cbp-notice-confirm": Route(kwargs=lambda d: {"pk": d.cbp_notice.pk}, requests=(Req("post"),)),
     "cbp:request_detail": Route(
         kwargs=lambda d: {"pk": d.cbp_request.pk},
         requests=(
@@ -499,6 +552,12 @@ UNSCOPED = {
     "api-review-checklist": None,  # the firm's checklist questions, no client data: staff only, below
     "cbp:poll": None,  # asks CBP about every open claim: staff only, below
     "cbp:notifications_read": None,  # marks the user's own notifications: tested below
+    # The HTS tariff is every firm's, loaded by a platform administrator: every firm's staff read its
+    # uploads, client users none (tested below).
+    "tariff-uploads": None,
+    "api-tariff-uploads": None,
+    "tariff-upload-detail": None,
+    "tariff-upload-rejects": None,
     "reviews:queue": FirmList(
         shows=lambda d: d.claim.display_number, kwargs={"level": 1}, client_users=False
     ),
@@ -511,8 +570,6 @@ UNSCOPED = {
     ),
     "cbp:notification_list": FirmList(shows=lambda d: d.filed.display_number),
     "api-claims": FirmList(shows=lambda d: d.claim.number, queries=({}, {"client": "borealis"})),
-    "tariff-uploads": FirmList(shows=lambda d: d.tariff_upload.original_name, client_users=False),
-    "api-tariff-uploads": FirmList(shows=lambda d: d.tariff_upload.original_name, client_users=False),
 }
 
 
@@ -599,6 +656,9 @@ def snapshot(d) -> dict:
         "review comments": ReviewComment.objects.filter(claim__in=claims).count(),
         "uploads": sorted(Upload.objects.filter(client=client).values_list("pk", "status")),
         "mappings": sorted(ColumnMapping.objects.filter(client=client).values_list("pk", "name", "mapping")),
+        "feeds": sorted(
+            DataFeed.objects.filter(client=client).values_list("pk", "name", "pattern", "last_result")
+        ),
         "cbp requests": [
             (
                 r.pk,
@@ -610,6 +670,7 @@ def snapshot(d) -> dict:
             for r in requests
         ],
         "cbp transmissions": CbpTransmission.objects.filter(claim__in=claims).count(),
+        "cbp notices": sorted(CbpNotice.objects.filter(claim__in=claims).values_list("pk", "status")),
         "claim builds": sorted(ClaimBuild.objects.filter(client=client).values_list("pk", "status")),
         "cbp messages": CbpMessage.objects.filter(claim__in=claims).count(),
         "notifications": sorted(
@@ -881,26 +942,54 @@ def test_writes_naming_another_clients_objects_change_nothing_of_theirs(
     assert Claim.objects.get(pk=a.claim.pk).status == Claim.Status.FIRST_REVIEW
 
 
-def test_tariff_uploads_read_through_the_upload_api_are_the_firms_own(data, api, analyst, other_firm_analyst):
-    for route in ("api-upload-detail", "api-upload-rejects"):
-        url = reverse(route, kwargs={"pk": data.b.tariff_upload.pk})
-        api.force_login(analyst)
-        assert api.get(url).status_code == 200
+@pytest.mark.parametrize(
+    "route", ["tariff-uploads", "api-tariff-uploads", "tariff-upload-detail", "tariff-upload-rejects"]
+)
+def test_tariff_uploads_are_every_firms_and_no_client_users(
+    data, client, api, analyst, other_firm_analyst, client_user_a, route
+):
+    """The tariff every firm shares is loaded by a platform administrator (or the command line): every
+    firm's staff read its history, client users get 404, anonymous users are sent to log in."""
+    upload = data.a.tariff_upload
+    url = reverse(route, kwargs={} if route.endswith("uploads") else {"pk": upload.pk})
+    http = api if url.startswith("/api/") else client
+    for user in (analyst, other_firm_analyst):
+        http.force_login(user)
+        response = http.get(url)
+        assert response.status_code == 200
+        if not route.endswith("rejects"):
+            assert upload.original_name.encode() in response.content
+    http.force_login(client_user_a)
+    assert http.get(url).status_code == 404
+    for route_, kwargs in (
+        ("api-upload-detail", {"pk": upload.pk}),
+        ("api-upload-rejects", {"pk": upload.pk}),
+    ):
+        api.force_login(client_user_a)
+        assert api.get(reverse(route_, kwargs=kwargs)).status_code == 404
         api.force_login(other_firm_analyst)
-        assert api.get(url).status_code == 404
+        assert api.get(reverse(route_, kwargs=kwargs)).status_code == 200
+    http.logout()
+    assert http.get(url).status_code in (302, 401, 403)
 
 
-def test_another_firm_uploading_the_same_tariff_file_hears_nothing_of_ours(data, analyst, other_firm_analyst):
-    """Loading a file again names the earlier upload; another firm's upload of the same file is not named."""
-    ours = data.a.tariff_upload
-    content = ours.file.open("rb").read()
+def test_no_firm_changes_the_tariff_every_firm_shares(data, client, api, analyst, other_firm_analyst):
+    """One firm's upload once set 6109.10.00 to 99% for every firm's claims: firm staff are refused."""
+    from imports.models import TariffLine
 
-    def again(user):
-        file = ContentFile(content, name=ours.original_name)
-        return upload_create(client=None, kind="hts", file=file, user=user, queue=False)
-
-    assert f"(upload {ours.pk})" in again(analyst).message
-    assert again(other_firm_analyst).message == ""
+    before = list(TariffLine.objects.values_list("hts", "general_rate").order_by("hts"))
+    body = '"HTS Number","Indent","Description","General Rate of Duty"\n"6109.10.00","1","Of cotton","99%"\n'
+    for user in (analyst, other_firm_analyst):
+        client.force_login(user)
+        page = client.post("/tariff/uploads/", {"file": SimpleUploadedFile("hts.csv", body.encode())})
+        api.force_login(user)
+        response = api.post(
+            "/api/v1/tariff/uploads/",
+            {"file": SimpleUploadedFile("hts.csv", body.encode())},
+            format="multipart",
+        )
+        assert page.status_code == 403 and response.status_code == 403
+    assert list(TariffLine.objects.values_list("hts", "general_rate").order_by("hts")) == before
 
 
 def test_overdue_badge_counts_the_users_own_clients_requests(data, client, analyst, other_firm_analyst):
