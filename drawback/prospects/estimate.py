@@ -93,7 +93,11 @@ def estimate_start(*, assessment: Assessment, by: User | None = None) -> Estimat
 def workspace_for(assessment: Assessment) -> Client:
     """The prospect's workspace, created on first use with the company's own numbers."""
     with transaction.atomic():
-        locked = Assessment.objects.select_for_update().select_related("workspace").get(pk=assessment.pk)
+        locked = (
+            Assessment.objects.select_for_update(of=("self",))
+            .select_related("workspace")
+            .get(pk=assessment.pk)
+        )
         if locked.workspace_id:
             return locked.workspace
         company = locked.answers.get("company", {})

@@ -208,7 +208,7 @@ def assessment_submit(
         lead = None
         if questionnaire_lead is not None:
             lead = (
-                Lead.objects.select_for_update()
+                Lead.objects.select_for_update(of=("self",))
                 .filter(pk=questionnaire_lead.pk, firm=locked.firm, assessment__isnull=True)
                 .exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.LOST])
                 .first()

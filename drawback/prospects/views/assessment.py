@@ -163,11 +163,15 @@ def assessment_step(request, step: str):
     return _page(request, held, spec, form=bound_form(spec, held.drafts.get(spec.slug)))
 
 
-def _documents(request, held, spec, file_form=None):
+def _documents(request, held, spec):
     if request.method == "POST":
         files = held.files.count()
         assessment_step_save(assessment=held, step="documents", raw={}, answers={"files": files})
         return redirect(_target(spec.slug, request.POST.get("go", "next")))
+    return _documents_page(request, held, spec)
+
+
+def _documents_page(request, held, spec, file_form=None):
     return _page(
         request,
         held,
@@ -236,7 +240,7 @@ def assessment_file_upload(request):
             else:
                 messages.info(request, f"{stored.original_name} was uploaded already; it is kept once.")
             return redirect("prospects:assessment_step", "documents")
-    return _documents(request, held, BY_SLUG["documents"], file_form=form)
+    return _documents_page(request, held, BY_SLUG["documents"], file_form=form)
 
 
 @require_POST
