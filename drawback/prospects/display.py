@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.forms.utils import pretty_name
+
 from imports.models import Upload, UploadError
 
 from .models import Assessment, AssessmentFile, Estimate
@@ -42,14 +44,12 @@ def answers_display(assessment: Assessment) -> list[dict]:
             row_form = step.form.form
             names = list(row_form.base_fields)
             entry["table"] = {
-                "headers": [
-                    str(row_form.base_fields[n].label or n.replace("_", " ").capitalize()) for n in names
-                ],
+                "headers": [str(row_form.base_fields[n].label or pretty_name(n)) for n in names],
                 "rows": [[_label(row_form, n, row.get(n)) for n in names] for row in answers or []],
             }
         elif answers is not None:
             entry["rows"] = [
-                (str(step.form.base_fields[n].label or n), _label(step.form, n, answers.get(n)))
+                (str(step.form.base_fields[n].label or pretty_name(n)), _label(step.form, n, answers.get(n)))
                 for n in step.form.base_fields
             ]
         out.append(entry)

@@ -155,6 +155,10 @@ class Assessment(models.Model):
     lead = models.OneToOneField(
         Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="assessment"
     )
+    # The questionnaire the same visitor completed before starting: the assessment joins its lead when sent.
+    questionnaire_lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
     answers = models.JSONField(default=dict, blank=True, help_text="{step: checked answers}")
     drafts = models.JSONField(default=dict, blank=True, help_text="{step: the form as last posted}")

@@ -74,8 +74,12 @@ def lead_contact_record(
 # --- assessment
 
 
-def assessment_start(*, firm: Firm) -> Assessment:
-    return Assessment.objects.create(firm=firm)
+def assessment_start(*, firm: Firm, questionnaire_lead: Lead | None = None) -> Assessment:
+    """A new assessment; the questionnaire lead of the same visitor, if any, is the lead it joins when sent
+    (even when it is sent from another browser, through a resume link)."""
+    if questionnaire_lead is not None and questionnaire_lead.firm_id != firm.pk:
+        questionnaire_lead = None
+    return Assessment.objects.create(firm=firm, questionnaire_lead=questionnaire_lead)
 
 
 def _open(assessment_id: int) -> Assessment:
@@ -189,9 +193,7 @@ def missing_steps(assessment: Assessment) -> list[str]:
     return [slug for slug in REQUIRED if slug not in assessment.answers]
 
 
-def assessment_submit(
-    *, assessment: Assessment, consent_text: str, base_url: str, questionnaire_lead: Lead | None = None
-) -> Lead:
+def assessment_submit(*, assessment: Assessment, consent_text: str, base_url: str) -> Lead:
     """Send the assessment: it becomes (or joins) a lead, staff are told, and the estimate starts when
     there are data files. The questionnaire lead of the same visitor, if any, is the lead it joins.
     Raises ProspectError when a step is missing or it was sent already."""
@@ -206,10 +208,10 @@ def assessment_submit(
         company = locked.answers["company"]
         contact = locked.answers["contacts"][0]
         lead = None
-        if questionnaire_lead is not None:
+        if locked.questionnaire_lead_id:
             lead = (
                 Lead.objects.select_for_update(of=("self",))
-                .filter(pk=questionnaire_lead.pk, firm=locked.firm, assessment__isnull=True)
+                .filter(pk=locked.questionnaire_lead_id, firm=locked.firm, assessment__isnull=True)
                 .exclude(status__in=[Lead.Status.CONVERTED, Lead.Status.LOST])
                 .first()
             )

@@ -206,7 +206,8 @@ formulas by 8-digit HTS number and quantity, and production records (19 U.S.C. 1
         "us",
         "what-we-need",
         "What do you need from us to start?",
-        """To compute a real figure, two files are enough:
+        """A claim is built from your import entry lines and your proof of export (19 CFR 190.51(a)). To
+compute a real figure, two files are enough:
 
 1. your **ACE ES-003** report (entry summary line tariff detail) for the last five years, from the ACE
    portal or your customs broker;

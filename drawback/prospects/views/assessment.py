@@ -76,7 +76,7 @@ def assessment(request):
         firm = firm_or_none()
         if firm is None:
             raise Http404
-        started = assessment_start(firm=firm)
+        started = assessment_start(firm=firm, questionnaire_lead=session_lead(request))
         open_in_session(request, started)
         return redirect("prospects:assessment_step", "company")
     if held is not None and held.is_submitted:
@@ -198,7 +198,6 @@ def _review(request, held, spec):
                     assessment=held,
                     consent_text=str(form.fields["consent"].label),
                     base_url=base_url(request),
-                    questionnaire_lead=session_lead(request),
                 )
             except ProspectError as exc:
                 messages.error(request, str(exc))

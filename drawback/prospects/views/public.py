@@ -166,4 +166,4 @@ class InvitationView(PasswordResetConfirmView):
     success_url = reverse_lazy("home")
 
 
-invitation = InvitationView.as_view()
+invitation = limited()(InvitationView.as_view())
