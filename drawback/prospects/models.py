@@ -267,6 +267,18 @@ class Estimate(models.Model):
     def running(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
+    @property
+    def stalled(self) -> bool:
+        """Queued or running with no progress for UPLOAD_STALL_MINUTES: its worker is gone (or none took
+        it), and staff may compute it again."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        last = self.heartbeat_at or self.created_at
+        limit = dt.timedelta(minutes=settings.UPLOAD_STALL_MINUTES)
+        return self.running and last is not None and timezone.now() - last > limit
+
 
 class FaqCategory(models.Model):
     name = models.CharField(max_length=100)

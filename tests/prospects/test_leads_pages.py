@@ -179,3 +179,21 @@ def test_leads_are_the_firms_staff_only(client, leads, client_user_a, method, pa
     assert getattr(client, method)(url)["Location"].startswith("/login/")
     lead.refresh_from_db()
     assert lead.status == Lead.Status.NEW and LeadEvent.objects.count() == events
+
+
+def test_a_stalled_estimate_can_be_computed_again(client, staff, leads, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    lead = leads["assessment"]
+    lost = lead.assessment.estimates.create(status="running", stage="Reading es003_sample.csv")
+    client.force_login(staff)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "Computing" in page and "Compute again" not in page
+    type(lost).objects.filter(pk=lost.pk).update(heartbeat_at=timezone.now() - dt.timedelta(hours=1))
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "its worker may be gone" in page and "Compute again" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/leads/{lead.pk}/estimate/")
+    assert lead.assessment.latest_estimate().status == "done"

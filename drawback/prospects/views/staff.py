@@ -148,7 +148,7 @@ def lead_estimate(request, pk: int):
     assessment = lead.assessment_or_none()
     if assessment is None or not assessment.is_submitted:
         messages.error(request, "There is no submitted assessment to estimate.")
-    elif (latest := assessment.latest_estimate()) is not None and latest.running:
+    elif (latest := assessment.latest_estimate()) is not None and latest.running and not latest.stalled:
         messages.info(request, "The estimate is running already.")
     elif estimate_start(assessment=assessment, by=request.user) is None:
         messages.error(request, "The assessment has no data files (CSV or XLSX) to compute an estimate from.")
