@@ -10,6 +10,7 @@ from django.forms.utils import pretty_name
 
 from imports.models import Upload, UploadError
 
+from .forms import QuestionnaireForm
 from .models import Assessment, AssessmentFile, Estimate
 from .steps import STEPS
 
@@ -95,6 +96,14 @@ def files_display(assessment: Assessment) -> list[FileView]:
             view.message = upload.message
         views.append(view)
     return views
+
+
+def questionnaire_display(answers: dict) -> list[tuple[str, str]]:
+    """The questionnaire's questions with the answers given, as the prospect read them."""
+    return [
+        (str(f.label), _label(QuestionnaireForm, name, answers.get(name)))
+        for name, f in QuestionnaireForm.base_fields.items()
+    ]
 
 
 def _d(value) -> Decimal:

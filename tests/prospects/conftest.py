@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from drawback.prospects import services
 from drawback.prospects.models import Assessment
 from drawback.prospects.steps import BY_SLUG, answers_of, bound_form
+from imports.chapter99 import chapter99_load
 from imports.services import upload_ingest_now
 from tests.conftest import FIXTURES
 from tests.factories import UserFactory
@@ -94,7 +95,19 @@ def staff(firm):
 
 
 @pytest.fixture
-def hts(db):
+def reference_tables(db):
+    """What the data migrations load (the Chapter 99 table, the FAQ), loaded again: a transactional test
+    that ran before empties every table."""
+    import importlib
+
+    from django.apps import apps
+
+    chapter99_load()
+    importlib.import_module("drawback.prospects.migrations.0002_faq_seed").seed(apps, None)
+
+
+@pytest.fixture
+def hts(reference_tables):
     """The sample tariff: the 'Other' rule of substitution needs the descriptions."""
     upload_ingest_now(client=None, kind="hts", path=FIXTURES / "hts_sample.csv")
 

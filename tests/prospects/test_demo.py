@@ -11,7 +11,7 @@ from imports.services import upload_ingest_now
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_leads_load_once(firm, tmp_path, django_capture_on_commit_callbacks):
+def test_demo_leads_load_once(firm, reference_tables, tmp_path, django_capture_on_commit_callbacks):
     tariff = tmp_path / "hts_demo.csv"
     tariff.write_text(demo.tariff_csv(), encoding="utf-8")
     upload_ingest_now(client=None, kind="hts", path=tariff)  # as seed_demo loads it first

@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 
 from drawback.accounts.models import Client
 from drawback.prospects.models import Lead
-from imports.services import upload_ingest_now
 from tests.conftest import FIXTURES, PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,8 +21,7 @@ def link_in(message, path: str) -> str:
     return re.search(rf"https?://[^/\s]+({path}\S+/)", message.body).group(1)
 
 
-def test_from_questionnaire_to_client_dashboard(live_server, page, firm, analyst):
-    upload_ingest_now(client=None, kind="hts", path=FIXTURES / "hts_sample.csv")
+def test_from_questionnaire_to_client_dashboard(live_server, page, firm, analyst, hts):
     url = live_server.url
 
     # --- the questionnaire, answered without an account

@@ -79,7 +79,7 @@ def test_a_result_is_seen_only_by_the_browser_that_answered(client, firm):
 
 
 @pytest.fixture
-def faq(db):
+def faq(reference_tables):
     category = FaqCategory.objects.create(name="Tests", order=99)
     return FaqEntry.objects.create(
         category=category,
@@ -104,7 +104,7 @@ def test_faq_is_public_grouped_and_searchable(client, faq):
     assert "Is a bond needed" not in client.get("/faq/").content.decode()
 
 
-def test_seeded_answers_cite_the_law():
+def test_seeded_answers_cite_the_law(reference_tables):
     for entry in FaqEntry.objects.exclude(slug="what-it-costs"):
         assert "U.S.C." in entry.answer or "CFR" in entry.answer or "CSMS" in entry.answer, entry.slug
     assert FaqEntry.objects.count() >= 15

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from dashboards.views import home as firm_home
 
+from ..display import questionnaire_display
 from ..faq import render_markdown
 from ..forms import ContactForm, QuestionnaireForm, consent_text, honeypot_tripped
 from ..invitations import invitation_tokens
@@ -104,11 +105,6 @@ def questionnaire_result(request, token):
             messages.success(request, "Thank you: we will be in touch.")
             return redirect("prospects:questionnaire_result", lead.token)
     result = lead.questionnaire_result
-    answers = lead.questionnaire
-    shown = [
-        (field.label, _answer_label(name, answers.get(name)))
-        for name, field in QuestionnaireForm.base_fields.items()
-    ]
     return render(
         request,
         "prospects/questionnaire_result.html",
@@ -125,19 +121,11 @@ def questionnaire_result(request, token):
             "annual_high": _money(result["annual_high"]),
             "lookback_low": _money(result["lookback_low"]),
             "lookback_high": _money(result["lookback_high"]),
-            "answers": shown,
+            "answers": questionnaire_display(lead.questionnaire),
             "form": form,
             "contact_left": lead.consent,
         },
     )
-
-
-def _answer_label(name: str, value) -> str:
-    field = QuestionnaireForm.base_fields[name]
-    choices = dict(field.choices)
-    if isinstance(value, list):
-        return ", ".join(str(choices.get(v, v)) for v in value) or "None"
-    return str(choices.get(value, value or ""))
 
 
 def faq(request):

@@ -17,15 +17,14 @@ from drawback.accounts.models import User
 from drawback.accounts.tenancy import require_staff
 
 from ..conversion import CONVERTIBLE, ConversionError, lead_convert
-from ..display import answers_display, estimate_display, files_display
+from ..display import answers_display, estimate_display, files_display, questionnaire_display
 from ..estimate import data_files, estimate_start
-from ..forms import ConvertForm, LeadFilterForm, LeadUpdateForm, NoteForm, QuestionnaireForm, suggested_code
+from ..forms import ConvertForm, LeadFilterForm, LeadUpdateForm, NoteForm, suggested_code
 from ..invitations import invitation_pending
 from ..models import Lead
 from ..selectors import firm_staff, lead_for, lead_list_for
 from ..services import ProspectError, estimate_release, lead_note_add, lead_update
 from .assessment import base_url
-from .public import _answer_label
 
 PAGE_SIZE = 25
 
@@ -48,13 +47,6 @@ def lead_list(request):
     leads = lead_list_for(user=request.user, **{k: v or "" for k, v in filters.items()})
     page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "prospects/lead_list.html", {"form": form, "page": page, "title": "Leads"})
-
-
-def _questionnaire_rows(lead: Lead) -> list[tuple[str, str]]:
-    return [
-        (field.label, _answer_label(name, lead.questionnaire.get(name)))
-        for name, field in QuestionnaireForm.base_fields.items()
-    ]
 
 
 @login_required
@@ -95,7 +87,7 @@ def _detail(request, lead: Lead, *, convert_form=None, update_form=None, note_fo
             "has_data_files": bool(assessment and data_files(assessment)),
             "estimate": estimate,
             "result": estimate_display(estimate),
-            "questionnaire": _questionnaire_rows(lead) if lead.questionnaire else [],
+            "questionnaire": questionnaire_display(lead.questionnaire) if lead.questionnaire else [],
             "update_form": update_form
             or LeadUpdateForm(initial={"status": lead.status, "owner": lead.owner}, staff=staff),
             "note_form": note_form or NoteForm(),
