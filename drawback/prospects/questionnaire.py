@@ -122,7 +122,7 @@ PROGRAMS = {
         ),
         Program(
             "ieepa_reciprocal",
-            "IEEPA reciprocal duties (2025)",
+            "IEEPA reciprocal duties, or those on Brazil or India (2025)",
             UNCERTAIN,
             "Drawback was available, but after Learning Resources v. Trump (Feb 20, 2026) CBP refunds "
             "IEEPA duties through CAPE, and the same dollar cannot be recovered twice: counted in the high "

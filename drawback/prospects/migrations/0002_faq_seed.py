@@ -144,7 +144,7 @@ Exports to Canada and Mexico have limits of their own (see the USMCA question)."
 | Section 122 surcharge (2026) | Yes (CSMS 67844987) |
 | Section 232 (steel, aluminum, copper, autos and parts) | No, bar a few narrow manufacturing openings |
 | IEEPA duties on Canada, Mexico and China (fentanyl orders) | No (e.g. EO 14195 section 2(f)) |
-| IEEPA reciprocal duties (2025) | Drawback was available, but see below |
+| IEEPA reciprocal duties, and those on Brazil and India (2025) | Drawback was available, but see below |
 | Antidumping and countervailing duties | Never (19 U.S.C. 1677h) |
 
 On February 20, 2026 the Supreme Court held that IEEPA does not authorize tariffs (*Learning Resources v.
