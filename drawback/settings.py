@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "claims",
     "reviews",
     "dashboards",
+    "drawback.prospects",
 ]
 
 MIDDLEWARE = [
@@ -336,3 +337,21 @@ CATAIR_SENDER_ID = env_str("CATAIR_SENDER_ID")  # blank: the firm's filer code
 CATAIR_PASSWORD = env_str("CATAIR_PASSWORD")
 CATAIR_OFFICE_CODE = env_str("CATAIR_OFFICE_CODE")
 CLAIM_SUMMARY_PAPER = env_str("CLAIM_SUMMARY_PAPER", "Letter")  # Letter or A4
+
+# Public site and prospects (drawback/prospects): the firm public submissions go to (blank: the first firm),
+# posts allowed per address and hour on public forms (all of them; questionnaires and assessments started;
+# e-mails sent), the header holding the visitor's address behind a proxy (blank: REMOTE_ADDR), how long
+# resume links and invitations stay valid, and after how many days without activity an unconverted
+# prospect's files and workspace data are deleted (a beat job, daily).
+PROSPECTS_FIRM_FILER_CODE = env_str("PROSPECTS_FIRM_FILER_CODE")
+PUBLIC_POSTS_PER_HOUR = env_int("PUBLIC_POSTS_PER_HOUR", 120)
+PUBLIC_SUBMISSIONS_PER_HOUR = env_int("PUBLIC_SUBMISSIONS_PER_HOUR", 10)
+PUBLIC_EMAILS_PER_HOUR = env_int("PUBLIC_EMAILS_PER_HOUR", 5)
+PUBLIC_CLIENT_IP_HEADER = env_str("PUBLIC_CLIENT_IP_HEADER")
+PROSPECT_RESUME_LINK_DAYS = env_int("PROSPECT_RESUME_LINK_DAYS", 14)
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+PROSPECT_RETENTION_DAYS = env_int("PROSPECT_RETENTION_DAYS", 180)
+CELERY_BEAT_SCHEDULE["prospects-retention"] = {
+    "task": "drawback.prospects.tasks.prospects_retention_purge",
+    "schedule": 24 * 3600.0,
+}

@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
+    # First: `/` is the public landing page (signed-in users go on to `home`, which stays the name of `/`).
+    path("", include("drawback.prospects.urls")),
     path("", include("dashboards.urls")),
     # Per-client pages: each app brings its paths under /clients/<code>/. Every such path must also be listed
     # in tests/web/test_tenancy.py, which fails on any route it does not cover.

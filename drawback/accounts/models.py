@@ -60,6 +60,9 @@ class Client(models.Model):
     address = models.TextField(blank=True)
     contact_emails = models.TextField(blank=True, help_text="One address per line; notified of claim events")
     is_active = models.BooleanField(default=True)
+    # A prospect's private workspace (drawback.prospects): the real pipeline runs on the prospect's own files
+    # here, apart from every client's data. Hidden from every list and page until the prospect is converted.
+    is_workspace = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -25,6 +25,7 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -570,6 +571,35 @@ UNSCOPED = {
     ),
     "cbp:notification_list": FirmList(shows=lambda d: d.filed.display_number),
     "api-claims": FirmList(shows=lambda d: d.claim.number, queries=({}, {"client": "borealis"})),
+    # Public pages of the prospects' path (no account; a prospect reaches only the assessment their session
+    # holds) and the firm's leads (firm staff only, their own firm's): tested at the end of this module.
+    **dict.fromkeys(
+        [
+            "prospects:landing",
+            "prospects:questionnaire",
+            "prospects:questionnaire_result",
+            "prospects:assessment",
+            "prospects:assessment_step",
+            "prospects:assessment_file_upload",
+            "prospects:assessment_file_delete",
+            "prospects:assessment_save",
+            "prospects:assessment_resume",
+            "prospects:assessment_status",
+            "prospects:assessment_progress",
+            "prospects:faq",
+            "prospects:invitation",
+            "prospects:lead_list",
+            "prospects:lead_detail",
+            "prospects:lead_update",
+            "prospects:lead_note",
+            "prospects:lead_estimate",
+            "prospects:lead_estimate_progress",
+            "prospects:lead_release",
+            "prospects:lead_convert",
+            "prospects:lead_invite",
+            "prospects:lead_file",
+        ]
+    ),
 }
 
 
@@ -1106,3 +1136,114 @@ def test_client_user_is_kept_out_of_the_admin(client, client_user_a):
     assert response.status_code in (302, 403)
     assert client.get("/admin/").status_code in (200, 302)
     assert b"Import lines" not in client.get("/admin/", follow=True).content
+
+
+# --- prospects: public pages need no account; leads are the firm's staff's only; workspaces are nobody's
+
+
+PUBLIC_PAGES = ["/", "/questionnaire/", "/assessment/", "/faq/", "/faq/?q=bond"]
+
+
+@pytest.mark.parametrize("url", PUBLIC_PAGES)
+def test_public_pages_need_no_account_and_show_no_client_data(data, client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.content
+    assert b"ALPHA" not in body and b"BRAVO" not in body and b"Acme" not in body and b"Borealis" not in body
+
+
+@pytest.fixture
+def prospect(world, db, analyst, client_user_a):
+    """A lead of the firm with a sent assessment and a file."""
+    from drawback.prospects import services
+    from drawback.prospects.models import AssessmentFile, Lead
+
+    lead = Lead.objects.create(firm=world.firm, company="Prospect Marker Co")
+    assessment = services.assessment_start(firm=world.firm)
+    assessment.lead, assessment.status = lead, "submitted"
+    assessment.save()
+    stored = AssessmentFile.objects.create(
+        assessment=assessment, kind="other", original_name="x.pdf", size=3, sha256="0" * 64
+    )
+    stored.file.save("x.pdf", ContentFile(PDF), save=True)
+    return SimpleNamespace(lead=lead, file=stored, user=client_user_a)
+
+
+LEAD_ROUTES = [
+    ("prospects:lead_list", "get", lambda p: {}),
+    ("prospects:lead_detail", "get", lambda p: {"pk": p.lead.pk}),
+    ("prospects:lead_update", "post", lambda p: {"pk": p.lead.pk}),
+    ("prospects:lead_note", "post", lambda p: {"pk": p.lead.pk}),
+    ("prospects:lead_estimate", "post", lambda p: {"pk": p.lead.pk}),
+    ("prospects:lead_estimate_progress", "get", lambda p: {"pk": p.lead.pk}),
+    ("prospects:lead_release", "post", lambda p: {"pk": p.lead.pk}),
+    ("prospects:lead_convert", "post", lambda p: {"pk": p.lead.pk}),
+    ("prospects:lead_invite", "post", lambda p: {"pk": p.lead.pk, "user_pk": p.user.pk}),
+    ("prospects:lead_file", "get", lambda p: {"pk": p.lead.pk, "file_pk": p.file.pk}),
+]
+LEAD_BODY = {
+    "status": "lost",
+    "text": "a note",
+    "code": "stolen",
+    "legal_name": "X",
+    "importer_number": "12-3456789AB",
+}
+
+
+@pytest.mark.parametrize("user", ["client_user_a", "other_firm_analyst"])
+@pytest.mark.parametrize("name,method,kwargs", LEAD_ROUTES, ids=[r[0] for r in LEAD_ROUTES])
+def test_leads_are_not_found_for_client_users_and_other_firms(
+    request, client, prospect, name, method, kwargs, user
+):
+    from drawback.accounts.models import Client as ClientCompany
+    from drawback.prospects.models import Lead, LeadEvent
+
+    client.force_login(request.getfixturevalue(user))
+    url = reverse(name, kwargs=kwargs(prospect))
+    events, clients = LeadEvent.objects.count(), ClientCompany.objects.count()
+    response = client.post(url, LEAD_BODY) if method == "post" else client.get(url)
+    if name == "prospects:lead_list" and user == "other_firm_analyst":
+        assert response.status_code == 200 and b"Prospect Marker" not in response.content  # their own leads
+    else:
+        assert response.status_code == 404
+    assert b"Prospect Marker" not in response.content
+    assert Lead.objects.get(pk=prospect.lead.pk).status == Lead.Status.NEW
+    assert (LeadEvent.objects.count(), ClientCompany.objects.count()) == (events, clients)
+
+
+@pytest.mark.parametrize("name,method,kwargs", LEAD_ROUTES, ids=[r[0] for r in LEAD_ROUTES])
+def test_leads_send_anonymous_users_to_log_in(client, prospect, name, method, kwargs):
+    url = reverse(name, kwargs=kwargs(prospect))
+    response = client.post(url, LEAD_BODY) if method == "post" else client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize("name,method,kwargs", LEAD_ROUTES, ids=[r[0] for r in LEAD_ROUTES])
+def test_the_firms_staff_reach_their_leads(client, analyst, prospect, name, method, kwargs):
+    client.force_login(analyst)
+    url = reverse(name, kwargs=kwargs(prospect))
+    response = client.post(url, LEAD_BODY) if method == "post" else client.get(url)
+    if name in ("prospects:lead_invite", "prospects:lead_estimate_progress"):
+        assert response.status_code == 404  # not converted / no estimate: nothing there, even for staff
+    else:
+        assert response.status_code in (200, 302, 400), response.status_code
+
+
+def test_a_prospects_workspace_is_nobodys_client(data, client, api, analyst, client_user_a, firm):
+    from drawback.accounts.models import Client as ClientCompany
+
+    workspace = ClientCompany.objects.create(
+        firm=firm,
+        code="prospect-abc",
+        legal_name="Workspace Marker",
+        importer_number="12-3456789AB",
+        is_workspace=True,
+        is_active=False,
+    )
+    for user in (analyst, client_user_a):
+        client.force_login(user)
+        assert b"Workspace Marker" not in client.get("/", follow=True).content
+        assert client.get(f"/clients/{workspace.code}/").status_code == 404
+        api.force_login(user)
+        assert api.get(f"/api/v1/clients/{workspace.code}/lines/").status_code == 404
+        assert b"prospect-abc" not in api.get("/api/v1/clients/").content

@@ -20,7 +20,7 @@ from claims.cbp.services import claim_file
 from claims.models import ClaimBuild
 from claims.risk.services import assess_client
 from claims.services import claim_validate
-from dashboards import demo
+from dashboards import demo, demo_prospects
 from drawback.accounts.models import Client, Firm, Privilege, User
 from exports.models import Export
 from imports.documents import document_create
@@ -61,6 +61,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{client.legal_name}: risk assessment {counts}")
             if spec.code == "acme":
                 self._claims(client)
+        demo_prospects.load(self.stdout)
         self.stdout.write("\nDemo users (log in at http://127.0.0.1:8000/login/):")
         for username, role, _, password in USERS:
             self.stdout.write(f"  {username:<10} {User.Role(role).label:<12} password: {password}")
