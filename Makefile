@@ -7,6 +7,9 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The settings refuse to start without SECRET_KEY outside DEBUG; these local targets (never production, where
+# docker-compose.yml requires one) sign with a development key unless one is set.
+export SECRET_KEY ?= local-development-only-key-not-for-production
 # Benchmarks measure the production database; without DATABASE_URL they use a local PostgreSQL database.
 BENCH_DB ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/drawback_bench)
 

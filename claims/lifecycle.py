@@ -57,8 +57,13 @@ RELEASED_STATUSES = frozenset({S.WITHDRAWN, S.REJECTED})
 # A filed claim can be replaced by a correction (CATAIR action R) once CBP accepted it and until it is
 # liquidated; after liquidation a change goes through a protest instead.
 CORRECTABLE_STATUSES = frozenset({S.ACCEPTED, S.INFO_REQUESTED, S.ACTION_PROPOSED, S.ACCELERATED_PAID})
-# Moves made on CBP's word (responses processed by the gateway) may be recorded without a person.
-SYSTEM_TARGETS = frozenset(
+# Statuses only CBP's word can put a claim in: its answer to the filing, its requests, its payments and its
+# liquidation, and the end of the claim's life once the liquidation is final. They are recorded without a
+# person (by=None): by the gateway processing CBP's messages, by a CBP notice entered by one member of the
+# firm and confirmed by another (claims.cbp.notices), or by the rules of law (deemed liquidation, closing
+# after the protest period). Nobody moves a claim there by hand, so no one person can, say, mark a claim
+# liquidated and then closed and end its protest window.
+CBP_TARGETS = frozenset(
     {
         S.ACCEPTED,
         S.REJECTED,
@@ -70,6 +75,7 @@ SYSTEM_TARGETS = frozenset(
         S.CLOSED,
     }
 )
+
 # Review decisions and the level they belong to.
 REVIEW_MOVES: dict[tuple[str, str], int] = {
     (S.FIRST_REVIEW, S.SECOND_REVIEW): 1,
@@ -91,6 +97,14 @@ class MoveRefused(TransitionError):
 
 def can_move(from_status: str, to_status: str) -> bool:
     return to_status in ALLOWED_MOVES.get(from_status, set())
+
+
+def is_cbp_move(from_status: str, to_status: str) -> bool:
+    """A move only CBP's word can make. The one exception: once the firm has answered CBP's CF-28/CF-29,
+    the claim goes back to where it stood (accepted, or accelerated payment received) on the firm's word."""
+    if from_status in (S.INFO_REQUESTED, S.ACTION_PROPOSED) and to_status in (S.ACCEPTED, S.ACCELERATED_PAID):
+        return False
+    return to_status in CBP_TARGETS
 
 
 def first_level_approvals(claim) -> QuerySet:
@@ -126,8 +140,15 @@ def staff_refusal(claim: Claim, by: User | None) -> str | None:
 
 def move_refusal(claim: Claim, to: str, by: User | None) -> str | None:
     """Why this person may not make this move, or None. The one place segregation of duties is decided."""
-    if by is None and to in SYSTEM_TARGETS:
-        return None
+    if by is None and to in CBP_TARGETS:
+        return None  # on CBP's word
+    if by is None and (claim.status, to) == (S.READY_TO_FILE, S.RETURNED):
+        return None  # the data changed after approval (claims.frozen)
+    if is_cbp_move(claim.status, to):
+        return (
+            f"only CBP's word moves a claim to {S(to).label.lower()}: it comes through the CBP gateway, or "
+            "as a CBP notice entered by one person and confirmed by another"
+        )
     refusal = staff_refusal(claim, by)
     if refusal:
         return refusal
@@ -209,12 +230,22 @@ def effect_ledger(claim: Claim, from_status: str, to: str, by: User | None) -> N
         raise TransitionError(str(exc)) from exc
 
 
+def effect_approval_digest(claim: Claim, from_status: str, to: str, by: User | None) -> None:
+    """At the second approval, keep a digest of the data the claim rests on (claims.frozen)."""
+    if to == S.READY_TO_FILE:
+        from .frozen import claim_data_digest
+
+        digest = claim_data_digest(claim)
+        Claim.objects.filter(pk=claim.pk).update(approved_data_digest=digest)
+        claim.approved_data_digest = digest
+
+
 Guard = Callable[[Claim, str, User | None], None]
 Effect = Callable[[Claim, str, str, User | None], None]
 # People first (cheap, and a refusal should not run the pre-flight), then the data.
 GUARDS: list[Guard] = [guard_people, guard_replacement, guard_protest, guard_preflight]
 # Effects run inside the move's transaction: an effect that fails undoes the move.
-EFFECTS: list[Effect] = [effect_ledger]
+EFFECTS: list[Effect] = [effect_ledger, effect_approval_digest]
 
 
 @transaction.atomic

@@ -136,6 +136,8 @@ class Claim(models.Model):
         help_text="The filed claim this correction replaces (CATAIR action R)",
     )
     filed_on = models.DateField(null=True, blank=True, help_text="Date the complete claim reached CBP")
+    # Taken at the second approval: a change of the data afterwards sends the claim back to review.
+    approved_data_digest = models.CharField(max_length=64, blank=True, editable=False)
     # The filing package (claims.filing) and any other document kept with the claim.
     documents = models.ManyToManyField(Document, blank=True, related_name="claims")
     notes = models.TextField(blank=True)
@@ -350,6 +352,7 @@ class PreflightRun(models.Model):
 # Models of the claim's life with CBP live in their own module; importing them here registers them.
 from claims.cbp.models import (  # noqa: E402, F401
     CbpMessage,
+    CbpNotice,
     CbpRequest,
     CbpTransmission,
     Liquidation,

@@ -48,7 +48,10 @@ def _require_staff(claim: Claim, by: User | None) -> None:
 
 
 def _lock_draft(claim: Claim) -> Claim:
-    locked = Claim.objects.select_for_update().select_related("client__firm").get(pk=claim.pk)
+    # Only the claim's own row: locking the joined client and firm rows too (PostgreSQL's FOR UPDATE locks
+    # every joined row) would make every designation anywhere in the firm wait on one firm row. Quantities
+    # are guarded by the ledger's conditional UPDATEs, not by this lock.
+    locked = Claim.objects.select_for_update(of=("self",)).select_related("client__firm").get(pk=claim.pk)
     if locked.status == S.DRAFT:
         return locked
     if locked.status in FILED_STATUSES:
@@ -273,7 +276,7 @@ def claim_correction_create(*, claim: Claim, by: User) -> Claim:
     the correction holds only what it adds (see claims.ledger). The correction goes through pre-flight and
     both reviews like any claim, and is filed as a replacement.
     """
-    original = Claim.objects.select_for_update().select_related("client__firm").get(pk=claim.pk)
+    original = Claim.objects.select_for_update(of=("self",)).select_related("client__firm").get(pk=claim.pk)
     _require_staff(original, by)
     if original.status not in CORRECTABLE_STATUSES:
         raise ClaimError(

@@ -3,9 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
+    # First: `/` is the public landing page (signed-in users go on to `home`, which stays the name of `/`).
+    path("", include("drawback.prospects.urls")),
     path("", include("dashboards.urls")),
     # Per-client pages: each app brings its paths under /clients/<code>/. Every such path must also be listed
     # in tests/web/test_tenancy.py, which fails on any route it does not cover.
@@ -28,7 +30,9 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True), name="favicon"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's settings as a script file: the Content-Security-Policy allows no
+    # inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("drawback.api_urls")),
     path("", include("claims.cbp.urls")),
     path("clients/<slug:code>/claims/<int:pk>/", include("claims.filing.urls")),

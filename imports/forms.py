@@ -7,7 +7,7 @@ from django.conf import settings
 from .documents import ALLOWED_EXTENSIONS
 from .ingest.base import norm_header
 from .ingest.core import get_parser
-from .models import ColumnMapping, Document, Upload
+from .models import ColumnMapping, DataFeed, Document, Upload
 
 
 class DocumentUploadForm(forms.Form):
@@ -109,3 +109,36 @@ class MappingForm(forms.Form):
             for key in self.field_keys
             if self.cleaned_data[f"field_{key}"]
         }
+
+
+class DataFeedForm(forms.ModelForm):
+    """A client's data feed: where files arrive, what they are, how often to look."""
+
+    class Meta:
+        model = DataFeed
+        fields = [
+            "name",
+            "source",
+            "location",
+            "kind",
+            "pattern",
+            "doc_type",
+            "allow_partial",
+            "every_minutes",
+            "analyst",
+            "is_active",
+        ]
+        labels = {"doc_type": "Document type (documents feeds)", "every_minutes": "Look every (minutes)"}
+
+    def __init__(self, *args, client, **kwargs):
+        from drawback.accounts.models import User
+
+        super().__init__(*args, **kwargs)
+        self.fields["analyst"].queryset = User.objects.filter(firm_id=client.firm_id, is_active=True).exclude(
+            role=User.Role.CLIENT_USER
+        )
+        self.fields[
+            "location"
+        ].help_text = (
+            f"Below the client's own feed folder ({client.code}/ of the feed root or prefix); blank for it."
+        )

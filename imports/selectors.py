@@ -25,6 +25,7 @@ from .filters import ImportLineFilter, clean_code
 from .models import (
     Chapter99Heading,
     ColumnMapping,
+    DataFeed,
     Document,
     ImportEntry,
     ImportLine,
@@ -218,7 +219,9 @@ def import_entry_totals(*, entry: ImportEntry) -> EntryTotals:
 def upload_list_for(*, user: User, client: Client | None = None, tariff: bool = False) -> QuerySet[Upload]:
     """Uploads the user may see: their clients' uploads; the HTS tariff uploads of their own firm, for firm
     staff only. `client` narrows to one client, `tariff` to the tariff uploads."""
-    qs = Upload.objects.select_related("client", "uploaded_by", "mapping").order_by("-created_at", "-pk")
+    qs = Upload.objects.select_related("client", "uploaded_by", "mapping", "feed").order_by(
+        "-created_at", "-pk"
+    )
     if not user.is_authenticated:
         return qs.none()
     visible = Q(client__in=clients_for(user))
@@ -227,7 +230,13 @@ def upload_list_for(*, user: User, client: Client | None = None, tariff: bool = 
         # rows) is the uploading firm's. Loads from the command line have no uploader: every firm's.
         shared = Q(client__isnull=True)
         if user.firm_id:
-            shared &= Q(uploaded_by__firm_id=user.firm_id) | Q(uploaded_by__isnull=True)
+            # A platform administrator's loads (and the command line's) are every firm's; loads made by a
+            # firm's staff before only platform administrators could load the tariff stay that firm's.
+            shared &= (
+                Q(uploaded_by__firm_id=user.firm_id)
+                | Q(uploaded_by__isnull=True)
+                | Q(uploaded_by__firm__isnull=True)
+            )
         visible |= shared
     qs = qs.filter(visible)
     if client is not None:
@@ -243,6 +252,14 @@ def upload_get_for(*, user: User, pk: int, client: Client | None = None, tariff:
     if upload is None:
         raise Http404
     return upload
+
+
+def feed_list_for(*, client: Client) -> list[DataFeed]:
+    """A client's data feeds, each with its last few files (`recent`)."""
+    feeds = list(DataFeed.objects.filter(client=client).select_related("analyst").order_by("name"))
+    for feed in feeds:
+        feed.recent = list(feed.files.select_related("upload", "document")[:5])
+    return feeds
 
 
 def mapping_list_for(*, client: Client, kind: str | None = None) -> QuerySet[ColumnMapping]:

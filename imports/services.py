@@ -19,10 +19,11 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from drawback.accounts.models import Client, User
+from drawback.lib.spreadsheet import csv_row
 
 from .ingest.base import PARTY_MISMATCH
 from .ingest.core import IngestResult, get_parser
@@ -33,6 +34,13 @@ from .signals import data_loaded
 logger = logging.getLogger(__name__)
 
 ALLOWED_EXTENSIONS = {".csv", ".txt", ".xlsx", ".json"}
+# Errors of the file as a whole: the upload's message is the error itself.
+FILE_ERRORS = ("unknown_layout", "file_format", "empty_file", "no_data", "held_by_claim", PARTY_MISMATCH)
+# The tariff's rates decide every firm's claims: one firm's upload must not change another's.
+TARIFF_IS_SHARED = (
+    "The HTS tariff is shared by every firm on this installation: only a platform administrator loads it "
+    "(or the command line, manage.py ingest --kind hts)."
+)
 
 
 def _check_file(*, kind: str, name: str, size: int, head: bytes) -> None:
@@ -81,14 +89,18 @@ def upload_create(
     mapping: ColumnMapping | None = None,
     queue: bool = True,
     await_mapping: bool = False,
+    feed=None,
 ) -> Upload:
     """Store the file, record an Upload in QUEUED and queue `upload_process` after commit.
 
     Raises ValidationError for a file too large, empty or of the wrong type, or a kind that needs a client
-    but has none. With queue=False the caller processes the upload itself (the command line does); with
-    await_mapping the upload waits for its column mapping (upload_mapping_apply) before anything is read.
+    but has none. With queue=False the caller processes the upload itself (the command line and data feeds
+    do); with await_mapping the upload waits for its column mapping (upload_mapping_apply) before anything is
+    read; `feed` records the data feed the file came from.
     """
     _check_owner(kind=kind, client=client, mapping=mapping)
+    if kind == Upload.Kind.HTS and user is not None and not user.is_platform_admin:
+        raise ValidationError({"kind": TARIFF_IS_SHARED})
     name = os.path.basename(file.name or "upload")
     digest = hashlib.sha256()
     size = 0
@@ -111,6 +123,7 @@ def upload_create(
         allow_partial=allow_partial,
         uploaded_by=user if user is not None and user.is_authenticated else None,
         status=Upload.Status.NEEDS_MAPPING if await_mapping else Upload.Status.QUEUED,
+        feed=feed,
     )
     earlier = Upload.objects.filter(client=client, kind=kind, sha256=upload.sha256).exclude(
         status__in=[Upload.Status.REJECTED, Upload.Status.FAILED]
@@ -224,20 +237,35 @@ def _stalled_before():
     return timezone.now() - dt.timedelta(minutes=settings.UPLOAD_STALL_MINUTES)
 
 
+def _gave_up_message(attempts: int) -> str:
+    return (
+        f"The load was started {attempts} times and never finished (its worker stopped, e.g. out of memory "
+        "or past its time limit); nothing was stored. Check the file (size, rows, a hostile workbook) and "
+        "upload it again, or split it."
+    )
+
+
 def upload_resume_stalled() -> list[int]:
     """Queue again the uploads whose worker died mid-way: PROCESSING with no heartbeat for
     UPLOAD_STALL_MINUTES. The load writes in one transaction, so a dead worker stored nothing and the file is
-    simply processed again. Returns the ids queued."""
-    stalled = list(
-        Upload.objects.filter(
-            status=Upload.Status.PROCESSING, heartbeat_at__lt=_stalled_before()
-        ).values_list("pk", flat=True)
-    )
+    simply processed again, up to UPLOAD_MAX_ATTEMPTS times in all; after that the upload is marked FAILED
+    with the reason (a file that kills every worker it meets is not taken up forever). Returns the ids
+    queued."""
+    stalled = Upload.objects.filter(status=Upload.Status.PROCESSING, heartbeat_at__lt=_stalled_before())
+    for upload in stalled.filter(attempts__gte=settings.UPLOAD_MAX_ATTEMPTS).only("pk", "attempts"):
+        _fail(upload.pk, _gave_up_message(upload.attempts))
+    again = list(stalled.filter(attempts__lt=settings.UPLOAD_MAX_ATTEMPTS).values_list("pk", flat=True))
     from .tasks import upload_process as task
 
-    for pk in stalled:
+    for pk in again:
         task.delay(pk)
-    return stalled
+    return again
+
+
+def _fail(upload_id: int, message: str) -> None:
+    Upload.objects.filter(pk=upload_id).update(
+        status=Upload.Status.FAILED, progress=100, message=message, finished_at=timezone.now()
+    )
 
 
 def upload_process(*, upload_id: int) -> IngestResult | None:
@@ -245,28 +273,33 @@ def upload_process(*, upload_id: int) -> IngestResult | None:
     the upload out of QUEUED (or takes over a stalled one) processes it; the others return None.
 
     Progress (0-90% while reading, 90% while writing) is written to Upload.progress as rows are read; the
-    final status, counts and rejected rows are recorded at the end. An unexpected failure marks the upload
-    FAILED (the write transaction has been rolled back, so nothing was stored) and is logged.
+    final status, counts and rejected rows (the first UPLOAD_MAX_ERROR_ROWS, the others counted) are
+    recorded at the end. Any failure on the way, recording included, marks the upload FAILED with the
+    reason (the write transaction has been rolled back, so nothing was stored) and is logged: an upload is
+    never left PROCESSING by an error. One taken up more than UPLOAD_MAX_ATTEMPTS times is marked FAILED.
     """
     # QUEUED, or PROCESSING by a worker that stopped beating (it died: its transaction was rolled back).
     claimable = Q(status=Upload.Status.QUEUED) | Q(
         status=Upload.Status.PROCESSING, heartbeat_at__lt=_stalled_before()
     )
     claimed = Upload.objects.filter(claimable, pk=upload_id).update(
-        status=Upload.Status.PROCESSING, progress=0, heartbeat_at=timezone.now()
+        status=Upload.Status.PROCESSING, progress=0, heartbeat_at=timezone.now(), attempts=F("attempts") + 1
     )
     if not claimed:
         return None
-    upload = Upload.objects.select_related("client", "mapping").get(pk=upload_id)
-    saved = []
-    if upload.client_id and upload.mapping is None:
-        saved = [
-            (m.name, m.mapping)
-            for m in ColumnMapping.objects.filter(client_id=upload.client_id, kind=upload.kind).order_by(
-                "-created_at"
-            )
-        ]
     try:
+        upload = Upload.objects.select_related("client", "mapping").get(pk=upload_id)
+        if upload.attempts > settings.UPLOAD_MAX_ATTEMPTS:
+            _fail(upload_id, _gave_up_message(upload.attempts - 1))
+            return None
+        saved = []
+        if upload.client_id and upload.mapping is None:
+            saved = [
+                (m.name, m.mapping)
+                for m in ColumnMapping.objects.filter(client_id=upload.client_id, kind=upload.kind).order_by(
+                    "-created_at"
+                )
+            ]
         with _local_path(upload) as path:
             result = ingest_file(
                 path=path,
@@ -280,17 +313,17 @@ def upload_process(*, upload_id: int) -> IngestResult | None:
                 upload_id=upload.pk,
                 progress=lambda fraction: _set_progress(upload_id, int(fraction * 90)),
                 before_write=lambda: _set_progress(upload_id, 90),
+                keep_errors=settings.UPLOAD_MAX_ERROR_ROWS,
             )
-    except Exception as exc:
+        _record(upload, result)
+    except Exception as exc:  # MemoryError included: whatever happened, the upload says so
         logger.exception("upload %s failed", upload_id)
-        Upload.objects.filter(pk=upload_id).update(
-            status=Upload.Status.FAILED,
-            progress=100,
-            message=f"The load failed and nothing was stored: {exc}",
-            finished_at=timezone.now(),
-        )
+        reason = "not enough memory" if isinstance(exc, MemoryError) else str(exc) or type(exc).__name__
+        _fail(upload_id, f"The load failed and nothing was stored: {reason}"[:5000])
         return None
-    _record(upload, result)
+    if result.loaded:
+        # After the record: what reacts to new data (assessment, claims resting on it) sees a loaded upload.
+        data_loaded.send(sender=Upload, upload=upload, client_id=upload.client_id)
     return result
 
 
@@ -318,11 +351,7 @@ def _record(upload: Upload, result: IngestResult) -> None:
         status = Upload.Status.REJECTED
     messages = [upload.message] if upload.message else []
     layout = next(
-        (
-            e
-            for e in result.errors
-            if e.rule in ("unknown_layout", "file_format", "empty_file", PARTY_MISMATCH)
-        ),
+        (e for e in result.errors if e.rule in FILE_ERRORS),
         None,
     )
     if layout:
@@ -334,6 +363,11 @@ def _record(upload: Upload, result: IngestResult) -> None:
     elif result.error_count:
         messages.append(
             f"{result.error_count} errors: the rejected rows were not loaded; download them to correct."
+        )
+    if result.errors_not_kept:
+        messages.append(
+            f"The first {settings.UPLOAD_MAX_ERROR_ROWS:,} problems are kept with their rows; "
+            f"{result.errors_not_kept:,} more were counted but not kept."
         )
     messages.extend(result.notes)
     if result.mapping_name:
@@ -356,8 +390,6 @@ def _record(upload: Upload, result: IngestResult) -> None:
         mapping=mapping,
         finished_at=timezone.now(),
     )
-    if result.loaded:
-        data_loaded.send(sender=Upload, upload=upload, client_id=upload.client_id)
 
 
 def upload_ingest_now(
@@ -463,7 +495,8 @@ def upload_rejects_csv(*, upload: Upload) -> Iterator[str]:
         buffer.truncate(0)
         return text
 
-    writer.writerow(["row", *headers, "reasons"])
+    # Headers, cells and reasons all carry text from the uploaded file: none may become a formula.
+    writer.writerow(csv_row(["row", *headers, "reasons"]))
     yield flush()
     for row, group in itertools.groupby(errors, key=lambda e: e.row):
         group = list(group)
@@ -473,5 +506,5 @@ def upload_rejects_csv(*, upload: Upload) -> Iterator[str]:
             + (f" (value {e.value!r})" if e.value else "")
             for e in group
         )
-        writer.writerow([row, *(raw.get(h, "") for h in headers), reasons])
+        writer.writerow(csv_row([row, *(raw.get(h, "") for h in headers), reasons]))
         yield flush()

@@ -52,6 +52,16 @@ def catair_password(settings):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Throttles, rate limits and cached pages start afresh in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def celery_eager(request):
     """Tasks run inline unless the test asks for a real worker."""
     from drawback.celery import app
@@ -127,6 +137,12 @@ def firm_admin(firm):
 
 
 @pytest.fixture
+def platform_admin(db):
+    """Runs the installation for every firm: a superuser of no firm."""
+    return UserFactory(username="pat", role="analyst", firm=None, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
 def client_user_a(client_a):
     return UserFactory(username="carl", role="client_user", firm=None, client=client_a)
 
@@ -134,6 +150,14 @@ def client_user_a(client_a):
 @pytest.fixture
 def client_user_b(client_b):
     return UserFactory(username="bea", role="client_user", firm=None, client=client_b)
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Playwright's wait_for_function evaluates its text inside the page, which the site's policy (no
+    eval) forbids: tests drive pages past it; tests/web/test_security.py checks the policy in a context of
+    its own."""
+    return {**browser_context_args, "bypass_csp": True}
 
 
 @pytest.fixture(scope="session")

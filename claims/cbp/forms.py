@@ -49,3 +49,30 @@ class ProtestDecisionForm(forms.Form):
     note = forms.CharField(
         label="CBP's reasons", required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60})
     )
+
+
+class NoticeForm(forms.Form):
+    """A CBP notice received outside the gateway: one amount field per accounting class of the claim."""
+
+    kind = forms.ChoiceField(label="CBP notice")
+    notice_date = forms.DateField(label="Date on the notice", widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(label="CBP's reference", max_length=60, required=False)
+    document = forms.FileField(label="CBP's document")
+
+    def __init__(self, *args, classes: list[str], **kwargs):
+        from .models import CbpNotice
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = CbpNotice.Kind.choices
+        self.classes = classes
+        for cls in classes:
+            self.fields[f"amount_{cls}"] = forms.DecimalField(
+                label=f"Class {cls} amount", max_digits=16, decimal_places=2, min_value=0, required=False
+            )
+
+    def amounts(self) -> dict[str, str]:
+        return {
+            cls: str(self.cleaned_data[f"amount_{cls}"])
+            for cls in self.classes
+            if self.cleaned_data.get(f"amount_{cls}") is not None
+        }

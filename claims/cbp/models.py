@@ -201,6 +201,56 @@ class Liquidation(models.Model):
         return _decimal_amounts(self.amounts)
 
 
+class CbpNotice(models.Model):
+    """CBP's word that reached the firm outside the gateway (a notice of liquidation or a payment seen in
+    ACE, on paper or by e-mail), entered with its date, amounts per class and the document itself by one
+    member of the firm. It changes nothing until another member confirms it; it is then applied exactly as
+    the gateway's message would be (claims.cbp.notices)."""
+
+    class Kind(models.TextChoices):
+        LIQUIDATION = "liquidation", "Notice of liquidation"
+        ACCELERATED_PAYMENT = "accelerated", "Accelerated payment (19 CFR 190.92)"
+        LIQUIDATION_REFUND = "liquidation_refund", "Refund on liquidation"
+        BILL = "bill", "Bill on liquidation (owed to CBP)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a second person"
+        CONFIRMED = "confirmed", "Confirmed and applied"
+        DISCARDED = "discarded", "Discarded"
+
+    claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="cbp_notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    notice_date = models.DateField(help_text="The date CBP gives: liquidation date, or date paid")
+    # {"364": "1234.56", "399": "12.00"}: exact text, two decimals per class as CBP states them.
+    amounts = models.JSONField(default=dict)
+    reference = models.CharField(max_length=60, blank=True, help_text="CBP's bulletin, check or bill number")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    message = models.OneToOneField(
+        CbpMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="notice"
+    )
+
+    class Meta:
+        ordering = ["claim", "-entered_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.notice_date} on {self.claim}"
+
+    @property
+    def class_amounts(self) -> dict[str, Decimal]:
+        return _decimal_amounts(self.amounts)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.class_amounts.values(), Decimal(0))
+
+
 class Notification(models.Model):
     """A claim event told to one person: in the app (user) and/or by e-mail (email)."""
 

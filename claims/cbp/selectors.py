@@ -12,7 +12,16 @@ from claims.models import ACCOUNTING_CLASSES, Claim
 from drawback.accounts.tenancy import scope
 from drawback.lib import dates
 
-from .models import CbpMessage, CbpRequest, CbpTransmission, Liquidation, Notification, Payment, Protest
+from .models import (
+    CbpMessage,
+    CbpNotice,
+    CbpRequest,
+    CbpTransmission,
+    Liquidation,
+    Notification,
+    Payment,
+    Protest,
+)
 
 NIL = Decimal("0.00")  # shown as 0.00, not 0
 
@@ -58,6 +67,19 @@ def with_overdue_request_count(claims: QuerySet[Claim], *, today: dt.date | None
     return claims.annotate(
         overdue_cbp_requests=Coalesce(Subquery(overdue, output_field=IntegerField()), Value(0))
     )
+
+
+def claim_cbp_notices(*, claim: Claim, user) -> list[CbpNotice]:
+    """The claim's CBP notices entered by hand, newest first, each with `can_confirm` for this user (firm
+    staff other than the person who entered it, while it waits)."""
+    notices = claim.cbp_notices.select_related("entered_by", "decided_by", "document")
+    rows = list(notices.order_by("-entered_at", "-id"))
+    staff = user.is_authenticated and user.is_firm_staff
+    for notice in rows:
+        waiting = notice.status == CbpNotice.Status.PENDING
+        notice.can_confirm = staff and waiting and notice.entered_by_id != user.pk
+        notice.can_discard = staff and waiting
+    return rows
 
 
 def unread_notification_count(user) -> int:

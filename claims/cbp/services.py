@@ -23,7 +23,10 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from claims.filing.services import claim_filing_text
+from claims.filing.services import FilingError as PackageError
+from claims.filing.services import claim_filing_text, refuse_changed_since_approval
+from claims.jobs.models import Job
+from claims.jobs.services import job_create
 from claims.lifecycle import FILED_STATUSES, GUARDS, TransitionError, can_move, claim_transition
 from claims.models import Claim, Finding, status_phrase
 from drawback.lib import dates, entry_numbers
@@ -85,8 +88,12 @@ def claim_file(*, claim: Claim, by, gateway: Gateway | None = None) -> CbpTransm
     treat the same text sent twice as one transmission. Raises FilingError.
     """
     gateway = gateway or get_gateway()
+    try:
+        refuse_changed_since_approval(claim)
+    except PackageError as exc:
+        raise FilingError(str(exc)) from exc
     with transaction.atomic():
-        locked = Claim.objects.select_for_update().select_related("client").get(pk=claim.pk)
+        locked = Claim.objects.select_for_update(of=("self",)).select_related("client").get(pk=claim.pk)
         if locked.status != S.READY_TO_FILE:
             raise FilingError(
                 f"claim {locked.display_number} is {_status_words(locked.status)}; only a claim ready to "
@@ -181,15 +188,21 @@ class PollResult:
     rejected_sources: list[str] = dataclasses.field(default_factory=list)
 
 
-def cbp_poll(*, gateway: Gateway | None = None) -> PollResult:
-    """Ask the gateway about every open claim and store what it returns (applying is separate).
+def _of_firm(claims, firm_id: int | None, field: str = "client__firm_id"):
+    return claims if firm_id is None else claims.filter(**{field: firm_id})
+
+
+def cbp_poll(*, gateway: Gateway | None = None, firm_id: int | None = None) -> PollResult:
+    """Ask the gateway about every open claim (of one firm's clients, with `firm_id`) and store what it
+    returns (applying is separate).
 
     Messages from one source (an inbox file) are stored in one transaction; the gateway files the source
     away only after that commits, so a crash in between means the file is read again and its messages,
     already stored, are recognised by their ids.
     """
     gateway = gateway or get_gateway()
-    claims = list(Claim.objects.filter(status__in=OPEN_STATUSES).select_related("client").order_by("pk"))
+    open_claims = _of_firm(Claim.objects.filter(status__in=OPEN_STATUSES), firm_id)
+    claims = list(open_claims.select_related("client").order_by("pk"))
     responses = gateway.poll(claims)
     result = PollResult(claims=len(claims), read=len(responses))
     by_source: dict[str, list[Response]] = defaultdict(list)
@@ -215,15 +228,17 @@ def cbp_poll(*, gateway: Gateway | None = None) -> PollResult:
     return result
 
 
-def poll_summary(result: PollResult, *, applied: int, deemed: int) -> str:
+def poll_summary(result: PollResult, *, applied: int, deemed: int, closed: int = 0) -> str:
     """What a check with CBP found, in a sentence for the person who asked for it."""
     claims = f"{result.claims} open claim{'s' if result.claims != 1 else ''}"
-    if not result.stored and not applied and not deemed:
+    if not result.stored and not applied and not deemed and not closed:
         return f"Checked CBP for {claims}: nothing new."
     parts = [f"{result.stored} new message{'s' if result.stored != 1 else ''} from CBP"]
     parts.append(f"{applied} applied to the claims")
     if deemed:
         parts.append(f"{deemed} claim{'s' if deemed != 1 else ''} deemed liquidated")
+    if closed:
+        parts.append(f"{closed} claim{'s' if closed != 1 else ''} closed (liquidation final)")
     if result.rejected_sources:
         parts.append(f"{len(result.rejected_sources)} response file(s) set aside")
     return f"Checked CBP for {claims}: " + ", ".join(parts) + "."
@@ -242,14 +257,34 @@ def _message_order(message: CbpMessage):
     )
 
 
-def cbp_pending_claim_ids() -> list[int]:
+def cbp_pending_claim_ids(*, firm_id: int | None = None) -> list[int]:
+    pending = CbpMessage.objects.filter(processed_at=None).exclude(claim=None)
     return sorted(
-        set(
-            CbpMessage.objects.filter(processed_at=None)
-            .exclude(claim=None)
-            .values_list("claim_id", flat=True)
-        )
+        set(_of_firm(pending, firm_id, "claim__client__firm_id").values_list("claim_id", flat=True))
     )
+
+
+def cbp_poll_request(*, user) -> tuple[Job | None, int]:
+    """Queue a poll of the user's firm's open claims now (a platform administrator's: every firm's),
+    recorded as a job, unless one was asked less than CBP_POLL_NOW_SECONDS ago. Returns the job and 0, or
+    None and the seconds to wait. The poll reaches CBP's systems and the database for every open claim:
+    anyone pressing the button repeatedly must not be able to hammer either, nor make another firm's
+    claims be polled."""
+    import time
+
+    from django.core.cache import cache
+
+    from .tasks import cbp_poll_open_claims
+
+    firm_id = user.firm_id
+    key = f"cbp-poll-now:{firm_id or 'every-firm'}"
+    now = time.time()
+    if not cache.add(key, now, timeout=settings.CBP_POLL_NOW_SECONDS):
+        asked = cache.get(key) or now
+        return None, max(1, int(settings.CBP_POLL_NOW_SECONDS - (now - asked)))
+    job = job_create(kind=Job.Kind.CBP_CHECK, requested_by=user)
+    transaction.on_commit(lambda: cbp_poll_open_claims.delay(firm_id, job.pk))
+    return job, 0
 
 
 def cbp_claim_messages_process(*, claim_id: int) -> int:
@@ -307,7 +342,11 @@ def cbp_response_process(*, message: CbpMessage) -> bool:
 
 
 def _claim_for(message: CbpMessage, *, needs_acceptance: bool = True) -> Claim:
-    claim = Claim.objects.select_for_update().select_related("client", "preparer").get(pk=message.claim_id)
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("client", "preparer")
+        .get(pk=message.claim_id)
+    )
     if needs_acceptance:
         if claim.status == S.FILED:
             raise HoldMessage("waiting for CBP's acceptance of the claim")
@@ -321,6 +360,14 @@ def _move_if_allowed(claim: Claim, to: str, reason: str) -> bool:
         claim_transition(claim=claim, to=to, by=None, reason=reason)
         return True
     return False
+
+
+def _source(message: CbpMessage) -> str:
+    """How CBP's word reached us, when not through the gateway (claims.cbp.notices)."""
+    if message.gateway != "manual":
+        return ""
+    payload = message.payload
+    return f" (CBP notice entered by {payload.get('entered_by')}, confirmed by {payload.get('confirmed_by')})"
 
 
 def _conditions_text(message: CbpMessage) -> str:
@@ -396,7 +443,7 @@ def _apply_payment(message: CbpMessage) -> str:
         moved = _move_if_allowed(
             claim,
             S.ACCELERATED_PAID,
-            f"accelerated payment of {format_usd(payment.total)} on {payment.paid_on}",
+            f"accelerated payment of {format_usd(payment.total)} on {payment.paid_on}{_source(message)}",
         )
         if not moved:
             note = f"recorded; the claim stays {_status_words(claim.status)}"
@@ -428,7 +475,9 @@ def _apply_liquidation(message: CbpMessage) -> str:
     )
     note = ""
     closed = cbp_requests_close_on_liquidation(claim=claim, liquidated_on=liquidated_on)
-    if not _move_if_allowed(claim, S.LIQUIDATED, f"CBP liquidated the claim on {liquidated_on}"):
+    if not _move_if_allowed(
+        claim, S.LIQUIDATED, f"CBP liquidated the claim on {liquidated_on}{_source(message)}"
+    ):
         note = f"recorded; the claim stays {_status_words(claim.status)}"
         notifications.notify(
             claim=claim, event=Notification.Event.LIQUIDATION, detail=f"Liquidated on {liquidated_on}."
@@ -495,7 +544,7 @@ def claim_deemed_liquidation_date(*, claim: Claim) -> dt.date | None:
     return dates.deemed_liquidation_date(claim.filed_on, extended, suspended, imports_final=imports_final)
 
 
-def claims_deem_liquidated(*, today: dt.date | None = None) -> list[Claim]:
+def claims_deem_liquidated(*, today: dt.date | None = None, firm_id: int | None = None) -> list[Claim]:
     """Move claims CBP has not liquidated by their deemed-liquidation date to DEEMED_LIQUIDATED, at the
     amount claimed (19 U.S.C. 1504(a)(2)(A); 19 CFR 190.81(e)(2)(i))."""
     today = today or timezone.localdate()
@@ -503,7 +552,7 @@ def claims_deem_liquidated(*, today: dt.date | None = None) -> list[Claim]:
     # A claim with CBP messages still to apply waits: one of them may be the liquidation itself.
     pending = CbpMessage.objects.filter(claim=OuterRef("pk"), processed_at=None)
     candidates = (
-        Claim.objects.filter(status__in=[S.ACCEPTED, S.ACCELERATED_PAID])
+        _of_firm(Claim.objects.filter(status__in=[S.ACCEPTED, S.ACCELERATED_PAID]), firm_id)
         .exclude(filed_on=None)
         .exclude(Exists(pending))
     )
@@ -532,6 +581,32 @@ def claims_deem_liquidated(*, today: dt.date | None = None) -> list[Claim]:
             claim_reconcile(claim=claim)
         moved.append(claim)
     return moved
+
+
+def claims_close_final(*, today: dt.date | None = None, firm_id: int | None = None) -> list[Claim]:
+    """Close liquidated claims whose liquidation is final: the 180 days to protest have passed with no
+    protest (19 U.S.C. 1514(c)(3)). A claim under protest stays open until CBP decides."""
+    today = today or timezone.localdate()
+    pending = CbpMessage.objects.filter(claim=OuterRef("pk"), processed_at=None)
+    candidates = (
+        _of_firm(Claim.objects.filter(status__in=[S.LIQUIDATED, S.DEEMED_LIQUIDATED]), firm_id)
+        .exclude(liquidation__liquidated_on=None)
+        .exclude(Exists(pending))
+        .select_related("liquidation")
+    )
+    closed = []
+    for claim in candidates:
+        deadline = dates.protest_deadline(claim.liquidation.liquidated_on)
+        if deadline >= today:
+            continue
+        claim_transition(
+            claim=claim,
+            to=S.CLOSED,
+            by=None,
+            reason=f"liquidation final: no protest by {deadline} (19 U.S.C. 1514(c)(3))",
+        )
+        closed.append(claim)
+    return closed
 
 
 # --- reconciliation ---
@@ -609,7 +684,7 @@ def cbp_request_respond(*, request: CbpRequest, by, text: str, gateway: Gateway 
         raise ValidationError({"response_text": "Write the response to CBP."})
     gateway = gateway or get_gateway()
     with transaction.atomic():
-        locked = CbpRequest.objects.select_for_update().select_related("claim").get(pk=request.pk)
+        locked = CbpRequest.objects.select_for_update(of=("self",)).select_related("claim").get(pk=request.pk)
         if locked.status == CbpRequest.Status.CLOSED:
             raise ValidationError(
                 f"This request was closed when the claim liquidated on {locked.closed_on:%m/%d/%Y}; "

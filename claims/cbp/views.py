@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,25 +15,97 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from claims.jobs.models import Job
-from claims.jobs.services import job_create
 from claims.jobs.views import jobs_for_page, tell_outcome
 from claims.lifecycle import TransitionError
 from claims.models import Claim, status_phrase
-from drawback.accounts.tenancy import get_scoped_or_404, require_staff
+from drawback.accounts.tenancy import can_write, get_scoped_or_404, require_staff
 
-from . import selectors, services, tasks
-from .forms import AssignForm, AttachForm, ProtestDecisionForm, ProtestForm, RespondForm
-from .models import CbpRequest, Notification, Protest
+from . import notices, selectors, services
+from .forms import AssignForm, AttachForm, NoticeForm, ProtestDecisionForm, ProtestForm, RespondForm
+from .models import CbpNotice, CbpRequest, Notification, Protest
+
+
+def _notice_form(claim, data=None, files=None) -> NoticeForm:
+    classes = list(claim.class_totals.order_by("accounting_class").values_list("accounting_class", flat=True))
+    return NoticeForm(data, files, classes=classes or ["364"])
 
 
 @login_required
-def claim_cbp(request, pk: int):
+def claim_cbp(request, pk: int, notice_form=None):
     """The claim's CBP tab; an HTMX request gets the panel alone."""
     claim = get_scoped_or_404(Claim.objects.select_related("client", "preparer"), request.user, pk=pk)
     template = "claims/_cbp_panel_only.html" if request.htmx else "claims/claim_cbp.html"
+    staff = can_write(request.user)
+    if notice_form is None and staff:
+        notice_form = _notice_form(claim)
     return render(
-        request, template, {"claim": claim, "cbp_jobs": jobs_for_page(request, kind=Job.Kind.CBP_CHECK)}
+        request,
+        template,
+        {
+            "claim": claim,
+            "cbp_jobs": jobs_for_page(request, kind=Job.Kind.CBP_CHECK),
+            "notices": selectors.claim_cbp_notices(claim=claim, user=request.user),
+            "notice_form": notice_form if staff and claim.status in notices.NOTICE_STATUSES else None,
+        },
     )
+
+
+@login_required
+@require_POST
+def notice_enter(request, pk: int):
+    """Enter a CBP notice received outside the gateway; it waits for a second person."""
+    require_staff(request.user)
+    claim = get_scoped_or_404(Claim.objects.select_related("client"), request.user, pk=pk)
+    form = _notice_form(claim, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            notices.cbp_notice_enter(
+                claim=claim,
+                kind=form.cleaned_data["kind"],
+                notice_date=form.cleaned_data["notice_date"],
+                amounts=form.amounts(),
+                reference=form.cleaned_data["reference"],
+                file=form.cleaned_data["document"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, "Not recorded: " + " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                "CBP's notice is recorded; it applies once a colleague confirms it against the document.",
+            )
+            return redirect("cbp:claim_cbp", pk=claim.pk)
+    return claim_cbp(request, pk, notice_form=form)
+
+
+@login_required
+@require_POST
+def notice_confirm(request, pk: int):
+    """A second person confirms a pending CBP notice: it is then applied to the claim."""
+    return _notice_decide(request, pk, "confirm")
+
+
+@login_required
+@require_POST
+def notice_discard(request, pk: int):
+    return _notice_decide(request, pk, "discard")
+
+
+def _notice_decide(request, pk: int, decision: str):
+    require_staff(request.user)
+    notices_ = CbpNotice.objects.select_related("claim")
+    notice = get_scoped_or_404(notices_, request.user, "claim__client", pk=pk)
+    try:
+        if decision == "confirm":
+            notices.cbp_notice_confirm(notice=notice, by=request.user)
+            messages.success(request, f"{notice.get_kind_display()} confirmed and applied to the claim.")
+        else:
+            notices.cbp_notice_discard(notice=notice, by=request.user)
+            messages.info(request, f"{notice.get_kind_display()} discarded.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("cbp:claim_cbp", pk=notice.claim_id)
 
 
 @login_required
@@ -58,12 +129,16 @@ def claim_file(request, pk: int):
 @login_required
 @require_POST
 def poll_now(request):
-    """Check CBP at once instead of waiting for the beat schedule."""
+    """Check CBP at once for the user's firm's open claims instead of waiting for the beat schedule (at
+    most once every CBP_POLL_NOW_SECONDS per firm); the check is a job whose outcome or progress is shown."""
     require_staff(request.user)
-    job = job_create(kind=Job.Kind.CBP_CHECK, requested_by=request.user)
-    transaction.on_commit(lambda: tasks.cbp_poll_open_claims.delay(job.pk))
-    tell_outcome(request, job, waiting="Checking CBP on a worker; the progress shows below.")
-    return HttpResponseRedirect(_next(request, reverse("cbp:request_list")))
+    back = _next(request, reverse("cbp:request_list"))
+    job, wait = services.cbp_poll_request(user=request.user)
+    if job is None:
+        messages.warning(request, f"CBP was asked for your firm's claims moments ago; ask again in {wait} s.")
+    else:
+        tell_outcome(request, job, waiting="Checking CBP on a worker; the progress shows below.")
+    return HttpResponseRedirect(back)
 
 
 def _next(request, fallback: str) -> str:

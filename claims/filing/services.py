@@ -71,6 +71,19 @@ def _prepare(claim: Claim):
     return transmission_date, plan, catair
 
 
+def refuse_changed_since_approval(claim: Claim) -> None:
+    """Raise FilingError, the claim returned for review, when data it rests on changed since approval."""
+    from claims.frozen import claims_return_changed
+
+    fresh = Claim.objects.select_related("client", "preparer").get(pk=claim.pk)
+    if claims_return_changed(claims=[fresh]):
+        claim.status = fresh.status
+        raise FilingError(
+            f"claim {claim.display_number}: data it rests on changed after its approval; it was returned "
+            "for review and is packaged and filed only once reviewed again"
+        )
+
+
 def claim_package_check(*, claim: Claim) -> None:
     """Raise FilingError now if the claim's package cannot be built (no files are rendered or stored)."""
     _prepare(claim)
@@ -93,9 +106,11 @@ def claim_package_build(
 
     Every file is written before the database changes, and the old package is removed in the same
     transaction that links the new one, so a failure at any point leaves the previous package in place.
-    Raises FilingError (nothing stored) when the claim cannot be packaged. `progress` hears the share done
+    Raises FilingError (nothing stored) when the claim cannot be packaged, or when data it rests on changed
+    after its approval (it is then returned for review, claims.frozen). `progress` hears the share done
     (0..1) after each part.
     """
+    refuse_changed_since_approval(claim)
     report = progress or (lambda fraction: None)
     transmission_date, plan, catair = _prepare(claim)
     report(0.2)

@@ -129,7 +129,7 @@ class Es003Parser(Parser):
             run.read(table.rows(), table)
         except _Unsorted:
             run.stage.close()
-            ctx.errors.clear()
+            ctx.clear_errors()
             ctx.rows = 0
             run = _Run(ctx)
             with open_table(table.path, table.name) as again:

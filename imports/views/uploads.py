@@ -4,7 +4,7 @@ the HTS tariff uploads (firm staff). Every object is looked up through the tenan
 import uuid
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -141,6 +141,8 @@ def client_uploads(request, code):
             "form": form,
             "uploads": uploads,
             "page": page,
+            # Where the client's files come from by themselves: firm configuration, for staff.
+            "feeds": selectors.feed_list_for(client=client) if writable else None,
             "mappings": selectors.mapping_list_for(client=client),
             "title": f"Uploads · {client.legal_name}",
         },
@@ -227,8 +229,11 @@ def client_upload_rejects(request, code, pk):
 @login_required
 def tariff_uploads(request):
     require_staff(request.user)
-    form = TariffUploadForm()
+    # Every firm reads the tariff's history; only a platform administrator changes what all firms share.
+    form = TariffUploadForm() if request.user.is_platform_admin else None
     if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(services.TARIFF_IS_SHARED)
         form = TariffUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -248,7 +253,14 @@ def tariff_uploads(request):
     return render(
         request,
         "imports/upload_list.html",
-        {"client": None, "form": form, "uploads": uploads, "page": page, "title": "HTS tariff uploads"},
+        {
+            "client": None,
+            "form": form,
+            "uploads": uploads,
+            "page": page,
+            "title": "HTS tariff uploads",
+            "tariff_is_shared": services.TARIFF_IS_SHARED,
+        },
     )
 
 

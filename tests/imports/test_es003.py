@@ -390,10 +390,7 @@ def test_empty_file_and_header_only_file(client_a, tmp_path):
     header_only = tmp_path / "header.csv"
     header_only.write_text((FIXTURES / "es003_sample.csv").read_text().splitlines()[0] + "\n\n")
     result = load("es003", header_only, client_a)
-    assert result.loaded and result.summary() == {
-        "rows": 0,
-        "created": 0,
-        "updated": 0,
-        "unchanged": 0,
-        "errors": 0,
-    }
+    # A header with nothing under it is an error, not "Loaded, 0 rows" (issue 9, section 5).
+    assert not result.loaded
+    assert [(e.row, e.rule) for e in result.errors] == [(2, "no_data")]
+    assert result.summary()["errors"] == 1

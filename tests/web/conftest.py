@@ -18,6 +18,7 @@ from claims.cbp.sandbox import SandboxGateway
 from claims.jobs.models import Job
 from claims.models import Finding
 from claims.services import claim_reopen, claim_validate
+from imports.feeds import feed_save
 from imports.ingest.core import get_parser
 from imports.models import Document, LineCh99Duty
 from imports.services import column_mapping_save, upload_ingest_now
@@ -125,7 +126,8 @@ def upload_with_reject(client, *, marker: str, filer: str, user, folder):
 
 
 def tariff_upload(*, marker: str, user, folder):
-    """An HTS schedule loaded by the firm's staff, with one rejected row."""
+    """An HTS schedule loaded by `user` (a platform administrator, or None for the command line: only they
+    load the tariff every firm shares), with one rejected row."""
     path = folder / f"{marker}-hts.csv"
     path.write_text(
         '"HTS Number","Indent","Description","Unit of Quantity","General Rate of Duty"\n'
@@ -220,7 +222,7 @@ def add_staff_work(d, *, marker: str, filer: str, staff, folder):
     d.upload, d.mapping = upload_with_reject(
         d.client, marker=marker, filer=filer, user=staff.analyst, folder=folder
     )
-    d.tariff_upload = tariff_upload(marker=marker, user=staff.analyst, folder=folder)
+    d.tariff_upload = tariff_upload(marker=marker, user=None, folder=folder)
     d.warning = Finding.objects.create(
         client=d.client,
         rule="R-TEST-W",
@@ -251,8 +253,31 @@ def add_staff_work(d, *, marker: str, filer: str, staff, folder):
     )
     d.protest = d.under_protest.protests.get()
     d.job = Job.objects.create(kind="package", claim=d.filed, client=d.client, requested_by=staff.analyst)
+    d.cbp_notice = cbp_notice_entered(d.filed, marker=marker, by=staff.reviewer)
+    d.feed = feed_save(
+        client=d.client,
+        by=staff.analyst,
+        values={"name": f"{marker} feed", "source": "folder", "location": "es003", "kind": "es003"},
+    )
     d.build = claim_build_done(d.client, user=staff.analyst)
     return d
+
+
+def cbp_notice_entered(claim, *, marker: str, by):
+    """CBP's notice of liquidation of the filed claim, entered by `by` and waiting for someone else."""
+    from django.utils import timezone
+
+    from claims.cbp.notices import cbp_notice_enter
+
+    return cbp_notice_enter(
+        claim=claim,
+        kind="liquidation",
+        notice_date=timezone.localdate(),
+        amounts={t.accounting_class: str(t.claim_amount) for t in claim.class_totals.all()},
+        reference=f"{marker}-LIQ",
+        file=SimpleUploadedFile(f"{marker}-liquidation.pdf", PDF + marker.encode(), "application/pdf"),
+        by=by,
+    )
 
 
 def claim_build_done(client, *, user):

@@ -21,7 +21,7 @@ from claims.cbp.services import claim_file
 from claims.models import ClaimBuild
 from claims.risk.services import assess_client
 from claims.services import claim_validate
-from dashboards import demo
+from dashboards import demo, demo_prospects
 from drawback.accounts.models import Client, Firm, Privilege, User
 from exports.models import Export
 from imports.documents import document_create
@@ -70,6 +70,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{client.legal_name}: risk assessment {counts}")
             if spec.code == "acme":
                 self._claims(client)
+        demo_prospects.load(self.stdout)
         self.stdout.write(f"\nDemo users (log in at {options['address'].rstrip('/')}/login/):")
         for username, role, _, password in USERS:
             self.stdout.write(f"  {username:<10} {User.Role(role).label:<12} password: {password}")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('imports', '0004_upload_heartbeat'),
+        ('imports', '0005_upload_limits_and_feeds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

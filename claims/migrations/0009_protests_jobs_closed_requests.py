@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_firm_drawback_port'),
-        ('claims', '0007_claim_building'),
+        ('claims', '0008_cbp_notices_and_frozen_data'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
