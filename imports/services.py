@@ -167,9 +167,13 @@ def upload_mapping_apply(*, upload: Upload, mapping: ColumnMapping) -> Upload:
 
 def pending_file_keep(*, file: UploadedFile) -> str:
     """Keep a file whose layout was not recognised while the analyst says what it is; returns its name in
-    storage (the page keeps it in the session, so only that person's next form can use it)."""
+    storage (the page keeps it in the session, so only that person's next form can use it). Raises
+    ValidationError, keeping nothing, for a file no upload would take (too large, empty, not CSV or XLSX)."""
     from django.core.files.storage import default_storage
 
+    file.seek(0)
+    head = file.read(8192)
+    _check_file(kind="", name=os.path.basename(file.name or "upload"), size=file.size, head=head)
     name = f"uploads/pending/{uuid.uuid4().hex}/{os.path.basename(file.name or 'upload')}"
     file.seek(0)
     return default_storage.save(name, file)

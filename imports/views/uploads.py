@@ -86,26 +86,31 @@ def client_uploads(request, code):
             if not kind and not data["mapping"]:
                 kind = _detected_kind(client, services.uploaded_headers(file=file))
             if not kind:
-                # Keep the file: the analyst says what it is and maps its columns without sending it again.
-                if not use_kept:
-                    if kept:
-                        services.pending_file_discard(name=kept["name"])
-                    token = uuid.uuid4().hex
-                    request.session[PENDING] = {
-                        "token": token,
-                        "name": services.pending_file_keep(file=file),
-                        "client": client.code,
-                    }
-                    kept, pending_name = request.session[PENDING], file.name
-                form = UploadForm(
-                    initial={"pending": kept["token"], "map_columns": True},
-                    client=client,
-                    pending_name=pending_name,
-                )
-                form.unrecognised = (
-                    f"The header row of {pending_name} matches no known layout: choose the kind of file, and "
-                    "map its columns in the next step."
-                )
+                # Keep the file: the analyst says what it is and maps its columns without sending it again
+                # (if it is one an upload would take at all: the same limits apply).
+                try:
+                    if not use_kept:
+                        stored = services.pending_file_keep(file=file)
+                        if kept:
+                            services.pending_file_discard(name=kept["name"])
+                        request.session[PENDING] = {
+                            "token": uuid.uuid4().hex,
+                            "name": stored,
+                            "client": client.code,
+                        }
+                        kept, pending_name = request.session[PENDING], file.name
+                except ValidationError as exc:
+                    _form_error(form, exc)
+                else:
+                    form = UploadForm(
+                        initial={"pending": kept["token"], "map_columns": True},
+                        client=client,
+                        pending_name=pending_name,
+                    )
+                    form.unrecognised = (
+                        f"The header row of {pending_name} matches no known layout: choose the kind of file, "
+                        "and map its columns in the next step."
+                    )
             else:
                 try:
                     upload = services.upload_create(

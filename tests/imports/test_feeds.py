@@ -14,7 +14,7 @@ from drawback.lib.entry_numbers import make
 from exports.models import Export
 from imports import feeds, tasks
 from imports.models import DataFeed, Document, FeedFile, ImportEntry, ImportLine, Upload
-from tests.factories import ExportFactory, ImportEntryFactory, UserFactory
+from tests.factories import ClientFactory, ExportFactory, ImportEntryFactory, UserFactory
 from tests.imports.helpers import FIXTURES, sample_rows, write_rows
 
 pytestmark = pytest.mark.django_db
@@ -269,3 +269,33 @@ def test_a_feed_folder_copied_whole_is_still_loaded_once(poll, root, client_a, a
         FeedFile.Status.LOADED,
         FeedFile.Status.DUPLICATE,
     ]
+
+
+def test_a_feed_file_of_another_importer_is_refused_whole(poll, root, client_a, analyst):
+    """The check a browser upload makes of the file's importer number applies to a feed's files too."""
+    borealis = ClientFactory(
+        firm=client_a.firm, code="borealis", legal_name="Borealis Trading LLC", importer_number="98-7654321AA"
+    )
+    feed = folder_feed(borealis, analyst)
+    drop(root, borealis, "es003", "es003.csv", (FIXTURES / "es003_sample.csv").read_bytes())
+    poll(feed)
+    file = FeedFile.objects.get()
+    assert file.status == FeedFile.Status.REJECTED and file.upload.status == Upload.Status.REJECTED
+    assert "not Borealis Trading LLC's" in file.message and "but that of Acme Outfitters Inc" in file.message
+    assert not ImportLine.objects.exists()
+    assert len(mail.outbox) == 1 and "not Borealis Trading LLC's" in mail.outbox[0].body
+
+
+def test_a_feed_file_in_the_clients_saved_layout_is_recognised(poll, root, client_a, analyst, tmp_path):
+    """A mapping saved from the upload page reads the client's next files in that layout, feeds included."""
+    from imports.services import column_mapping_save
+    from tests.imports.test_layouts import MAPPING, own_layout
+
+    column_mapping_save(client=client_a, kind="aes", name="Acme filer", mapping=MAPPING, user=analyst)
+    feed = folder_feed(client_a, analyst, kind="aes", location="aes")
+    drop(root, client_a, "aes", "aes.csv", own_layout(tmp_path).read_bytes())
+    poll(feed)
+    upload = FeedFile.objects.get().upload
+    assert (upload.status, upload.created) == (Upload.Status.LOADED, 25)
+    assert "saved mapping 'Acme filer'" in upload.message
+    assert Export.objects.filter(client=client_a).count() == 25

@@ -241,3 +241,23 @@ def test_the_upload_page_and_api_answer_a_bomb_with_its_reason(
         )
     assert api.status_code == 201
     assert Upload.objects.get(pk=api.json()["id"]).status == Upload.Status.REJECTED
+
+
+def test_a_file_kept_while_its_kind_is_chosen_is_held_to_the_upload_limits(
+    client, client_a, settings, tmp_path
+):
+    """A file whose header row matches no layout waits on the server while the analyst chooses its kind:
+    only a file an upload would take at all (size, type) is kept."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.UPLOAD_MAX_BYTES = 1024
+    client.force_login(UserFactory(username="ann", role="analyst", firm=client_a.firm))
+    big = b"Colour,Size\n" + b"red,9\n" * 400
+    page = client.post("/clients/acme/uploads/", {"kind": "", "file": SimpleUploadedFile("big.csv", big)})
+    assert page.status_code == 200 and b"larger than" in page.content
+    assert b"matches no known layout" not in page.content
+    assert "pending_upload" not in client.session
+    assert not (tmp_path / "media" / "uploads" / "pending").exists()
+    small = SimpleUploadedFile("small.csv", b"Colour,Size\nred,9\n")
+    page = client.post("/clients/acme/uploads/", {"kind": "", "file": small})
+    assert b"matches no known layout" in page.content and "pending_upload" in client.session
+    assert Upload.objects.count() == 0
