@@ -24,7 +24,7 @@ from exports.models import Export
 from imports.models import ImportLine, LineCh99Duty
 
 from .lifecycle import FILED_STATUSES
-from .models import Claim, Designation
+from .models import Claim, Designation, status_phrase
 
 S = Claim.Status
 # Statuses in which reviewers or CBP have the claim: its data cannot change (see the module).
@@ -135,7 +135,7 @@ class FrozenDataGuard:
 
 
 def _refusal(claim: Claim, what: list[str]) -> str:
-    status = S(claim.status).label.lower()
+    status = status_phrase(claim.status)
     way = (
         "file a correction of the claim to change it."
         if claim.status in FILED_STATUSES

@@ -146,7 +146,7 @@ def move_refusal(claim: Claim, to: str, by: User | None) -> str | None:
         return None  # the data changed after approval (claims.frozen)
     if is_cbp_move(claim.status, to):
         return (
-            f"only CBP's word moves a claim to {S(to).label.lower()}: it comes through the CBP gateway, or "
+            f"only CBP's word moves a claim to {status_phrase(to)}: it comes through the CBP gateway, or "
             "as a CBP notice entered by one person and confirmed by another"
         )
     refusal = staff_refusal(claim, by)
@@ -206,17 +206,19 @@ def guard_replacement(claim: Claim, to: str, by: User | None) -> None:
 
 def guard_protest(claim: Claim, to: str, by: User | None) -> None:
     """A claim is under protest only with the protest on record (date, number, grounds), and leaves it only
-    once CBP's decision is recorded (claims.cbp.services.protest_file, protest_decide)."""
+    once CBP's decision is recorded and confirmed (claims.cbp.services.protest_file,
+    protest_decision_confirm)."""
     if to != S.PROTEST_FILED and claim.status != S.PROTEST_FILED:
         return
-    pending = claim.protests.filter(decision="").exists()
+    pending = claim.protests.filter(confirmed_at=None).exists()
     if to == S.PROTEST_FILED and not pending:
         raise TransitionError(
             f"claim {claim.display_number}: record the protest (date filed, protest number, grounds) first"
         )
     if claim.status == S.PROTEST_FILED and pending:
         raise TransitionError(
-            f"claim {claim.display_number}: record CBP's decision on the protest (allowed or denied) first"
+            f"claim {claim.display_number}: record CBP's decision on the protest (allowed or denied), "
+            "confirmed by a second person, first"
         )
 
 

@@ -96,6 +96,10 @@ ACTIONS = {
     "respond": "Answer CBP's request",
     "protest": "Record a protest",
     "protest_decision": "Record CBP's decision on the protest",
+    "cbp_notice": "Enter a CBP notice received outside the gateway",
+    "cbp_notice_confirm": "Confirm CBP's notice entered by a colleague",
+    "protest_confirm": "Confirm CBP's decision on the protest",
+    "protest_discard": "Discard CBP's decision entered by mistake",
 }
 
 
@@ -134,14 +138,28 @@ def claim_actions(*, claim: Claim, user) -> list[str]:
         actions.append("check_cbp")
     if claim.cbp_requests.filter(status="open").exists():
         actions.append("respond")
+    # CBP's word that came outside the gateway is entered on the claim's CBP page and applied when a second
+    # person confirms it (claims.cbp.notices).
+    from .cbp.notices import NOTICE_STATUSES
+
+    if claim.status in NOTICE_STATUSES:
+        actions.append("cbp_notice")
+    if claim.cbp_notices.filter(status="pending").exclude(entered_by=user).exists():
+        actions.append("cbp_notice_confirm")
     if (
         S.PROTEST_FILED in moves
         and claim_protest_open(claim=claim) is None
         and claim_protest_window_open(claim=claim)
     ):
         actions.append("protest")
-    if claim.status == S.PROTEST_FILED and claim_protest_open(claim=claim) is not None:
+    protest = claim_protest_open(claim=claim) if claim.status == S.PROTEST_FILED else None
+    if protest is not None and not protest.awaiting_confirmation:
         actions.append("protest_decision")
+    if protest is not None and protest.awaiting_confirmation:
+        # CBP's decision entered by one person applies once another confirms it (or it is set aside).
+        if protest.decided_by_id != user.pk:
+            actions.append("protest_confirm")
+        actions.append("protest_discard")
     return actions
 
 
@@ -160,5 +178,5 @@ def claim_protest_window_open(*, claim: Claim, today=None) -> bool:
 
 
 def claim_protest_open(*, claim: Claim):
-    """The protest awaiting CBP's decision, if any."""
-    return claim.protests.filter(decision="").order_by("-filed_on", "-id").first()
+    """The protest whose CBP decision is not applied yet (not entered, or not confirmed), if any."""
+    return claim.protests.filter(confirmed_at=None).order_by("-filed_on", "-id").first()

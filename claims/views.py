@@ -102,7 +102,10 @@ def claim_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "returned": _open_return(claim),
         "actions": actions,
         # The CBP panel below carries its own buttons (check CBP, answer a request).
-        "actions_card": bool(set(actions) - {"check_cbp", "respond"}),
+        # Actions offered only in the CBP panel do not make an actions card of their own.
+        "actions_card": bool(
+            set(actions) - {"check_cbp", "respond", "protest_discard", "cbp_notice", "cbp_notice_confirm"}
+        ),
         "corrections": list(claim.corrections.order_by("created_at")),
         "package": [(PARTS[part][2], package.get(part)) for part in PARTS] if show_package else None,
         "package_jobs": jobs_for_page(request, kind=Job.Kind.PACKAGE, claim=claim) if show_package else [],

@@ -304,7 +304,9 @@ class Protest(models.Model):
 
     Filed within 180 days after the liquidation (1514(c)(3)); CBP allows or denies it. An allowed protest
     reliquidates the claim; a denied one leaves a civil action in the Court of International Trade within
-    180 days of the denial (28 U.S.C. 2636(a)) as the only remedy.
+    180 days of the denial (28 U.S.C. 2636(a)) as the only remedy. CBP's decision is CBP's word: one member
+    of the firm enters it (`decided_by`), and it moves the claim only once another confirms it
+    (`confirmed_by`), as for any CBP notice received outside the gateway (claims.cbp.notices).
     """
 
     class Decision(models.TextChoices):
@@ -321,8 +323,22 @@ class Protest(models.Model):
     decided_on = models.DateField(null=True, blank=True, help_text="Date of CBP's decision")
     decision_note = models.TextField(blank=True, help_text="CBP's reasons, as its notice gives them")
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who entered CBP's decision",
     )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who confirmed CBP's decision against CBP's notice (not the person who entered it)",
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -339,4 +355,9 @@ class Protest(models.Model):
 
     @property
     def pending(self) -> bool:
-        return not self.decision
+        """CBP's decision is not applied yet (not entered, or entered and not confirmed)."""
+        return self.confirmed_at is None
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        return bool(self.decision) and self.confirmed_at is None

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.lifecycle import staff_refusal
-from claims.models import ACCOUNTING_CLASSES, Claim
+from claims.models import ACCOUNTING_CLASSES, Claim, status_phrase
 from drawback.accounts.models import User
 from imports.documents import document_create
 from imports.models import Document
@@ -76,7 +76,7 @@ def cbp_notice_enter(
         raise ValidationError({"kind": "Choose the kind of CBP notice."})
     if claim.status not in NOTICE_STATUSES:
         raise ValidationError(
-            f"claim {claim.display_number} is {S(claim.status).label.lower()}: a CBP notice is recorded on a "
+            f"claim {claim.display_number} is {status_phrase(claim.status)}: a CBP notice is recorded on a "
             "claim CBP has accepted and not closed"
         )
     if notice_date > timezone.localdate() or (claim.filed_on and notice_date < claim.filed_on):

@@ -271,5 +271,7 @@ def claim_cbp_overview(*, claim: Claim, today: dt.date | None = None) -> CbpOver
         reconciliation=reconciliation,
         conditions=dispositions[0].conditions if dispositions else [],
         today=today,
-        protests=list(claim.protests.select_related("filed_by", "decided_by").order_by("filed_on", "id")),
+        protests=list(
+            claim.protests.select_related("filed_by", "decided_by", "confirmed_by").order_by("filed_on", "id")
+        ),
     )

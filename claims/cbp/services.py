@@ -27,7 +27,14 @@ from claims.filing.services import FilingError as PackageError
 from claims.filing.services import claim_filing_text, refuse_changed_since_approval
 from claims.jobs.models import Job
 from claims.jobs.services import job_create
-from claims.lifecycle import FILED_STATUSES, GUARDS, TransitionError, can_move, claim_transition
+from claims.lifecycle import (
+    FILED_STATUSES,
+    GUARDS,
+    TransitionError,
+    can_move,
+    claim_transition,
+    staff_refusal,
+)
 from claims.models import Claim, Finding, status_phrase
 from drawback.lib import dates, entry_numbers
 from drawback.lib.money import ZERO, format_usd
@@ -585,13 +592,21 @@ def claims_deem_liquidated(*, today: dt.date | None = None, firm_id: int | None 
 
 def claims_close_final(*, today: dt.date | None = None, firm_id: int | None = None) -> list[Claim]:
     """Close liquidated claims whose liquidation is final: the 180 days to protest have passed with no
-    protest (19 U.S.C. 1514(c)(3)). A claim under protest stays open until CBP decides."""
+    protest (19 U.S.C. 1514(c)(3)). A claim under protest stays open until CBP decides; one whose protest
+    CBP allowed stays open for CBP's reliquidation (the 180 days then run from it)."""
     today = today or timezone.localdate()
     pending = CbpMessage.objects.filter(claim=OuterRef("pk"), processed_at=None)
+    reliquidation_due = Protest.objects.filter(
+        claim=OuterRef("pk"),
+        decision=Protest.Decision.ALLOWED,
+        confirmed_at__isnull=False,
+        decided_on__gt=OuterRef("liquidation__liquidated_on"),
+    )
     candidates = (
         _of_firm(Claim.objects.filter(status__in=[S.LIQUIDATED, S.DEEMED_LIQUIDATED]), firm_id)
         .exclude(liquidation__liquidated_on=None)
         .exclude(Exists(pending))
+        .exclude(Exists(reliquidation_due))
         .select_related("liquidation")
     )
     closed = []
@@ -814,10 +829,9 @@ def protest_file(*, claim: Claim, by, number: str, filed_on: dt.date, grounds: s
 
 
 def protest_decide(*, protest: Protest, by, decision: str, decided_on: dt.date, note: str = "") -> Protest:
-    """Record CBP's decision on a protest. Allowed: the claim is reliquidated (back to liquidated, CBP's
-    new liquidation notice follows). Denied: the claim is closed; what remains is a civil action in the
-    Court of International Trade within 180 days of the denial (28 U.S.C. 2636(a)). Raises ValidationError
-    or TransitionError."""
+    """Enter CBP's decision on a protest, as CBP's notice gives it. Like any of CBP's outcomes received
+    outside the gateway, it changes nothing yet: it applies when another member of the firm confirms it
+    (`protest_decision_confirm`). Raises ValidationError."""
     errors: dict[str, str] = {}
     if decision not in (Protest.Decision.ALLOWED, Protest.Decision.DENIED):
         errors["decision"] = "Choose allowed or denied."
@@ -830,28 +844,86 @@ def protest_decide(*, protest: Protest, by, decision: str, decided_on: dt.date, 
             f"The protest was filed on {protest.filed_on:%m/%d/%Y}: the decision comes after."
         )
     with transaction.atomic():
-        locked = Protest.objects.select_for_update().select_related("claim__client").get(pk=protest.pk)
+        locked = (
+            Protest.objects.select_for_update(of=("self",)).select_related("claim__client").get(pk=protest.pk)
+        )
+        _refuse_person(locked.claim, by)
         if not locked.pending:
             raise ValidationError(f"CBP's decision on protest {locked.display_number} is already recorded.")
+        if locked.awaiting_confirmation:
+            raise ValidationError(
+                f"CBP's decision on protest {locked.display_number} is already entered and waits for a "
+                "colleague's confirmation; discard it first to enter it again."
+            )
         if errors:
             raise ValidationError(errors)
         locked.decision, locked.decided_on, locked.decided_by = decision, decided_on, by
         locked.decision_note = (note or "").strip()
         locked.save(update_fields=["decision", "decided_on", "decided_by", "decision_note"])
+    protest.refresh_from_db()
+    return protest
+
+
+def _refuse_person(claim: Claim, by) -> None:
+    refusal = staff_refusal(claim, by)
+    if refusal:
+        raise ValidationError(refusal)
+
+
+def protest_decision_confirm(*, protest: Protest, by) -> Protest:
+    """A second member of the firm confirms CBP's decision entered by a colleague, and it is applied on
+    CBP's word. Allowed: the claim is reliquidated (back to liquidated; CBP's new liquidation notice
+    follows). Denied: the claim is closed; what remains is a civil action in the Court of International
+    Trade within 180 days of the denial (28 U.S.C. 2636(a)). Refused to the person who entered it. Raises
+    ValidationError or TransitionError."""
+    with transaction.atomic():
+        locked = (
+            Protest.objects.select_for_update(of=("self",)).select_related("claim__client").get(pk=protest.pk)
+        )
+        _refuse_person(locked.claim, by)
+        if not locked.pending:
+            raise ValidationError(f"CBP's decision on protest {locked.display_number} is already applied.")
+        if not locked.awaiting_confirmation:
+            raise ValidationError(f"CBP's decision on protest {locked.display_number} is not entered yet.")
+        if locked.decided_by_id == by.pk:
+            raise ValidationError(
+                "CBP's decision is confirmed by someone other than the person who entered it: ask a "
+                "colleague to check it against CBP's notice."
+            )
+        locked.confirmed_by, locked.confirmed_at = by, timezone.now()
+        locked.save(update_fields=["confirmed_by", "confirmed_at"])
         claim = locked.claim
-        if decision == Protest.Decision.ALLOWED:
-            reason = f"protest {locked.display_number} allowed on {decided_on:%m/%d/%Y}: CBP reliquidates"
-            detail = f"Protest {locked.display_number} allowed on {decided_on:%m/%d/%Y}; CBP reliquidates."
+        decided_on, number = locked.decided_on, locked.display_number
+        people = f"entered by {locked.decided_by.get_username()}, confirmed by {by.get_username()}"
+        if locked.decision == Protest.Decision.ALLOWED:
+            reason = f"protest {number} allowed on {decided_on:%m/%d/%Y}: CBP reliquidates ({people})"
+            detail = f"Protest {number} allowed on {decided_on:%m/%d/%Y}; CBP reliquidates."
             to = S.LIQUIDATED
         else:
             civil_action_by = dates.civil_action_deadline(decided_on)
-            reason = f"protest {locked.display_number} denied on {decided_on:%m/%d/%Y}"
+            reason = f"protest {number} denied on {decided_on:%m/%d/%Y} ({people})"
             detail = (
                 f"Protest {locked.display_number} denied on {decided_on:%m/%d/%Y}; a civil action in the "
                 f"Court of International Trade is due by {civil_action_by:%m/%d/%Y} (28 U.S.C. 2636(a))."
             )
             to = S.CLOSED
-        claim_transition(claim=claim, to=to, by=by, reason=reason)
+        # On CBP's word (by=None), as a confirmed CBP notice: no one person moves a claim where only CBP can.
+        claim_transition(claim=claim, to=to, by=None, reason=reason)
         notifications.notify(claim=claim, event=Notification.Event.PROTEST_DECIDED, detail=detail)
+    protest.refresh_from_db()
+    return protest
+
+
+def protest_decision_discard(*, protest: Protest, by) -> Protest:
+    """Set aside CBP's decision entered by mistake, before it is confirmed (anyone of the firm's staff):
+    the protest is pending again."""
+    _refuse_person(protest.claim, by)
+    updated = (
+        Protest.objects.filter(pk=protest.pk, confirmed_at=None)
+        .exclude(decision="")
+        .update(decision="", decided_on=None, decided_by=None, decision_note="")
+    )
+    if not updated:
+        raise ValidationError("Only CBP's decision waiting for confirmation can be discarded.")
     protest.refresh_from_db()
     return protest

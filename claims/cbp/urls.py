@@ -10,6 +10,12 @@ urlpatterns = [
     path("claims/<int:pk>/protests/", views.protest_record, name="protest_record"),
     path("protests/<int:pk>/decision/", views.protest_decision, name="protest_decision"),
     path(
+        "protests/<int:pk>/decision/confirm/", views.protest_decision_confirm, name="protest_decision_confirm"
+    ),
+    path(
+        "protests/<int:pk>/decision/discard/", views.protest_decision_discard, name="protest_decision_discard"
+    ),
+    path(
         "cbp-requests/<int:pk>/documents/<int:doc_id>/",
         views.request_document_download,
         name="request_document_download",

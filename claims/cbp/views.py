@@ -186,14 +186,18 @@ def protest_record(request, pk: int):
     return HttpResponseRedirect(back)
 
 
+def _protest(request, pk: int) -> Protest:
+    require_staff(request.user)
+    return get_scoped_or_404(
+        Protest.objects.select_related("claim__client"), request.user, "claim__client", pk=pk
+    )
+
+
 @login_required
 @require_POST
 def protest_decision(request, pk: int):
-    """Record CBP's decision on a protest (firm staff)."""
-    require_staff(request.user)
-    protest = get_scoped_or_404(
-        Protest.objects.select_related("claim__client"), request.user, "claim__client", pk=pk
-    )
+    """Enter CBP's decision on a protest (firm staff); it applies once a colleague confirms it."""
+    protest = _protest(request, pk)
     back = _next(request, reverse("cbp:claim_cbp", args=[protest.claim_id]))
     form = ProtestDecisionForm(request.POST)
     if not form.is_valid():
@@ -201,6 +205,26 @@ def protest_decision(request, pk: int):
         return HttpResponseRedirect(back)
     try:
         protest = services.protest_decide(protest=protest, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        _form_errors(request, exc)
+    else:
+        messages.success(
+            request,
+            f"CBP's decision on protest {protest.display_number} ({protest.get_decision_display().lower()} "
+            f"on {protest.decided_on:%m/%d/%Y}) is recorded; it applies to claim "
+            f"{protest.claim.display_number} once a colleague confirms it against CBP's notice.",
+        )
+    return HttpResponseRedirect(back)
+
+
+@login_required
+@require_POST
+def protest_decision_confirm(request, pk: int):
+    """A second person confirms CBP's decision on a protest: it is then applied to the claim."""
+    protest = _protest(request, pk)
+    back = _next(request, reverse("cbp:claim_cbp", args=[protest.claim_id]))
+    try:
+        protest = services.protest_decision_confirm(protest=protest, by=request.user)
     except ValidationError as exc:
         _form_errors(request, exc)
     except TransitionError as exc:
@@ -212,6 +236,23 @@ def protest_decision(request, pk: int):
             f"Protest {protest.display_number} {protest.get_decision_display().lower()} on "
             f"{protest.decided_on:%m/%d/%Y}; claim {protest.claim.display_number} is "
             f"{status_phrase(protest.claim.status)}.",
+        )
+    return HttpResponseRedirect(back)
+
+
+@login_required
+@require_POST
+def protest_decision_discard(request, pk: int):
+    """Set aside CBP's decision entered by mistake, before it is confirmed."""
+    protest = _protest(request, pk)
+    back = _next(request, reverse("cbp:claim_cbp", args=[protest.claim_id]))
+    try:
+        services.protest_decision_discard(protest=protest, by=request.user)
+    except ValidationError as exc:
+        _form_errors(request, exc)
+    else:
+        messages.info(
+            request, f"CBP's decision on protest {protest.display_number} was discarded; enter it again."
         )
     return HttpResponseRedirect(back)
 

@@ -153,3 +153,33 @@ def test_a_foreign_next_address_is_not_followed(client, analyst, client_a):
     client.force_login(analyst)
     response = client.post(reverse("cbp:claim_file", args=[claim.pk]), {"next": "https://evil.example/"})
     assert response.url == reverse("cbp:claim_cbp", args=[claim.pk])
+
+
+def test_cbp_notices_are_reached_from_the_claim_page(client, analyst, reviewer, client_a):
+    """CBP's word that came outside the gateway is entered, and confirmed by a colleague, on the claim's CBP
+    page: the claim page leads there while CBP may still send something."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from claims.cbp.notices import cbp_notice_enter
+
+    claim = make_claim(client=client_a, preparer=analyst, status=S.ACCEPTED)
+    Claim.objects.filter(pk=claim.pk).update(filed_on=dt.date(2026, 1, 5))
+    claim.refresh_from_db()
+    cbp_page = reverse("cbp:claim_cbp", args=[claim.pk]) + "#cbp-notices"
+    html = page(client, analyst, claim)
+    assert "Enter a CBP notice received outside the gateway" in buttons(html) and cbp_page in html
+    assert "Confirm CBP's notice entered by a colleague" not in buttons(html)
+    cbp_notice_enter(
+        claim=claim,
+        kind="accelerated",
+        notice_date=dt.date(2026, 2, 1),
+        amounts={"364": "990.00"},
+        file=SimpleUploadedFile("ap.pdf", b"%PDF-1.4 accelerated payment"),
+        by=reviewer,
+    )
+    assert "Confirm CBP's notice entered by a colleague" in buttons(page(client, analyst, claim))
+    assert "Confirm CBP's notice entered by a colleague" not in buttons(page(client, reviewer, claim))
+    cbp = client.get(reverse("cbp:claim_cbp", args=[claim.pk])).content.decode()  # as the reviewer
+    assert 'id="cbp-notices"' in cbp and "Record CBP's notice" in cbp and "waiting for a colleague" in cbp
+    Claim.objects.filter(pk=claim.pk).update(status=S.CLOSED)
+    assert "Enter a CBP notice received outside the gateway" not in buttons(page(client, analyst, claim))

@@ -1,7 +1,8 @@
 """In a real browser, using only the links and buttons of the pages: a claim ready to file gets its filing
 package, is filed with the sandbox CBP, is accepted, answers a CF-28, receives a CF-29, liquidates (the CF-29
-closes), and its liquidation is protested and decided. The sandbox answers on its clock, which the test moves
-forward (time_machine moves the whole server's clock, so every date the pages check stays consistent)."""
+closes), and its liquidation is protested; CBP's decision is entered by the analyst and confirmed by a
+reviewer. The sandbox answers on its clock, which the test moves forward (time_machine moves the whole
+server's clock, so every date the pages check stays consistent)."""
 
 import datetime as dt
 import re
@@ -42,18 +43,25 @@ def check_cbp(page, expected: str) -> None:
     expect(page.locator("#claim-status")).to_have_text(expected)
 
 
-def test_ready_to_file_to_liquidation_and_a_decided_protest(live_server, page, sandbox, client_a, analyst):
+def open_claim(page, live_server, user, claim) -> None:
+    """Log in and reach the claim by the links: the client, its Claims tab, the claim."""
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/$"))
+    page.click(f"text={claim.client.legal_name}")
+    page.click("nav.tabs >> text=Claims")
+    page.click(f"text={claim.display_number}")
+
+
+def test_ready_to_file_to_liquidation_and_a_decided_protest(
+    live_server, page, sandbox, client_a, analyst, reviewer
+):
     with time_machine.travel(FILING_DAY, tick=True) as clock:
         claim = set_status(unused_substitution_claim(client_a, analyst), Claim.Status.READY_TO_FILE)
 
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", analyst.username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(re.compile(r".*/$"))
-        page.click(f"text={client_a.legal_name}")
-        page.click("nav.tabs >> text=Claims")
-        page.click(f"text={claim.display_number}")
+        open_claim(page, live_server, analyst, claim)
         assert status(page) == "Ready to file"
 
         page.click("#build-package")
@@ -97,8 +105,18 @@ def test_ready_to_file_to_liquidation_and_a_decided_protest(live_server, page, s
         page.check("input[name=decision][value=denied]")
         page.fill("textarea[name=note]", "The claimed duty exceeds the duty paid on the designated line.")
         page.click("#record-protest-decision")
+        # CBP's word entered by one person changes nothing until a second confirms it.
+        expect(page.locator("#protests")).to_contain_text("applies once a colleague confirms it")
+        assert status(page) == "Protest filed"
+        expect(page.locator("#confirm-protest-decision")).to_have_count(0)
+
+        page.context.clear_cookies()
+        open_claim(page, live_server, reviewer, claim)
+        page.click("text=Confirm CBP's decision on the protest")
+        page.click("#confirm-protest-decision")
         expect(page.locator("#claim-status")).to_have_text("Closed")
         expect(page.locator("#protests")).to_contain_text("Denied")
+        expect(page.locator("#protests")).to_contain_text("entered by alice, confirmed by rita")
 
     claim.refresh_from_db()
     assert claim.status == Claim.Status.CLOSED
@@ -112,3 +130,4 @@ def test_ready_to_file_to_liquidation_and_a_decided_protest(live_server, page, s
         "protest_filed",
         "closed",
     ]
+    assert claim.transitions.get(to_status="closed").by is None  # on CBP's word, confirmed by two people

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from claims.ledger import claim_holding, release
 from claims.lifecycle import (
@@ -41,10 +42,16 @@ def test_protest_moves_need_the_protest_and_then_cbps_decision(claim, firm_admin
         claim=claim, number="270426100123", filed_on=dt.date(2026, 1, 5), grounds="x", filed_by=firm_admin
     )
     claim_transition(claim=claim, to=S.PROTEST_FILED, by=firm_admin)
-    with pytest.raises(TransitionError, match="record CBP's decision"):
+    # Out of protest is CBP's move (by=None): only with its decision entered and confirmed.
+    with pytest.raises(TransitionError, match="only CBP's word"):
         claim_transition(claim=claim, to=S.CLOSED, by=firm_admin)
+    with pytest.raises(TransitionError, match="record CBP's decision"):
+        claim_transition(claim=claim, to=S.CLOSED, by=None)
     Protest.objects.filter(pk=protest.pk).update(decision="denied", decided_on=dt.date(2026, 2, 1))
-    claim_transition(claim=claim, to=S.CLOSED, by=firm_admin)
+    with pytest.raises(TransitionError, match="confirmed by a second person"):
+        claim_transition(claim=claim, to=S.CLOSED, by=None)
+    Protest.objects.filter(pk=protest.pk).update(confirmed_at=timezone.now())
+    claim_transition(claim=claim, to=S.CLOSED, by=None)
 
 
 def tick_all(level):
@@ -79,6 +86,7 @@ def test_every_move_through_claim_transition(claim, firm_admin, src, dst):
             grounds="test",
             filed_by=firm_admin,
             decision="" if dst == S.PROTEST_FILED else "denied",
+            confirmed_at=None if dst == S.PROTEST_FILED else timezone.now(),
         )
     if dst in ALLOWED_MOVES[src]:
         who = None if is_cbp_move(src, dst) else firm_admin

@@ -252,6 +252,13 @@ def add_staff_work(d, *, marker: str, filer: str, staff, folder):
         d.client, marker=marker, preparer=staff.analyst, status="protest_filed"
     )
     d.protest = d.under_protest.protests.get()
+    # CBP's decision on a protest entered by the reviewer, waiting for a second person to confirm it.
+    d.decided_protest = claim_after_liquidation(
+        d.client, marker=marker, preparer=staff.analyst, status="protest_filed"
+    ).protests.get()
+    cbp_services.protest_decide(
+        protest=d.decided_protest, by=staff.reviewer, decision="denied", decided_on=d.decided_protest.filed_on
+    )
     d.job = Job.objects.create(kind="package", claim=d.filed, client=d.client, requested_by=staff.analyst)
     d.cbp_notice = cbp_notice_entered(d.filed, marker=marker, by=staff.reviewer)
     d.feed = feed_save(

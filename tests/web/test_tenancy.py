@@ -547,6 +547,12 @@ SCOPED = {
             ),
         ),
     ),
+    "cbp:protest_decision_confirm": Route(
+        kwargs=lambda d: {"pk": d.decided_protest.pk}, requests=(Req("post"),)
+    ),
+    "cbp:protest_decision_discard": Route(
+        kwargs=lambda d: {"pk": d.decided_protest.pk}, requests=(Req("post"),)
+    ),
     "cbp:request_document_download": Route(
         kwargs=lambda d: {"pk": d.cbp_request.pk, "doc_id": d.request_document.pk},
         object_kwargs=("doc_id",),
@@ -740,7 +746,9 @@ def snapshot(d) -> dict:
         "cbp notices": sorted(CbpNotice.objects.filter(claim__in=claims).values_list("pk", "status")),
         "claim builds": sorted(ClaimBuild.objects.filter(client=client).values_list("pk", "status")),
         "cbp messages": CbpMessage.objects.filter(claim__in=claims).count(),
-        "protests": sorted(Protest.objects.filter(claim__in=claims).values_list("pk", "decision")),
+        "protests": sorted(
+            Protest.objects.filter(claim__in=claims).values_list("pk", "decision", "confirmed_at")
+        ),
         "jobs": Job.objects.filter(client=client).count(),
         "notifications": sorted(
             Notification.objects.filter(claim__in=claims).values_list("pk", "user", "read_at")
