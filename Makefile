@@ -7,6 +7,9 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The settings refuse to start without SECRET_KEY outside DEBUG; these local targets (never production, where
+# docker-compose.yml requires one) sign with a development key unless one is set.
+export SECRET_KEY ?= local-development-only-key-not-for-production
 # Benchmarks measure the production database; without DATABASE_URL they use a local PostgreSQL database.
 BENCH_DB ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/drawback_bench)
 
@@ -26,10 +29,13 @@ install: $(STAMP) ## create .venv and install the locked dependencies
 migrate: install ## apply database migrations
 	$(PY) manage.py migrate --noinput
 
-demo: migrate ## load the demo firm, clients, data and users (repeatable)
-	$(PY) manage.py seed_demo
+# The demo files claims with the sandbox CBP: claim files need an ABI communication password (A-record).
+demo run: export CATAIR_PASSWORD ?= DEMO26
 
-run: demo ## install, migrate, load demo data and serve http://127.0.0.1:8000 (SQLite, Celery eager)
+demo: migrate ## load the demo firm, clients, data and users (repeatable)
+	$(PY) manage.py seed_demo --address http://$(HOST):$(PORT)
+
+run: demo ## install, migrate, load demo data and serve http://127.0.0.1:8000 (SQLite, Celery eager; PORT=, HOST=)
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

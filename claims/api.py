@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from drawback.accounts.tenancy import require_staff
+from drawback.api import ExpensiveRateThrottle
 
 from . import selectors, services
 from .lifecycle import TransitionError, claim_transition
@@ -197,6 +198,9 @@ REVIEW_TARGETS = {S.SECOND_REVIEW, S.READY_TO_FILE, S.RETURNED}
 class ClaimTransitionsApi(APIView):
     """GET the claim's status history; POST a move (firm staff)."""
 
+    throttle_classes = [ExpensiveRateThrottle]
+    expensive_methods = ("POST",)
+
     @extend_schema(responses=TransitionSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         claim = selectors.claim_get(user=request.user, pk=pk)
@@ -250,6 +254,9 @@ class ClaimTransitionsApi(APIView):
 
 class ClaimPreflightApi(APIView):
     """GET the latest pre-flight run; POST runs pre-flight now without moving the claim (firm staff)."""
+
+    throttle_classes = [ExpensiveRateThrottle]
+    expensive_methods = ("POST",)
 
     @extend_schema(responses={200: PreflightRunSerializer})
     def get(self, request: Request, pk: int) -> Response:

@@ -6,6 +6,7 @@ class ClaimsConfig(AppConfig):
     verbose_name = "Claims, designations and findings"
 
     def ready(self) -> None:
+        from claims import checks  # noqa: F401 - registers the settings checks
         from claims.cbp import admin, notifications  # noqa: F401 - admin registers its model views
 
         notifications.register()  # claim events with CBP are told through claims.lifecycle.EFFECTS
@@ -13,6 +14,22 @@ class ClaimsConfig(AppConfig):
         from imports.signals import data_loaded
 
         data_loaded.connect(_reassess_after_load, dispatch_uid="claims-reassess-after-load")
+        data_loaded.connect(_recheck_approved_claims, dispatch_uid="claims-recheck-approved-after-load")
+
+        from imports.ingest.pipeline import WRITE_GUARDS
+
+        from .frozen import FrozenDataGuard
+
+        if FrozenDataGuard not in WRITE_GUARDS:
+            WRITE_GUARDS.append(FrozenDataGuard)
+
+
+def _recheck_approved_claims(sender, upload, client_id, **kwargs) -> None:
+    """A load changed data under an approved claim: it goes back to review (claims.frozen)."""
+    from .frozen import claims_return_changed_for_client
+
+    if client_id:
+        claims_return_changed_for_client(client_id=client_id)
 
 
 def _reassess_after_load(sender, upload, client_id, **kwargs) -> None:

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from drawback.accounts.models import User
 
-from .models import Claim, ClaimTransition
+from .models import Claim, ClaimTransition, status_phrase
 
 S = Claim.Status
 
@@ -31,7 +31,8 @@ ALLOWED_MOVES: dict[str, set[str]] = {
     S.ACTION_PROPOSED: {S.ACCEPTED, S.ACCELERATED_PAID, S.LIQUIDATED},
     S.ACCELERATED_PAID: {S.INFO_REQUESTED, S.ACTION_PROPOSED, S.LIQUIDATED, S.DEEMED_LIQUIDATED},
     S.LIQUIDATED: {S.PROTEST_FILED, S.CLOSED},
-    S.DEEMED_LIQUIDATED: {S.CLOSED},
+    # A deemed liquidation is a liquidation: it may be protested like one (19 U.S.C. 1514(a)).
+    S.DEEMED_LIQUIDATED: {S.PROTEST_FILED, S.CLOSED},
     S.PROTEST_FILED: {S.LIQUIDATED, S.CLOSED},
     S.CLOSED: set(),
     S.WITHDRAWN: set(),
@@ -56,8 +57,13 @@ RELEASED_STATUSES = frozenset({S.WITHDRAWN, S.REJECTED})
 # A filed claim can be replaced by a correction (CATAIR action R) once CBP accepted it and until it is
 # liquidated; after liquidation a change goes through a protest instead.
 CORRECTABLE_STATUSES = frozenset({S.ACCEPTED, S.INFO_REQUESTED, S.ACTION_PROPOSED, S.ACCELERATED_PAID})
-# Moves made on CBP's word (responses processed by the gateway) may be recorded without a person.
-SYSTEM_TARGETS = frozenset(
+# Statuses only CBP's word can put a claim in: its answer to the filing, its requests, its payments and its
+# liquidation, and the end of the claim's life once the liquidation is final. They are recorded without a
+# person (by=None): by the gateway processing CBP's messages, by a CBP notice entered by one member of the
+# firm and confirmed by another (claims.cbp.notices), or by the rules of law (deemed liquidation, closing
+# after the protest period). Nobody moves a claim there by hand, so no one person can, say, mark a claim
+# liquidated and then closed and end its protest window.
+CBP_TARGETS = frozenset(
     {
         S.ACCEPTED,
         S.REJECTED,
@@ -69,6 +75,7 @@ SYSTEM_TARGETS = frozenset(
         S.CLOSED,
     }
 )
+
 # Review decisions and the level they belong to.
 REVIEW_MOVES: dict[tuple[str, str], int] = {
     (S.FIRST_REVIEW, S.SECOND_REVIEW): 1,
@@ -90,6 +97,14 @@ class MoveRefused(TransitionError):
 
 def can_move(from_status: str, to_status: str) -> bool:
     return to_status in ALLOWED_MOVES.get(from_status, set())
+
+
+def is_cbp_move(from_status: str, to_status: str) -> bool:
+    """A move only CBP's word can make. The one exception: once the firm has answered CBP's CF-28/CF-29,
+    the claim goes back to where it stood (accepted, or accelerated payment received) on the firm's word."""
+    if from_status in (S.INFO_REQUESTED, S.ACTION_PROPOSED) and to_status in (S.ACCEPTED, S.ACCELERATED_PAID):
+        return False
+    return to_status in CBP_TARGETS
 
 
 def first_level_approvals(claim) -> QuerySet:
@@ -125,8 +140,15 @@ def staff_refusal(claim: Claim, by: User | None) -> str | None:
 
 def move_refusal(claim: Claim, to: str, by: User | None) -> str | None:
     """Why this person may not make this move, or None. The one place segregation of duties is decided."""
-    if by is None and to in SYSTEM_TARGETS:
-        return None
+    if by is None and to in CBP_TARGETS:
+        return None  # on CBP's word
+    if by is None and (claim.status, to) == (S.READY_TO_FILE, S.RETURNED):
+        return None  # the data changed after approval (claims.frozen)
+    if is_cbp_move(claim.status, to):
+        return (
+            f"only CBP's word moves a claim to {status_phrase(to)}: it comes through the CBP gateway, or "
+            "as a CBP notice entered by one person and confirmed by another"
+        )
     refusal = staff_refusal(claim, by)
     if refusal:
         return refusal
@@ -177,9 +199,27 @@ def guard_replacement(claim: Claim, to: str, by: User | None) -> None:
         replaced = Claim.objects.get(pk=claim.replaces_id)
         if replaced.status not in CORRECTABLE_STATUSES:
             raise TransitionError(
-                f"claim {replaced.display_number} is {S(replaced.status).label.lower()}; "
+                f"claim {replaced.display_number} is {status_phrase(replaced.status)}; "
                 "it can no longer be replaced"
             )
+
+
+def guard_protest(claim: Claim, to: str, by: User | None) -> None:
+    """A claim is under protest only with the protest on record (date, number, grounds), and leaves it only
+    once CBP's decision is recorded and confirmed (claims.cbp.services.protest_file,
+    protest_decision_confirm)."""
+    if to != S.PROTEST_FILED and claim.status != S.PROTEST_FILED:
+        return
+    pending = claim.protests.filter(confirmed_at=None).exists()
+    if to == S.PROTEST_FILED and not pending:
+        raise TransitionError(
+            f"claim {claim.display_number}: record the protest (date filed, protest number, grounds) first"
+        )
+    if claim.status == S.PROTEST_FILED and pending:
+        raise TransitionError(
+            f"claim {claim.display_number}: record CBP's decision on the protest (allowed or denied), "
+            "confirmed by a second person, first"
+        )
 
 
 def effect_ledger(claim: Claim, from_status: str, to: str, by: User | None) -> None:
@@ -192,12 +232,22 @@ def effect_ledger(claim: Claim, from_status: str, to: str, by: User | None) -> N
         raise TransitionError(str(exc)) from exc
 
 
+def effect_approval_digest(claim: Claim, from_status: str, to: str, by: User | None) -> None:
+    """At the second approval, keep a digest of the data the claim rests on (claims.frozen)."""
+    if to == S.READY_TO_FILE:
+        from .frozen import claim_data_digest
+
+        digest = claim_data_digest(claim)
+        Claim.objects.filter(pk=claim.pk).update(approved_data_digest=digest)
+        claim.approved_data_digest = digest
+
+
 Guard = Callable[[Claim, str, User | None], None]
 Effect = Callable[[Claim, str, str, User | None], None]
 # People first (cheap, and a refusal should not run the pre-flight), then the data.
-GUARDS: list[Guard] = [guard_people, guard_replacement, guard_preflight]
+GUARDS: list[Guard] = [guard_people, guard_replacement, guard_protest, guard_preflight]
 # Effects run inside the move's transaction: an effect that fails undoes the move.
-EFFECTS: list[Effect] = [effect_ledger]
+EFFECTS: list[Effect] = [effect_ledger, effect_approval_digest]
 
 
 @transaction.atomic

@@ -70,6 +70,20 @@ ACCOUNTING_CLASSES = {
     "674": "Oil spill tax",
     "675": "Domestic tax",
 }
+
+
+def in_sentence(label: str) -> str:
+    """A label used inside a sentence: 'Filed with CBP' -> 'filed with CBP'. Only the first letter changes,
+    so CBP's names keep their capitals ('CF-29 notice of action' stays as CBP writes it)."""
+    first = label.split(" ", 1)[0]
+    return label if first.upper() == first else label[:1].lower() + label[1:]
+
+
+def status_phrase(status: str) -> str:
+    """A claim status inside a sentence: 'information requested (CF-28)'."""
+    return in_sentence(Claim.Status(status).label)
+
+
 DRAWBACK_PORTS = [("1001", "New York"), ("2809", "San Francisco"), ("3901", "Chicago"), ("5301", "Houston")]
 
 
@@ -122,6 +136,8 @@ class Claim(models.Model):
         help_text="The filed claim this correction replaces (CATAIR action R)",
     )
     filed_on = models.DateField(null=True, blank=True, help_text="Date the complete claim reached CBP")
+    # Taken at the second approval: a change of the data afterwards sends the claim back to review.
+    approved_data_digest = models.CharField(max_length=64, blank=True, editable=False)
     # The filing package (claims.filing) and any other document kept with the claim.
     documents = models.ManyToManyField(Document, blank=True, related_name="claims")
     notes = models.TextField(blank=True)
@@ -336,10 +352,13 @@ class PreflightRun(models.Model):
 # Models of the claim's life with CBP live in their own module; importing them here registers them.
 from claims.cbp.models import (  # noqa: E402, F401
     CbpMessage,
+    CbpNotice,
     CbpRequest,
     CbpTransmission,
     Liquidation,
     Notification,
     Payment,
+    Protest,
 )
+from claims.jobs.models import Job  # noqa: E402, F401
 from claims.projection.models import ClientEstimate, ProjectionSnapshot  # noqa: E402, F401

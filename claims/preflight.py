@@ -29,7 +29,15 @@ from drawback.lib.identifiers import is_valid_importer_number
 from drawback.lib.money import DRAWBACK_RATE, format_usd, to_cents
 from drawback.lib.workdays import add_working_days, notice_filed_in_time
 from exports.models import Export, NoticeOfIntent
-from imports.models import Chapter99Heading, Document, FilerCodeOffset, ImportLine, LineCh99Duty, TariffLine
+from imports.models import (
+    Chapter99Heading,
+    Document,
+    FilerCodeOffset,
+    ImportLine,
+    LineCh99Duty,
+    TariffLine,
+    documents_of_type,
+)
 
 from .ledger import held_by_export, held_by_line
 from .lifecycle import RELEASED_STATUSES
@@ -195,19 +203,30 @@ def rule(rule_id: str, title: str):
     return register
 
 
+# Rules of the file validator (claims.catair.validate) that pre-flight checks on the stored data itself.
+CHECKED_ON_DATA = frozenset({"PF-03", "PF-04", "PF-05", "PF-06", "PF-10", "PF-12", "PF-15", "PF-17", "PF-18"})
+
+
 @rule("PF-01", "CATAIR record syntax and structure (claim file writer)")
 def check_catair_syntax(d: ClaimData) -> Iterator[PreflightIssue]:
     if not d.designations:
         return  # nothing to write; PF-19 reports the empty claim
     # Looked up at call time so that a test can stand in for the writer.
     catair = importlib.import_module("claims.catair")
+    sender = catair.Sender.for_checks(filer_code=d.claim.number[:3], port=d.claim.drawback_port)
     try:
-        text = catair.claim_to_catair(claim=d.claim, transmission_date=d.on)
+        text = catair.claim_to_catair(claim=d.claim, transmission_date=d.on, sender=sender)
     except Exception as exc:  # any failure of the writer is a finding, not a crash of the check
         yield PreflightIssue("PF-01", ERROR, f"The CATAIR claim file could not be written: {exc}")
         return
-    for problem in catair.validate_claim_file(text):
-        yield PreflightIssue("PF-01", ERROR, str(getattr(problem, "message", problem)))
+    firm = d.claim.client.firm
+    for problem in catair.validate_claim_file(
+        text, offsets=d.filer_offsets, claim_offsets={firm.filer_code: firm.claim_check_digit_offset}
+    ):
+        # The rules checked below on the stored data name the line or export; the file's view of them
+        # would say the same twice.
+        if getattr(problem, "rule", "PF-01") not in CHECKED_ON_DATA:
+            yield PreflightIssue("PF-01", ERROR, str(getattr(problem, "message", problem)))
 
 
 @rule("PF-03", "Drawback filing port")
@@ -625,9 +644,9 @@ def check_line_amounts(d: ClaimData) -> Iterator[PreflightIssue]:
             yield PreflightIssue(
                 "PF-12",
                 ERROR,
-                f"{_line_label(line)}: {group} calculated {to_cents(calc)} for {_qty(quantity[line_id])} "
-                f"{line.uom} exceeds {to_cents(bound)}, {_rate(d) * 100:.0f}% of what the line paid for that "
-                "quantity (19 CFR 190.51(b); ACE F551-F555).",
+                f"{_line_label(line)}: {group} calculated {format_usd(calc)} for {_qty(quantity[line_id])} "
+                f"{line.uom} exceeds {format_usd(bound)}, {_rate(d) * 100:.0f}% of what the line paid for "
+                "that quantity (19 CFR 190.51(b); ACE F551-F555).",
                 import_line_id=line_id,
             )
 
@@ -659,8 +678,8 @@ def check_amounts_across_claims(d: ClaimData) -> Iterator[PreflightIssue]:
             yield PreflightIssue(
                 "PF-13",
                 ERROR,
-                f"{_line_label(line)}: {group} claimed {to_cents(total)} across all claims, more than "
-                f"{to_cents(bound)} the line can refund (ACE F014-F555 family).",
+                f"{_line_label(line)}: {group} claimed {format_usd(total)} across all claims, more than "
+                f"{format_usd(bound)} the line can refund (ACE F014-F555 family).",
                 import_line_id=line_id,
             )
 
@@ -688,8 +707,8 @@ def check_class_totals(d: ClaimData) -> Iterator[PreflightIssue]:
             yield PreflightIssue(
                 "PF-14",
                 ERROR,
-                f"Class {cls}: total claimed {total.claim_amount} exceeds the calculated "
-                f"{total.calculated_amount}.",
+                f"Class {cls}: total claimed {format_usd(total.claim_amount)} exceeds the calculated "
+                f"{format_usd(total.calculated_amount)}.",
                 accounting_class=cls,
             )
         if cls not in sums:
@@ -711,10 +730,9 @@ def check_class_totals(d: ClaimData) -> Iterator[PreflightIssue]:
             yield PreflightIssue(
                 "PF-14",
                 ERROR,
-                f"Class {cls}: total {total.claim_amount} / {total.calculated_amount} differs from the "
-                "designations, "
-                f"{to_cents(claim)} / {to_cents(calc)} each class rounded once (19 CFR 190.51(a)(2)(vii); "
-                "product decision 6).",
+                f"Class {cls}: total {format_usd(total.claim_amount)} / "
+                f"{format_usd(total.calculated_amount)} differs from the designations, {format_usd(claim)} / "
+                f"{format_usd(calc)} each class rounded once (19 CFR 190.51(a)(2)(vii); product decision 6).",
                 accounting_class=cls,
             )
 
@@ -758,7 +776,8 @@ def check_accelerated_payment(d: ClaimData) -> Iterator[PreflightIssue]:
                 yield PreflightIssue(
                     "PF-15",
                     WARNING,
-                    f"The single-transaction bond of {privilege.bond_amount} is less than the {claimed} "
+                    f"The single-transaction bond of {format_usd(privilege.bond_amount)} is less than the "
+                    f"{format_usd(claimed)} "
                     "claimed "
                     "(ACE I287 BOND INSUFFICIENT).",
                 )
@@ -875,7 +894,9 @@ def check_bill_of_materials(d: ClaimData) -> Iterator[PreflightIssue]:
         return
     # The bill of materials is evidence for this claim's articles: it must be attached to one of its exports
     # or designated entries. One on file for the client but attached to neither is only a warning.
-    documents = Document.objects.filter(client=d.claim.client, doc_type=Document.Type.BILL_OF_MATERIALS)
+    documents = Document.objects.filter(
+        documents_of_type([Document.Type.BILL_OF_MATERIALS]), client=d.claim.client
+    ).distinct()
     entries = d.line_ids.values("import_line__entry_id")
     linked = documents.filter(Q(exports__in=d.export_ids) | Q(import_entries__in=entries)).exists()
     if linked:

@@ -112,12 +112,25 @@ ACTIONS = {
     "withdraw": "Withdraw",
     "correct": "Create a correction",
     "edit_designations": "Remove designations",
+    "package": "Build the filing package",
+    "file": "File with CBP",
+    "check_cbp": "Check CBP now",
+    "respond": "Answer CBP's request",
+    "protest": "Record a protest",
+    "protest_decision": "Record CBP's decision on the protest",
+    "cbp_notice": "Enter a CBP notice received outside the gateway",
+    "cbp_notice_confirm": "Confirm CBP's notice entered by a colleague",
+    "protest_confirm": "Confirm CBP's decision on the protest",
+    "protest_discard": "Discard CBP's decision entered by mistake",
 }
 
 
 def claim_actions(*, claim: Claim, user) -> list[str]:
     """What this user may do to the claim now. Client users read only; staff see what their role allows."""
-    from .lifecycle import CORRECTABLE_STATUSES, REVIEW_MOVES, moves_for, staff_refusal
+    from .cbp.services import OPEN_STATUSES
+    from .filing.selectors import claim_package_documents
+    from .filing.services import PACKAGE_STATUSES
+    from .lifecycle import CORRECTABLE_STATUSES, FILED_STATUSES, REVIEW_MOVES, moves_for, staff_refusal
 
     if staff_refusal(claim, user):
         return []
@@ -136,4 +149,56 @@ def claim_actions(*, claim: Claim, user) -> list[str]:
         actions.append("withdraw")
     if claim.status in CORRECTABLE_STATUSES and claim_open_correction(claim=claim) is None:
         actions.append("correct")
+    # A filed claim's package is kept as transmitted: it is built again only if it was never stored.
+    if claim.status in PACKAGE_STATUSES and not (
+        claim.status in FILED_STATUSES and claim_package_documents(claim=claim)
+    ):
+        actions.append("package")
+    if S.FILED in moves and claim.status == S.READY_TO_FILE:
+        actions.append("file")
+    if claim.filed_on and claim.status in OPEN_STATUSES:
+        actions.append("check_cbp")
+    if claim.cbp_requests.filter(status="open").exists():
+        actions.append("respond")
+    # CBP's word that came outside the gateway is entered on the claim's CBP page and applied when a second
+    # person confirms it (claims.cbp.notices).
+    from .cbp.notices import NOTICE_STATUSES
+
+    if claim.status in NOTICE_STATUSES:
+        actions.append("cbp_notice")
+    if claim.cbp_notices.filter(status="pending").exclude(entered_by=user).exists():
+        actions.append("cbp_notice_confirm")
+    if (
+        S.PROTEST_FILED in moves
+        and claim_protest_open(claim=claim) is None
+        and claim_protest_window_open(claim=claim)
+    ):
+        actions.append("protest")
+    protest = claim_protest_open(claim=claim) if claim.status == S.PROTEST_FILED else None
+    if protest is not None and not protest.awaiting_confirmation:
+        actions.append("protest_decision")
+    if protest is not None and protest.awaiting_confirmation:
+        # CBP's decision entered by one person applies once another confirms it (or it is set aside).
+        if protest.decided_by_id != user.pk:
+            actions.append("protest_confirm")
+        actions.append("protest_discard")
     return actions
+
+
+def claim_protest_window_open(*, claim: Claim, today=None) -> bool:
+    """Whether a protest of the claim's liquidation can still be filed (180 days, 19 U.S.C. 1514(c)(3))."""
+    from django.utils import timezone
+
+    from drawback.lib.dates import protest_deadline
+
+    from .cbp.models import Liquidation
+
+    liquidation = Liquidation.objects.filter(claim=claim).exclude(liquidated_on=None).first()
+    if liquidation is None:
+        return False
+    return (today or timezone.localdate()) <= protest_deadline(liquidation.liquidated_on)
+
+
+def claim_protest_open(*, claim: Claim):
+    """The protest whose CBP decision is not applied yet (not entered, or not confirmed), if any."""
+    return claim.protests.filter(confirmed_at=None).order_by("-filed_on", "-id").first()

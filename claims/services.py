@@ -26,7 +26,7 @@ from .lifecycle import (
     claim_transition,
     staff_refusal,
 )
-from .models import Claim, ClaimClassTotal, Designation, PreflightRun
+from .models import Claim, ClaimClassTotal, Designation, PreflightRun, status_phrase
 from .preflight import ERROR, WARNING, PreflightIssue, claim_preflight
 
 S = Claim.Status
@@ -48,7 +48,10 @@ def _require_staff(claim: Claim, by: User | None) -> None:
 
 
 def _lock_draft(claim: Claim) -> Claim:
-    locked = Claim.objects.select_for_update().select_related("client__firm").get(pk=claim.pk)
+    # Only the claim's own row: locking the joined client and firm rows too (PostgreSQL's FOR UPDATE locks
+    # every joined row) would make every designation anywhere in the firm wait on one firm row. Quantities
+    # are guarded by the ledger's conditional UPDATEs, not by this lock.
+    locked = Claim.objects.select_for_update(of=("self",)).select_related("client__firm").get(pk=claim.pk)
     if locked.status == S.DRAFT:
         return locked
     if locked.status in FILED_STATUSES:
@@ -57,7 +60,7 @@ def _lock_draft(claim: Claim) -> Claim:
             "longer change; create a correction instead"
         )
     raise ClaimLocked(
-        f"claim {locked.display_number} is {S(locked.status).label.lower()}; designations change only on a "
+        f"claim {locked.display_number} is {status_phrase(locked.status)}; designations change only on a "
         "draft (move it back to draft first)"
     )
 
@@ -262,7 +265,7 @@ def claim_validate(*, claim: Claim, by: User) -> ValidationResult:
     """
     claim.refresh_from_db()
     if claim.status != S.DRAFT:
-        raise ClaimError(f"claim {claim.display_number} is {S(claim.status).label.lower()}, not a draft")
+        raise ClaimError(f"claim {claim.display_number} is {status_phrase(claim.status)}, not a draft")
     issues, run = preflight_run(claim=claim, by=by)
     validated = run.error_count == 0
     if validated:
@@ -294,11 +297,11 @@ def claim_correction_create(*, claim: Claim, by: User) -> Claim:
     the correction holds only what it adds (see claims.ledger). The correction goes through pre-flight and
     both reviews like any claim, and is filed as a replacement.
     """
-    original = Claim.objects.select_for_update().select_related("client__firm").get(pk=claim.pk)
+    original = Claim.objects.select_for_update(of=("self",)).select_related("client__firm").get(pk=claim.pk)
     _require_staff(original, by)
     if original.status not in CORRECTABLE_STATUSES:
         raise ClaimError(
-            f"claim {original.display_number} is {S(original.status).label.lower()}; a correction replaces a "
+            f"claim {original.display_number} is {status_phrase(original.status)}; a correction replaces a "
             "claim CBP has accepted and not yet liquidated"
         )
     open_correction = (
@@ -322,7 +325,7 @@ def claim_correction_create(*, claim: Claim, by: User) -> Claim:
         waiver_prior_notice=original.waiver_prior_notice,
         build=original.build,
         replaces=original,
-        notes=f"Correction of claim {original.display_number} ({S(original.status).label.lower()}).",
+        notes=f"Correction of claim {original.display_number} ({status_phrase(original.status)}).",
     )
     Designation.objects.bulk_create(
         Designation(

@@ -3,14 +3,21 @@ from django.db import InterfaceError, OperationalError
 
 from drawback.accounts.models import Client
 
+from .jobs.services import job_run
 from .risk import services
 
 
 @shared_task
-def assess_client_task(client_id: int) -> dict:
+def assess_client_task(client_id: int, job_id: int | None = None) -> dict:
     """Re-assess one client's data (see services.assess_client); safe to run twice."""
-    client = Client.objects.select_related("firm").get(pk=client_id)
-    return services.assess_client(client=client).as_dict()
+    with job_run(job_id) as run:
+        client = Client.objects.select_related("firm").get(pk=client_id)
+        summary = services.assess_client(client=client, progress=run.report)
+        run.message = (
+            f"Re-assessed {client.legal_name}: {summary.errors} open error(s), {summary.warnings} open "
+            f"warning(s), {summary.info} for information; {summary.created} new, {summary.resolved} resolved."
+        )
+    return summary.as_dict()
 
 
 class ClaimBuildTask(Task):

@@ -13,11 +13,16 @@ from drawback.lib.money import format_usd
 from reviews.selectors import claim_reviews, comments_by_target, latest_return
 
 from . import selectors, services
-from .lifecycle import TransitionError
+from .filing.selectors import PARTS, claim_package_documents
+from .filing.services import PACKAGE_STATUSES
+from .jobs.models import Job
+from .jobs.views import jobs_for_page
+from .lifecycle import FILED_STATUSES, TransitionError
 from .models import ACCOUNTING_CLASSES, Claim
 from .preflight import PreflightIssue
 
-DESIGNATIONS_PER_PAGE = 200
+# A page of designations stays readable (explanations folded); the workbook and the PDF hold them all.
+DESIGNATIONS_PER_PAGE = 50
 
 
 @login_required
@@ -86,6 +91,9 @@ def claim_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         for d in designations
     ]
     totals = list(claim.class_totals.all())
+    actions = selectors.claim_actions(claim=claim, user=request.user)
+    package = claim_package_documents(claim=claim)
+    show_package = bool(package) or claim.status in PACKAGE_STATUSES
     context = {
         "client": client,
         "tab": "claims",
@@ -99,8 +107,17 @@ def claim_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "issues": issues,
         "reviews": claim_reviews(claim=claim) if staff else [],
         "returned": _open_return(claim) if staff else None,
-        "actions": selectors.claim_actions(claim=claim, user=request.user),
+        "actions": actions,
+        # The CBP panel below carries its own buttons (check CBP, answer a request).
+        # Actions offered only in the CBP panel do not make an actions card of their own.
+        "actions_card": bool(
+            set(actions) - {"check_cbp", "respond", "protest_discard", "cbp_notice", "cbp_notice_confirm"}
+        ),
         "corrections": list(claim.corrections.order_by("created_at")),
+        "package": [(PARTS[part][2], package.get(part)) for part in PARTS] if show_package else None,
+        "package_jobs": jobs_for_page(request, kind=Job.Kind.PACKAGE, claim=claim) if show_package else [],
+        "show_cbp": claim.status == Claim.Status.READY_TO_FILE or claim.status in FILED_STATUSES,
+        "cbp_jobs": jobs_for_page(request, kind=Job.Kind.CBP_CHECK),
     }
     return render(request, "claims/claim_detail.html", context)
 

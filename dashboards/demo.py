@@ -94,7 +94,8 @@ TARIFF_ROWS = [
     ("3304.99.00.00", "2", "Other", "kg", ""),
 ]
 
-ES003_HEADER = REPORT_COLUMNS
+# The ACE report's columns and the merchandise description brokers' exports add: a product is found by name.
+ES003_HEADER = [*REPORT_COLUMNS, "Merchandise Description"]
 AES_HEADER = [
     "ITN",
     "Shipment Reference Number",
@@ -259,7 +260,20 @@ def generate(client: DemoClient) -> dict[str, str]:
             ]
             ordinal = 1
             for heading, amount in _ch99_rows(product, origin, entry_date, value):
-                w.writerow([*common, ordinal, heading, "$0.00", money(amount), "", "", liq_date, liq_status])
+                w.writerow(
+                    [
+                        *common,
+                        ordinal,
+                        heading,
+                        "$0.00",
+                        money(amount),
+                        "",
+                        "",
+                        liq_date,
+                        liq_status,
+                        product.description,
+                    ]
+                )
                 ordinal += 1
             w.writerow(
                 [
@@ -272,6 +286,7 @@ def generate(client: DemoClient) -> dict[str, str]:
                     product.uom,
                     liq_date,
                     liq_status,
+                    product.description,
                 ]
             )
             lines.append((number, line_no, product, entry_date, quantity, value, origin))

@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from drawback.accounts.models import Client
@@ -108,3 +109,17 @@ class KeysetPagination(BasePagination):
                 "schema": {"type": "integer"},
             },
         ]
+
+
+class ExpensiveRateThrottle(UserRateThrottle):
+    """For endpoints that cost seconds of database or solver time (a build, an assessment, pre-flight, money
+    at risk, a file load): at most the `expensive` rate per user (REST_FRAMEWORK DEFAULT_THROTTLE_RATES).
+    A view may name the methods that are expensive (`expensive_methods`); its other methods are free."""
+
+    scope = "expensive"
+
+    def allow_request(self, request, view):
+        methods = getattr(view, "expensive_methods", None)
+        if methods is not None and request.method not in methods:
+            return True
+        return super().allow_request(request, view)

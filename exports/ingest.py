@@ -110,8 +110,13 @@ class _ExportParser(Parser):
     def prepare(self, ctx: LoadContext) -> None:
         self.date = base.DateReader(self.date_formats)
 
+    def party_check(self, ctx: LoadContext) -> base.PartyCheck | None:
+        """The exporter number check of a file that carries one (see AesParser)."""
+        return None
+
     def validate(self, ctx: LoadContext, table: Table) -> Spool:
         self.prepare(ctx)
+        party = self.party_check(ctx)
         keys = [k for k in TYPES if k in self.field_keys(ctx)]
         spool = Spool([("export_ref", "text")] + [(k, TYPES[k]) for k in keys])
         claimed = claimed_quantities(ctx.client)
@@ -126,6 +131,8 @@ class _ExportParser(Parser):
                 continue
             ctx.rows += 1
             values, errors = self.read_row(ctx, row_no, cells)
+            if party is not None:
+                party.see(row_no, values.get("exporter_number"))
             ref = values.get("export_ref")
             if ref:
                 ref_key = self.ref_key
@@ -156,6 +163,9 @@ class _ExportParser(Parser):
                 ctx.reject(row_no, cells, errors)
                 continue
             spool.add((ref, *(values.get(k) for k in keys)))
+        refusal = party.refusal(ctx) if party is not None else None
+        if refusal is not None:
+            ctx.refuse(refusal)
         return spool
 
     def write(self, ctx: LoadContext, staged: Spool) -> Counts:
@@ -188,6 +198,18 @@ class AesParser(_ExportParser):
     required_any = (("itn", "shipment_ref", "bill_of_lading"),)
     date_formats = ("us", "iso")
     ref_key = "itn"
+
+    def party_check(self, ctx: LoadContext) -> base.PartyCheck | None:
+        """The USPPI must be the client: the claimant's own exports. Exports of another exporter who waived
+        its right to drawback to the claimant (19 CFR 190.82) come in through exports.csv, which names no
+        exporter. AES gives the USPPI's EIN without CBP's suffix, so the EIN alone is compared."""
+        client = ctx.client
+        own = client.exporter_number or client.importer_number
+        if not ctx.columns.has("exporter_number") or not own:
+            return None
+        return base.PartyCheck(
+            client=client, key="exporter_number", what="exporter (USPPI) number", own=own, ein_only=True
+        )
 
     def field_keys(self, ctx):
         keys = {"export_date", "destination", "hts", "quantity", "uom", "value", "disposition"}

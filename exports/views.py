@@ -38,7 +38,7 @@ def export_detail(request, code: str, pk: int):
             "client": client,
             "tab": "exports",
             "export": export,
-            "documents": export.documents.all(),
+            "documents": export.documents.prefetch_related("proofs"),
             "upload_form": DocumentUploadForm(initial={"export_ref": export.export_ref}),
         },
     )

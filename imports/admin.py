@@ -1,5 +1,6 @@
-"""Admin for firm admins: the Chapter 99 table and filer-code offsets they maintain, the HTS tariff to look
-things up in, and a read-only view of client data (which only uploads and services write)."""
+"""Admin for firm admins: the Chapter 99 table, filer-code offsets and the HTS tariff to look things up in
+(every firm shares them: a platform administrator changes them), and a read-only view of client data (which
+only uploads and services write)."""
 
 from django.contrib import admin
 from django.db import models
@@ -22,9 +23,11 @@ from .models import (
 
 @admin.register(Chapter99Heading)
 class Chapter99HeadingAdmin(FirmAdminAccess, admin.ModelAdmin):
-    """Product decision 8: the table decides which Chapter 99 duties are claimed; firm admins keep it."""
+    """Product decision 8: the table decides which Chapter 99 duties are claimed. Every firm's claims use it,
+    so a platform administrator keeps it and firm admins read it."""
 
     client_field = None
+    shared = True
     list_display = ("ch99_from", "ch99_to", "program", "drawback_eligible", "effective_from", "effective_to")
     list_filter = ("drawback_eligible",)
     search_fields = ("ch99_from", "ch99_to", "program", "description", "basis")
@@ -34,9 +37,11 @@ class Chapter99HeadingAdmin(FirmAdminAccess, admin.ModelAdmin):
 
 @admin.register(FilerCodeOffset)
 class FilerCodeOffsetAdmin(FirmAdminAccess, admin.ModelAdmin):
-    """Product decision 9: filer codes CBP allowed to use a computed check digit +N."""
+    """Product decision 9: filer codes CBP allowed to use a computed check digit +N (shared: every firm's
+    entry numbers are checked with it)."""
 
     client_field = None
+    shared = True
     list_display = ("filer_code", "offset", "note")
     search_fields = ("filer_code", "note")
 

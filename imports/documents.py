@@ -22,7 +22,7 @@ from django.db import transaction
 from drawback.accounts.models import Client, User
 from exports.models import Export
 
-from .models import Document, ImportEntry
+from .models import Document, DocumentProof, ImportEntry
 
 HEAD_BYTES = 64 * 1024
 
@@ -139,8 +139,9 @@ def document_create(
     """Check and store a document of a client and attach it. Returns (document, created).
 
     The same file (by SHA-256) uploaded again for the same client is not stored twice: the document on
-    file is attached to the new entries/exports and returned with created=False. Raises ValidationError
-    for a file that is empty, too large, of a type not accepted, or whose content contradicts its name.
+    file is recorded as the type now chosen too (a document can prove several things), attached to the new
+    entries/exports and returned with created=False. Raises ValidationError for a file that is empty, too
+    large, of a type not accepted, or whose content contradicts its name.
     """
     if doc_type not in Document.Type.values:
         raise ValidationError({"doc_type": "Choose a document type."})
@@ -150,7 +151,12 @@ def document_create(
     sha256 = _sha256(file)
     existing = Document.objects.filter(client=client, sha256=sha256).order_by("pk").first()
     if existing:
-        _attach(existing, entries, exports)
+        with transaction.atomic():
+            if doc_type != existing.doc_type:
+                DocumentProof.objects.get_or_create(
+                    document=existing, doc_type=doc_type, defaults={"recorded_by": user}
+                )
+            _attach(existing, entries, exports)
         return existing, False
     name = PurePath(file.name).name[:255]
     document = Document(

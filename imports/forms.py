@@ -7,7 +7,7 @@ from django.conf import settings
 from .documents import ALLOWED_EXTENSIONS
 from .ingest.base import norm_header
 from .ingest.core import get_parser
-from .models import ColumnMapping, Document, Upload
+from .models import ColumnMapping, DataFeed, Document, Upload
 
 
 class DocumentUploadForm(forms.Form):
@@ -43,7 +43,7 @@ class UploadForm(forms.Form):
     kind = forms.ChoiceField(
         choices=[("", "Recognise from the header row"), *CLIENT_KINDS], required=False, label="Kind of file"
     )
-    file = forms.FileField(help_text="CSV (UTF-8) or XLSX")
+    file = forms.FileField(help_text="CSV (UTF-8) or XLSX", required=False)
     allow_partial = forms.BooleanField(
         required=False,
         label="Load the valid rows and keep the rejected ones (otherwise any error stores nothing)",
@@ -51,11 +51,29 @@ class UploadForm(forms.Form):
     mapping = forms.ModelChoiceField(
         queryset=ColumnMapping.objects.none(), required=False, label="Column mapping", empty_label="Automatic"
     )
+    map_columns = forms.BooleanField(
+        required=False,
+        label="Map the file's columns myself (the mapping is saved for this client's next files)",
+    )
+    # A file already sent whose layout was not recognised, kept while the analyst chooses its kind.
+    pending = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, client, **kwargs):
+    def __init__(self, *args, client, pending_name: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.pending_name = pending_name
+        self.unrecognised = ""  # why the file sent was kept: its header row matched no layout
         self.fields["mapping"].queryset = ColumnMapping.objects.filter(client=client).order_by("kind", "name")
         self.fields["mapping"].label_from_instance = lambda m: f"{m.name} ({m.kind})"
+        if pending_name:
+            self.fields["file"].help_text = f"Leave empty to use {pending_name}, already sent"
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("file") and not (data.get("pending") and self.pending_name):
+            self.add_error("file", "Choose the file to upload.")
+        if data.get("map_columns") and data.get("mapping"):
+            self.add_error("map_columns", "Either choose a saved mapping or map the columns yourself.")
+        return data
 
 
 class TariffUploadForm(forms.Form):
@@ -91,3 +109,36 @@ class MappingForm(forms.Form):
             for key in self.field_keys
             if self.cleaned_data[f"field_{key}"]
         }
+
+
+class DataFeedForm(forms.ModelForm):
+    """A client's data feed: where files arrive, what they are, how often to look."""
+
+    class Meta:
+        model = DataFeed
+        fields = [
+            "name",
+            "source",
+            "location",
+            "kind",
+            "pattern",
+            "doc_type",
+            "allow_partial",
+            "every_minutes",
+            "analyst",
+            "is_active",
+        ]
+        labels = {"doc_type": "Document type (documents feeds)", "every_minutes": "Look every (minutes)"}
+
+    def __init__(self, *args, client, **kwargs):
+        from drawback.accounts.models import User
+
+        super().__init__(*args, **kwargs)
+        self.fields["analyst"].queryset = User.objects.filter(firm_id=client.firm_id, is_active=True).exclude(
+            role=User.Role.CLIENT_USER
+        )
+        self.fields[
+            "location"
+        ].help_text = (
+            f"Below the client's own feed folder ({client.code}/ of the feed root or prefix); blank for it."
+        )

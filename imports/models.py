@@ -121,6 +121,36 @@ class Document(models.Model):
     def __str__(self) -> str:
         return f"{self.get_doc_type_display()}: {self.original_name}"
 
+    @property
+    def types_display(self) -> str:
+        """Every type the document is recorded as ('Commercial invoice; Bill of lading / air waybill');
+        use with prefetched proofs."""
+        labels = [self.get_doc_type_display()]
+        labels += [p.get_doc_type_display() for p in self.proofs.all() if p.doc_type != self.doc_type]
+        return "; ".join(labels)
+
+
+class DocumentProof(models.Model):
+    """A type a document is recorded as besides its own: the same file uploaded again as another type (an
+    invoice that is also the packing list, a bill of lading that also dates the export) proves that too."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="proofs")
+    doc_type = models.CharField(max_length=30, choices=Document.Type.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document", "recorded_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["document", "doc_type"], name="document_proof_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.document} also {self.get_doc_type_display()}"
+
+
+def documents_of_type(types) -> models.Q:
+    """Documents recorded as any of `types`, as their own type or as a further one (filter on Document)."""
+    return models.Q(doc_type__in=types) | models.Q(proofs__doc_type__in=types)
+
 
 class ImportEntry(models.Model):
     """An entry summary (CBP 7501) of a client, as ACE reports it."""
@@ -268,6 +298,8 @@ class Upload(models.Model):
         EXPORTS = "exports", "Canonical exports.csv"
 
     class Status(models.TextChoices):
+        # Stored and waiting for the analyst to map its columns (in the browser) before it is loaded.
+        NEEDS_MAPPING = "mapping", "Waiting for its column mapping"
         QUEUED = "queued", "Queued"
         PROCESSING = "processing", "Processing"
         LOADED = "loaded", "Loaded"
@@ -295,10 +327,21 @@ class Upload(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    feed = models.ForeignKey(
+        "DataFeed",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="uploads",
+        help_text="The data feed the file came from",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Written when processing starts and with each progress step: an upload PROCESSING whose heartbeat has
     # stopped lost its worker and is taken up again (services.upload_resume_stalled).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Times processing started: a file that kills its worker (memory, time limit) is tried at most
+    # UPLOAD_MAX_ATTEMPTS times, then marked failed with the reason.
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -334,3 +377,100 @@ class UploadError(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row} {self.column}: {self.message}"
+
+
+class DataFeed(models.Model):
+    """Where a client's files arrive by themselves: a folder on the server or a prefix of the S3-compatible
+    store, polled on a schedule. Each new file goes through the same upload service as a browser upload
+    (imports.feeds); documents attach to the entry or export their name carries."""
+
+    class Source(models.TextChoices):
+        FOLDER = "folder", "Folder on the server"
+        S3 = "s3", "S3-compatible prefix"
+
+    DOCUMENTS = "documents"
+    KINDS = [
+        *[(kind, label) for kind, label in Upload.Kind.choices if kind != Upload.Kind.HTS],
+        (DOCUMENTS, "Documents (attached by the entry or export reference in their name)"),
+    ]
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="feeds")
+    name = models.CharField(max_length=100)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    location = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Sub-folder of the client's own feed folder or prefix (blank: the client's folder itself)",
+    )
+    kind = models.CharField(max_length=20, choices=KINDS, help_text="The kind of file expected")
+    pattern = models.CharField(
+        max_length=100, default="*", help_text="File-name pattern, e.g. ES003_*.csv (* and ? as wildcards)"
+    )
+    doc_type = models.CharField(
+        max_length=30, choices=Document.Type.choices, default=Document.Type.OTHER, help_text="For documents"
+    )
+    allow_partial = models.BooleanField(default=False, help_text="Load the valid rows and keep the rejects")
+    every_minutes = models.PositiveIntegerField(
+        default=60, validators=[MinValueValidator(5)], help_text="How often the feed is looked at"
+    )
+    is_active = models.BooleanField(default=True)
+    analyst = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Told by e-mail when a file of the feed fails",
+    )
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["client", "name"]
+        constraints = [models.UniqueConstraint(fields=["client", "name"], name="feed_name_unique_per_client")]
+        indexes = [models.Index(fields=["is_active", "next_poll_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.client.code} feed {self.name}"
+
+    @property
+    def is_documents(self) -> bool:
+        return self.kind == self.DOCUMENTS
+
+
+class FeedFile(models.Model):
+    """One file seen in a feed, and what became of it. A file is known by its name, size and time of change
+    (seen again unchanged, it is skipped without being read) and by its content (the same bytes under
+    another name are not loaded twice)."""
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", "Processing"
+        LOADED = "loaded", "Loaded"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+        DUPLICATE = "duplicate", "Already loaded (same content)"
+        ATTACHED = "attached", "Document attached"
+        UNMATCHED = "unmatched", "Document kept, nothing named in it"
+
+    feed = models.ForeignKey(DataFeed, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=500, help_text="Path inside the feed's folder or key in its prefix")
+    size = models.PositiveBigIntegerField()
+    modified = models.CharField(max_length=100, help_text="Time of change or ETag, as the source gives it")
+    sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
+    message = models.TextField(blank=True)
+    upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["feed", "-seen_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["feed", "name", "size", "modified"], name="feed_file_seen_once")
+        ]
+        indexes = [models.Index(fields=["feed", "sha256"])]
+
+    def __str__(self) -> str:
+        return f"{self.feed} {self.name} ({self.status})"

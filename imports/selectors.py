@@ -22,7 +22,17 @@ from drawback.lib.dates import ExportWindow, import_dates_with_last_export_day_b
 from exports.models import Export
 
 from .filters import ImportLineFilter, clean_code
-from .models import Chapter99Heading, ColumnMapping, Document, ImportEntry, ImportLine, LineCh99Duty, Upload
+from .models import (
+    Chapter99Heading,
+    ColumnMapping,
+    DataFeed,
+    Document,
+    ImportEntry,
+    ImportLine,
+    LineCh99Duty,
+    Upload,
+    documents_of_type,
+)
 
 EXPIRY_WARNING_DAYS = 90
 
@@ -93,14 +103,18 @@ def chapter99_decisions(*, entry: ImportEntry) -> dict[int, Ch99Decision]:
 
 def document_list(*, client: Client, doc_type: str = "") -> QuerySet[Document]:
     qs = Document.objects.filter(client=client).select_related("uploaded_by")
-    qs = qs.prefetch_related("import_entries", "exports")
+    qs = qs.prefetch_related("import_entries", "exports", "proofs")
     if doc_type:
-        qs = qs.filter(doc_type=doc_type)
+        qs = qs.filter(pk__in=Document.objects.filter(documents_of_type([doc_type])).values("pk"))
     return qs.order_by("-uploaded_at", "-id")
 
 
 def document_get(*, client: Client, pk: int) -> Document:
-    return Document.objects.filter(client=client).prefetch_related("import_entries", "exports").get(pk=pk)
+    return (
+        Document.objects.filter(client=client)
+        .prefetch_related("import_entries", "exports", "proofs")
+        .get(pk=pk)
+    )
 
 
 def upload_recent(*, client: Client, limit: int = 5) -> list[Upload]:
@@ -205,7 +219,9 @@ def import_entry_totals(*, entry: ImportEntry) -> EntryTotals:
 def upload_list_for(*, user: User, client: Client | None = None, tariff: bool = False) -> QuerySet[Upload]:
     """Uploads the user may see: their clients' uploads; the HTS tariff uploads of their own firm, for firm
     staff only. `client` narrows to one client, `tariff` to the tariff uploads."""
-    qs = Upload.objects.select_related("client", "uploaded_by", "mapping").order_by("-created_at", "-pk")
+    qs = Upload.objects.select_related("client", "uploaded_by", "mapping", "feed").order_by(
+        "-created_at", "-pk"
+    )
     if not user.is_authenticated:
         return qs.none()
     visible = Q(client__in=clients_for(user))
@@ -214,7 +230,13 @@ def upload_list_for(*, user: User, client: Client | None = None, tariff: bool = 
         # rows) is the uploading firm's. Loads from the command line have no uploader: every firm's.
         shared = Q(client__isnull=True)
         if user.firm_id:
-            shared &= Q(uploaded_by__firm_id=user.firm_id) | Q(uploaded_by__isnull=True)
+            # A platform administrator's loads (and the command line's) are every firm's; loads made by a
+            # firm's staff before only platform administrators could load the tariff stay that firm's.
+            shared &= (
+                Q(uploaded_by__firm_id=user.firm_id)
+                | Q(uploaded_by__isnull=True)
+                | Q(uploaded_by__firm__isnull=True)
+            )
         visible |= shared
     qs = qs.filter(visible)
     if client is not None:
@@ -230,6 +252,14 @@ def upload_get_for(*, user: User, pk: int, client: Client | None = None, tariff:
     if upload is None:
         raise Http404
     return upload
+
+
+def feed_list_for(*, client: Client) -> list[DataFeed]:
+    """A client's data feeds, each with its last few files (`recent`)."""
+    feeds = list(DataFeed.objects.filter(client=client).select_related("analyst").order_by("name"))
+    for feed in feeds:
+        feed.recent = list(feed.files.select_related("upload", "document")[:5])
+    return feeds
 
 
 def mapping_list_for(*, client: Client, kind: str | None = None) -> QuerySet[ColumnMapping]:

@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +19,13 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from drawback.accounts.models import Client, User
+from drawback.lib.spreadsheet import csv_row
 
+from .ingest.base import PARTY_MISMATCH
 from .ingest.core import IngestResult, get_parser
 from .ingest.pipeline import ingest_file
 from .models import ColumnMapping, Upload, UploadError
@@ -31,6 +34,13 @@ from .signals import data_loaded
 logger = logging.getLogger(__name__)
 
 ALLOWED_EXTENSIONS = {".csv", ".txt", ".xlsx", ".json"}
+# Errors of the file as a whole: the upload's message is the error itself.
+FILE_ERRORS = ("unknown_layout", "file_format", "empty_file", "no_data", "held_by_claim", PARTY_MISMATCH)
+# The tariff's rates decide every firm's claims: one firm's upload must not change another's.
+TARIFF_IS_SHARED = (
+    "The HTS tariff is shared by every firm on this installation: only a platform administrator loads it "
+    "(or the command line, manage.py ingest --kind hts)."
+)
 
 
 def _check_file(*, kind: str, name: str, size: int, head: bytes) -> None:
@@ -78,13 +88,19 @@ def upload_create(
     allow_partial: bool = False,
     mapping: ColumnMapping | None = None,
     queue: bool = True,
+    await_mapping: bool = False,
+    feed=None,
 ) -> Upload:
     """Store the file, record an Upload in QUEUED and queue `upload_process` after commit.
 
     Raises ValidationError for a file too large, empty or of the wrong type, or a kind that needs a client
-    but has none. With queue=False the caller processes the upload itself (the command line does).
+    but has none. With queue=False the caller processes the upload itself (the command line and data feeds
+    do); with await_mapping the upload waits for its column mapping (upload_mapping_apply) before anything is
+    read; `feed` records the data feed the file came from.
     """
     _check_owner(kind=kind, client=client, mapping=mapping)
+    if kind == Upload.Kind.HTS and user is not None and not user.is_platform_admin:
+        raise ValidationError({"kind": TARIFF_IS_SHARED})
     name = os.path.basename(file.name or "upload")
     digest = hashlib.sha256()
     size = 0
@@ -106,6 +122,8 @@ def upload_create(
         mapping=mapping,
         allow_partial=allow_partial,
         uploaded_by=user if user is not None and user.is_authenticated else None,
+        status=Upload.Status.NEEDS_MAPPING if await_mapping else Upload.Status.QUEUED,
+        feed=feed,
     )
     earlier = Upload.objects.filter(client=client, kind=kind, sha256=upload.sha256).exclude(
         status__in=[Upload.Status.REJECTED, Upload.Status.FAILED]
@@ -124,11 +142,57 @@ def upload_create(
     with transaction.atomic():
         upload.file.save(name, file, save=False)
         upload.save()
-        if queue:
+        if queue and not await_mapping:
             from .tasks import upload_process as task
 
             transaction.on_commit(lambda: task.delay(upload.pk))
     return upload
+
+
+def upload_mapping_apply(*, upload: Upload, mapping: ColumnMapping) -> Upload:
+    """Load an upload that waited for its column mapping, with that mapping. Safe to call twice: only the
+    call that moves it out of NEEDS_MAPPING queues it."""
+    _check_owner(kind=upload.kind, client=upload.client, mapping=mapping)
+    with transaction.atomic():
+        moved = Upload.objects.filter(pk=upload.pk, status=Upload.Status.NEEDS_MAPPING).update(
+            status=Upload.Status.QUEUED, mapping=mapping
+        )
+        if moved:
+            from .tasks import upload_process as task
+
+            transaction.on_commit(lambda: task.delay(upload.pk))
+    upload.refresh_from_db()
+    return upload
+
+
+def pending_file_keep(*, file: UploadedFile) -> str:
+    """Keep a file whose layout was not recognised while the analyst says what it is; returns its name in
+    storage (the page keeps it in the session, so only that person's next form can use it). Raises
+    ValidationError, keeping nothing, for a file no upload would take (too large, empty, not CSV or XLSX)."""
+    from django.core.files.storage import default_storage
+
+    file.seek(0)
+    head = file.read(8192)
+    _check_file(kind="", name=os.path.basename(file.name or "upload"), size=file.size, head=head)
+    name = f"uploads/pending/{uuid.uuid4().hex}/{os.path.basename(file.name or 'upload')}"
+    file.seek(0)
+    return default_storage.save(name, file)
+
+
+def pending_file_open(*, name: str) -> File:
+    from django.core.files.storage import default_storage
+
+    handle = default_storage.open(name, "rb")
+    return File(handle, name=os.path.basename(name))
+
+
+def pending_file_discard(*, name: str) -> None:
+    from django.core.files.storage import default_storage
+
+    try:
+        default_storage.delete(name)
+    except OSError:
+        logger.warning("could not delete the kept upload %s", name)
 
 
 def upload_reload(*, upload: Upload, user: User | None, mapping: ColumnMapping | None = None) -> Upload:
@@ -177,20 +241,35 @@ def _stalled_before():
     return timezone.now() - dt.timedelta(minutes=settings.UPLOAD_STALL_MINUTES)
 
 
+def _gave_up_message(attempts: int) -> str:
+    return (
+        f"The load was started {attempts} times and never finished (its worker stopped, e.g. out of memory "
+        "or past its time limit); nothing was stored. Check the file (size, rows, a hostile workbook) and "
+        "upload it again, or split it."
+    )
+
+
 def upload_resume_stalled() -> list[int]:
     """Queue again the uploads whose worker died mid-way: PROCESSING with no heartbeat for
     UPLOAD_STALL_MINUTES. The load writes in one transaction, so a dead worker stored nothing and the file is
-    simply processed again. Returns the ids queued."""
-    stalled = list(
-        Upload.objects.filter(
-            status=Upload.Status.PROCESSING, heartbeat_at__lt=_stalled_before()
-        ).values_list("pk", flat=True)
-    )
+    simply processed again, up to UPLOAD_MAX_ATTEMPTS times in all; after that the upload is marked FAILED
+    with the reason (a file that kills every worker it meets is not taken up forever). Returns the ids
+    queued."""
+    stalled = Upload.objects.filter(status=Upload.Status.PROCESSING, heartbeat_at__lt=_stalled_before())
+    for upload in stalled.filter(attempts__gte=settings.UPLOAD_MAX_ATTEMPTS).only("pk", "attempts"):
+        _fail(upload.pk, _gave_up_message(upload.attempts))
+    again = list(stalled.filter(attempts__lt=settings.UPLOAD_MAX_ATTEMPTS).values_list("pk", flat=True))
     from .tasks import upload_process as task
 
-    for pk in stalled:
+    for pk in again:
         task.delay(pk)
-    return stalled
+    return again
+
+
+def _fail(upload_id: int, message: str) -> None:
+    Upload.objects.filter(pk=upload_id).update(
+        status=Upload.Status.FAILED, progress=100, message=message, finished_at=timezone.now()
+    )
 
 
 def upload_process(*, upload_id: int) -> IngestResult | None:
@@ -198,28 +277,33 @@ def upload_process(*, upload_id: int) -> IngestResult | None:
     the upload out of QUEUED (or takes over a stalled one) processes it; the others return None.
 
     Progress (0-90% while reading, 90% while writing) is written to Upload.progress as rows are read; the
-    final status, counts and rejected rows are recorded at the end. An unexpected failure marks the upload
-    FAILED (the write transaction has been rolled back, so nothing was stored) and is logged.
+    final status, counts and rejected rows (the first UPLOAD_MAX_ERROR_ROWS, the others counted) are
+    recorded at the end. Any failure on the way, recording included, marks the upload FAILED with the
+    reason (the write transaction has been rolled back, so nothing was stored) and is logged: an upload is
+    never left PROCESSING by an error. One taken up more than UPLOAD_MAX_ATTEMPTS times is marked FAILED.
     """
     # QUEUED, or PROCESSING by a worker that stopped beating (it died: its transaction was rolled back).
     claimable = Q(status=Upload.Status.QUEUED) | Q(
         status=Upload.Status.PROCESSING, heartbeat_at__lt=_stalled_before()
     )
     claimed = Upload.objects.filter(claimable, pk=upload_id).update(
-        status=Upload.Status.PROCESSING, progress=0, heartbeat_at=timezone.now()
+        status=Upload.Status.PROCESSING, progress=0, heartbeat_at=timezone.now(), attempts=F("attempts") + 1
     )
     if not claimed:
         return None
-    upload = Upload.objects.select_related("client", "mapping").get(pk=upload_id)
-    saved = []
-    if upload.client_id and upload.mapping is None:
-        saved = [
-            (m.name, m.mapping)
-            for m in ColumnMapping.objects.filter(client_id=upload.client_id, kind=upload.kind).order_by(
-                "-created_at"
-            )
-        ]
     try:
+        upload = Upload.objects.select_related("client", "mapping").get(pk=upload_id)
+        if upload.attempts > settings.UPLOAD_MAX_ATTEMPTS:
+            _fail(upload_id, _gave_up_message(upload.attempts - 1))
+            return None
+        saved = []
+        if upload.client_id and upload.mapping is None:
+            saved = [
+                (m.name, m.mapping)
+                for m in ColumnMapping.objects.filter(client_id=upload.client_id, kind=upload.kind).order_by(
+                    "-created_at"
+                )
+            ]
         with _local_path(upload) as path:
             result = ingest_file(
                 path=path,
@@ -233,17 +317,17 @@ def upload_process(*, upload_id: int) -> IngestResult | None:
                 upload_id=upload.pk,
                 progress=lambda fraction: _set_progress(upload_id, int(fraction * 90)),
                 before_write=lambda: _set_progress(upload_id, 90),
+                keep_errors=settings.UPLOAD_MAX_ERROR_ROWS,
             )
-    except Exception as exc:
+        _record(upload, result)
+    except Exception as exc:  # MemoryError included: whatever happened, the upload says so
         logger.exception("upload %s failed", upload_id)
-        Upload.objects.filter(pk=upload_id).update(
-            status=Upload.Status.FAILED,
-            progress=100,
-            message=f"The load failed and nothing was stored: {exc}",
-            finished_at=timezone.now(),
-        )
+        reason = "not enough memory" if isinstance(exc, MemoryError) else str(exc) or type(exc).__name__
+        _fail(upload_id, f"The load failed and nothing was stored: {reason}"[:5000])
         return None
-    _record(upload, result)
+    if result.loaded:
+        # After the record: what reacts to new data (assessment, claims resting on it) sees a loaded upload.
+        data_loaded.send(sender=Upload, upload=upload, client_id=upload.client_id)
     return result
 
 
@@ -271,7 +355,8 @@ def _record(upload: Upload, result: IngestResult) -> None:
         status = Upload.Status.REJECTED
     messages = [upload.message] if upload.message else []
     layout = next(
-        (e for e in result.errors if e.rule in ("unknown_layout", "file_format", "empty_file")), None
+        (e for e in result.errors if e.rule in FILE_ERRORS),
+        None,
     )
     if layout:
         messages.append(layout.message)
@@ -282,6 +367,11 @@ def _record(upload: Upload, result: IngestResult) -> None:
     elif result.error_count:
         messages.append(
             f"{result.error_count} errors: the rejected rows were not loaded; download them to correct."
+        )
+    if result.errors_not_kept:
+        messages.append(
+            f"The first {settings.UPLOAD_MAX_ERROR_ROWS:,} problems are kept with their rows; "
+            f"{result.errors_not_kept:,} more were counted but not kept."
         )
     messages.extend(result.notes)
     if result.mapping_name:
@@ -304,8 +394,6 @@ def _record(upload: Upload, result: IngestResult) -> None:
         mapping=mapping,
         finished_at=timezone.now(),
     )
-    if result.loaded:
-        data_loaded.send(sender=Upload, upload=upload, client_id=upload.client_id)
 
 
 def upload_ingest_now(
@@ -411,7 +499,8 @@ def upload_rejects_csv(*, upload: Upload) -> Iterator[str]:
         buffer.truncate(0)
         return text
 
-    writer.writerow(["row", *headers, "reasons"])
+    # Headers, cells and reasons all carry text from the uploaded file: none may become a formula.
+    writer.writerow(csv_row(["row", *headers, "reasons"]))
     yield flush()
     for row, group in itertools.groupby(errors, key=lambda e: e.row):
         group = list(group)
@@ -421,5 +510,5 @@ def upload_rejects_csv(*, upload: Upload) -> Iterator[str]:
             + (f" (value {e.value!r})" if e.value else "")
             for e in group
         )
-        writer.writerow([row, *(raw.get(h, "") for h in headers), reasons])
+        writer.writerow(csv_row([row, *(raw.get(h, "") for h in headers), reasons]))
         yield flush()

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import feeds, services
 
 
 @shared_task
@@ -17,3 +17,18 @@ def upload_process(upload_id: int) -> None:
 def upload_resume_stalled() -> list[int]:
     """Beat job: queue again the uploads whose worker died mid-way."""
     return services.upload_resume_stalled()
+
+
+@shared_task
+def feeds_poll_due() -> list[int]:
+    """Beat job (every minute): queue a poll of each data feed whose time has come."""
+    due = feeds.feeds_claim_due()
+    for feed_id in due:
+        feed_poll.delay(feed_id)
+    return due
+
+
+@shared_task
+def feed_poll(feed_id: int) -> str:
+    """Take in a feed's new files (each through the upload service, like a browser upload)."""
+    return feeds.feed_poll(feed_id=feed_id).summary()

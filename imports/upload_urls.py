@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import uploads
+from .views import feeds, uploads
 
 urlpatterns = [
     path("clients/<slug:code>/uploads/", uploads.client_uploads, name="client-uploads"),
@@ -17,6 +17,9 @@ urlpatterns = [
         uploads.client_upload_rejects,
         name="client-upload-rejects",
     ),
+    path("clients/<slug:code>/feeds/new/", feeds.feed_create, name="client-feed-create"),
+    path("clients/<slug:code>/feeds/<int:pk>/", feeds.feed_detail, name="client-feed-detail"),
+    path("clients/<slug:code>/feeds/<int:pk>/poll/", feeds.feed_poll_now, name="client-feed-poll"),
     path("tariff/uploads/", uploads.tariff_uploads, name="tariff-uploads"),
     path("tariff/uploads/<int:pk>/", uploads.tariff_upload_detail, name="tariff-upload-detail"),
     path("tariff/uploads/<int:pk>/rejects.csv", uploads.tariff_upload_rejects, name="tariff-upload-rejects"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from claims.lifecycle import claim_transition
-from claims.models import Claim, ClaimTransition
+from claims.models import Claim, ClaimTransition, status_phrase
 from drawback.accounts.models import User
 
 from .models import Level, Review, ReviewChecklistItem, ReviewComment
@@ -126,7 +126,7 @@ def review_approve(
     locked = Claim.objects.select_for_update().get(pk=claim.pk)
     if locked.status != LEVEL_STATUS[level]:
         raise ReviewError(
-            f"claim {locked.display_number} is {S(locked.status).label.lower()}, not in {level.label.lower()}"
+            f"claim {locked.display_number} is {status_phrase(locked.status)}, not in {level.label.lower()}"
         )
     answers, missing = _answers(level, ticked)
     if missing:
@@ -172,7 +172,7 @@ def review_return(
     locked = Claim.objects.select_for_update().get(pk=claim.pk)
     level = RETURNABLE.get(locked.status)
     if level is None:
-        raise ReviewError(f"claim {locked.display_number} is {S(locked.status).label.lower()}, not in review")
+        raise ReviewError(f"claim {locked.display_number} is {status_phrase(locked.status)}, not in review")
     comments = [c for c in line_comments if c.text.strip()]
     if not comment.strip() and not comments:
         raise ReviewError("say what needs correcting: a comment is required to return a claim")

@@ -37,6 +37,19 @@ def _line_comments(post) -> list[services.LineComment]:
     return comments
 
 
+def _approved_text(claim: Claim, level: int, reviewer) -> str:
+    """What approving did, and who was told of it (claims.cbp.notifications.notify_review)."""
+    from claims.cbp.notifications import second_level_reviewers
+
+    done = f"{Level(level).label} of claim {claim.display_number} approved"
+    if level == Level.SECOND:
+        return f"{done}: ready to file; {claim.preparer.get_username()} (its preparer) has been notified."
+    names = [user.get_username() for user in second_level_reviewers(claim, first_reviewer=reviewer)]
+    if not names:
+        return f"{done}; no one else in the firm may take its second review."
+    return f"{done}; notified for the second review: {', '.join(names)}."
+
+
 @login_required
 def review_form(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     require_staff(request.user)
@@ -61,7 +74,7 @@ def review_form(request: HttpRequest, code: str, pk: int) -> HttpResponse:
                     comment=comment,
                     line_comments=_line_comments(request.POST),
                 )
-                messages.success(request, f"{Level(level).label} of claim {claim.display_number} approved.")
+                messages.success(request, _approved_text(claim, level, request.user))
                 return redirect("reviews:queue", level=level)
             if decision == "return":
                 services.review_return(
@@ -71,7 +84,11 @@ def review_form(request: HttpRequest, code: str, pk: int) -> HttpResponse:
                     line_comments=_line_comments(request.POST),
                     ticked=ticked,
                 )
-                messages.success(request, f"Claim {claim.display_number} returned to its preparer.")
+                messages.success(
+                    request,
+                    f"Claim {claim.display_number} returned to its preparer, "
+                    f"{claim.preparer.get_username()}, who has been notified.",
+                )
                 return redirect("reviews:queue", level=level)
             messages.error(request, "Choose approve or return.")
         except (services.ReviewError, TransitionError) as exc:

@@ -46,8 +46,15 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def catair_password(settings):
+    """Claim files carry the transmitter's ABI password in the A-record (mandatory, catair.md 1.2)."""
+    settings.CATAIR_PASSWORD = "TEST01"
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
-    """Figures cached for a day (the projection's observations) must not pass from one test to the next."""
+    """Throttles, rate limits, cached pages and figures cached for a day (the projection's observations)
+    start afresh in every test."""
     from django.core.cache import cache
 
     cache.clear()
@@ -91,7 +98,18 @@ def firm(db):
 
 @pytest.fixture
 def client_a(firm):
-    return ClientFactory(firm=firm, code="acme", legal_name="Acme Outfitters Inc")
+    # The importer number of the sample files (tests/fixtures): they are Acme's.
+    return ClientFactory(
+        firm=firm, code="acme", legal_name="Acme Outfitters Inc", importer_number="12-3456789AB"
+    )
+
+
+@pytest.fixture
+def acme_twin(firm):
+    """A second client with Acme's importer number, to load the same sample file two ways and compare."""
+    return ClientFactory(
+        firm=firm, code="acme-twin", legal_name="Acme Twin Inc", importer_number="12-3456789AB"
+    )
 
 
 @pytest.fixture
@@ -120,6 +138,12 @@ def firm_admin(firm):
 
 
 @pytest.fixture
+def platform_admin(db):
+    """Runs the installation for every firm: a superuser of no firm."""
+    return UserFactory(username="pat", role="analyst", firm=None, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
 def client_user_a(client_a):
     return UserFactory(username="carl", role="client_user", firm=None, client=client_a)
 
@@ -127,6 +151,14 @@ def client_user_a(client_a):
 @pytest.fixture
 def client_user_b(client_b):
     return UserFactory(username="bea", role="client_user", firm=None, client=client_b)
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Playwright's wait_for_function evaluates its text inside the page, which the site's policy (no
+    eval) forbids: tests drive pages past it; tests/web/test_security.py checks the policy in a context of
+    its own."""
+    return {**browser_context_args, "bypass_csp": True}
 
 
 @pytest.fixture(scope="session")

@@ -20,9 +20,10 @@ from rest_framework.views import APIView
 from claims.engine.model import Method
 from claims.models import DRAWBACK_PORTS, Claim, ClaimBuild, ProposedDesignation
 from drawback.accounts.tenancy import client_for_code, get_scoped_or_404, require_staff
+from drawback.api import ExpensiveRateThrottle
 
 from . import selectors, services
-from .money_at_risk import money_at_risk
+from .money_at_risk import money_at_risk_cached
 from .parameters import DISPOSITIONS
 
 
@@ -193,6 +194,9 @@ Problem = inline_serializer("ClaimBuildProblem", {"detail": serializers.CharFiel
 class ClaimBuildListApi(APIView):
     """GET the client's builds (newest first, without proposals); POST starts a build (firm staff)."""
 
+    throttle_classes = [ExpensiveRateThrottle]
+    expensive_methods = ("POST",)
+
     @extend_schema(responses=ClaimBuildSerializer(many=True))
     def get(self, request: Request, client_code: str) -> Response:
         require_staff(request.user)
@@ -261,6 +265,8 @@ class ClaimBuildSaveApi(APIView):
     """Save the build's proposal as draft claims. 409 when it cannot be saved as it stands (not ready,
     already saved, or quantities taken by another claim since it ran: nothing is saved then)."""
 
+    throttle_classes = [ExpensiveRateThrottle]
+
     @extend_schema(request=None, responses={201: BuildClaimSerializer(many=True), 409: Problem})
     def post(self, request: Request, pk: int) -> Response:
         require_staff(request.user)
@@ -313,8 +319,10 @@ class MoneyAtRiskSerializer(serializers.Serializer):
 class MoneyAtRiskApi(APIView):
     """Import lines passing their 5-year limit within 30/90/180 days, and what each could still bring."""
 
+    throttle_classes = [ExpensiveRateThrottle]
+
     @extend_schema(responses=MoneyAtRiskSerializer)
     def get(self, request: Request, client_code: str) -> Response:
         client = client_for_code(request.user, client_code)
-        report = money_at_risk(client=client)
+        report = money_at_risk_cached(client=client)
         return Response(MoneyAtRiskSerializer(report, context={"client": client}).data)

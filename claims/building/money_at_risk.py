@@ -10,13 +10,23 @@ export with quantity not yet claimed, with the claim filed tomorrow (the earlies
 reach CBP; exports made today then count as made before the claim). Each line's refund is what the optimum
 designates to it, exact until shown in cents. The lines compete for the exports among themselves only:
 that is what they could bring if claimed first.
+
+The optimizer run costs about a second on a demo-sized client, and client users may open the page as often as
+they like, so pages and the API read `money_at_risk_cached`: the report is kept in the shared cache under a
+version of the data it rests on (`data_version`: a few indexed aggregates over the lines in the window, the
+open exports, the tariff and the Chapter 99 table), so any change to them computes it afresh and nothing
+else does.
 """
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 
 from claims.engine.amounts import EXACT
@@ -32,7 +42,7 @@ from drawback.lib.dates import (
 )
 from drawback.lib.money import to_cents
 from exports.models import Export
-from imports.models import ImportLine
+from imports.models import Chapter99Heading, ImportLine, LineCh99Duty, TariffLine
 
 from .inputs import inputs_from
 
@@ -85,15 +95,65 @@ def bucket_of(days_left: int) -> int:
     return next(b for b in BUCKETS if days_left <= b)
 
 
-def money_at_risk(*, client: Client, today: dt.date | None = None) -> MoneyAtRisk:
-    today = today or timezone.localdate()
+def _window_lines(client: Client, today: dt.date):
     window = ExportWindow(client.firm.export_window)
     first, last = import_dates_with_last_export_day_between(
         today, today + dt.timedelta(days=BUCKETS[-1]), window
     )
-    lines = ImportLine.objects.filter(
-        client=client, quantity_available__gt=0, import_date__gte=first, import_date__lte=last
+    return ImportLine.objects.filter(client=client, import_date__gte=first, import_date__lte=last)
+
+
+def data_version(*, client: Client, today: dt.date) -> str:
+    """A fingerprint of everything the report rests on, from indexed aggregates: the client's lines in the
+    window (quantities weighted by id, so a designation moved from one line to another shows, amounts, last
+    change, Chapter 99 rows), its exports still open, the tariff, the Chapter 99 table and the firm's export
+    window."""
+    lines = _window_lines(client, today)
+    weighted = F("id") * F("quantity_available")
+    line_figures = lines.aggregate(
+        n=Count("id"),
+        q=Sum("quantity_available"),
+        w=Sum(weighted),
+        d=Sum("duty"),
+        m=Sum("mpf"),
+        h=Sum("hmf"),
+        t=Max("updated_at"),
     )
+    ch99 = LineCh99Duty.objects.filter(line__in=lines).aggregate(n=Count("id"), i=Max("id"), a=Sum("amount"))
+    exports = Export.objects.filter(
+        client=client, quantity_available__gt=0, export_date__lte=today
+    ).aggregate(
+        n=Count("id"),
+        q=Sum("quantity_available"),
+        w=Sum(F("id") * F("quantity_available")),
+        t=Max("updated_at"),
+    )
+    shared = (
+        TariffLine.objects.aggregate(n=Count("id"), t=Max("updated_at")),
+        Chapter99Heading.objects.aggregate(n=Count("id"), t=Max("updated_at")),
+    )
+    return hashlib.sha256(
+        repr((client.firm.export_window, line_figures, ch99, exports, shared)).encode()
+    ).hexdigest()[:32]
+
+
+def money_at_risk_cached(*, client: Client, today: dt.date | None = None) -> MoneyAtRisk:
+    """money_at_risk, from the shared cache while the data it rests on has not changed."""
+    today = today or timezone.localdate()
+    key = f"money-at-risk:{client.pk}:{today.isoformat()}:{data_version(client=client, today=today)}"
+    kept = cache.get(key)
+    if kept is not None:
+        lines, buckets = kept
+        return MoneyAtRisk(client=client, today=today, lines=lines, buckets=buckets)
+    report = money_at_risk(client=client, today=today)
+    cache.set(key, (report.lines, report.buckets), timeout=settings.MONEY_AT_RISK_CACHE_SECONDS)
+    return report
+
+
+def money_at_risk(*, client: Client, today: dt.date | None = None) -> MoneyAtRisk:
+    today = today or timezone.localdate()
+    window = ExportWindow(client.firm.export_window)
+    lines = _window_lines(client, today).filter(quantity_available__gt=0)
     rows = list(
         lines.select_related("entry")
         .order_by("import_date", "entry__entry_number", "line_number")

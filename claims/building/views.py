@@ -15,7 +15,7 @@ from drawback.accounts.tenancy import client_for_code, require_staff
 
 from . import selectors, services
 from .forms import BuildForm
-from .money_at_risk import money_at_risk
+from .money_at_risk import money_at_risk_cached
 from .parameters import ParameterError, Pin
 from .proposal import METHOD_NAMES
 
@@ -56,6 +56,7 @@ def build_new(request: HttpRequest, code: str) -> HttpResponse:
             "tab": "claims",
             "form": form,
             "builds": _with_refunds(list(selectors.build_list(client=client)[:20])),
+            "builds_total": selectors.build_list(client=client).count(),
             "available_exports": selectors.exports_available_count(client=client),
         },
     )
@@ -172,7 +173,7 @@ def build_save(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @login_required
 def money_at_risk_page(request: HttpRequest, code: str) -> HttpResponse:
     client = client_for_code(request.user, code)
-    risk = money_at_risk(client=client)
+    risk = money_at_risk_cached(client=client)
     page = Paginator(risk.lines, 200).get_page(request.GET.get("page"))
     return render(
         request,

@@ -154,7 +154,7 @@ RECORDS: dict[str, RecordSpec] = {
                 _control("A"),
                 _f("site_code", 2, 5, "AN"),
                 _f("sender_id", 6, 8, "AN"),
-                _f("password", 9, 14, "AN", blank_ok=True),
+                _f("password", 9, 14, "AN"),
                 _f("transmission_date", 15, 20, "D", "O"),
                 _filler(21, 25),
                 _f("application_id", 26, 27, "AN"),

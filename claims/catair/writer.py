@@ -94,6 +94,21 @@ def clean_an(text: str | None, width: int) -> str:
     return clean_text(text, width, _AN_CHARS)
 
 
+PASSWORD = re.compile(r"^[A-Za-z0-9]{1,6}$")
+
+
+def password_problem(password: str) -> str | None:
+    """Why a communication password cannot go in the A-record (6AN, mandatory: catair.md 1.2), or None."""
+    if not password:
+        return (
+            "CATAIR_PASSWORD is not set: the A-record communication password (positions 9-14) is "
+            "mandatory; set it to the ABI password CBP gave the transmitter"
+        )
+    if not PASSWORD.match(password):
+        return "CATAIR_PASSWORD must be 1 to 6 letters or digits (A-record positions 9-14)"
+    return None
+
+
 @dataclass(frozen=True)
 class Sender:
     """Who transmits the batch: the A-record site, sender id and password (ABI credentials from settings)."""
@@ -106,10 +121,27 @@ class Sender:
 
     @classmethod
     def from_settings(cls, *, filer_code: str, port: str) -> "Sender":
+        """The transmitter of files that go to CBP. Raises CatairError without a valid password."""
+        password = getattr(settings, "CATAIR_PASSWORD", "")
+        problem = password_problem(password)
+        if problem:
+            raise CatairError(problem)
         return cls(
             site_code=getattr(settings, "CATAIR_SITE_CODE", "") or port,
             sender_id=getattr(settings, "CATAIR_SENDER_ID", "") or filer_code,
-            password=getattr(settings, "CATAIR_PASSWORD", ""),
+            password=password,
+            office_code=getattr(settings, "CATAIR_OFFICE_CODE", ""),
+        )
+
+    @classmethod
+    def for_checks(cls, *, filer_code: str, port: str) -> "Sender":
+        """The transmitter for a file written only to be checked (pre-flight): the claim's records are
+        judged, not the installation's ABI credentials, so a stand-in password serves when none is set."""
+        password = getattr(settings, "CATAIR_PASSWORD", "")
+        return cls(
+            site_code=getattr(settings, "CATAIR_SITE_CODE", "") or port,
+            sender_id=getattr(settings, "CATAIR_SENDER_ID", "") or filer_code,
+            password=password if password_problem(password) is None else "CHECK",
             office_code=getattr(settings, "CATAIR_OFFICE_CODE", ""),
         )
 
@@ -268,7 +300,11 @@ def _export_item(
     # The quantity of the exported article used on this claim; in the article's own unit when the import
     # lines use another unit (the designated quantity is then in the import unit).
     quantity = sum((d.quantity for d in designations), Decimal("0")) if same_uom else export.quantity
-    has_notice = any(doc.doc_type == Document.Type.NOTICE_OF_INTENT for doc in export.documents.all())
+    notice = Document.Type.NOTICE_OF_INTENT
+    has_notice = any(
+        doc.doc_type == notice or any(p.doc_type == notice for p in doc.proofs.all())
+        for doc in export.documents.all()
+    )
     description = export.description or designations[0].import_line.description
     return ExportItem(
         indicator="D" if destroyed else "E",
@@ -318,7 +354,7 @@ def build_filing_plan(*, claim: Claim, transmission_date: dt.date, broker_refere
         raise CatairError(f"provision {claim.provision!r} is not a TFTEA provision (51-77) the file supports")
     designations = list(
         claim.designations.select_related("import_line__entry", "export").prefetch_related(
-            "import_line__ch99_duties", "export__documents"
+            "import_line__ch99_duties", "export__documents__proofs"
         )
     )
     if not designations:
@@ -364,6 +400,13 @@ def build_filing_plan(*, claim: Claim, transmission_date: dt.date, broker_refere
         return (ds[0].export.export_date, ds[0].export.export_ref)
 
     for items in sorted(by_export.values(), key=chronological):
+        export = items[0].export
+        if export.export_date > transmission_date:
+            # 19 U.S.C. 1313(j): drawback is claimed on goods already exported or destroyed (PF-10).
+            raise CatairError(
+                f"export {export.export_ref} is dated {export.export_date:%m/%d/%Y}, after the transmission "
+                f"date {transmission_date:%m/%d/%Y}: only goods already exported or destroyed are claimed"
+            )
         itins = sorted({itin_of_designation[d.pk] for d in items})
         exports.append(_export_item(claim, items[0].export, items, itins))
         export_rows.append((exports[-1], items[0].export, items))

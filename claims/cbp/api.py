@@ -10,14 +10,15 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.models import Claim
 from drawback.accounts.tenancy import get_scoped_or_404, require_staff
 
-from . import selectors, services
-from .models import CbpRequest
+from . import notices, selectors, services
+from .models import CbpNotice, CbpRequest
 
 
 class TransmissionSerializer(serializers.Serializer):
@@ -182,3 +183,85 @@ class CbpRequestRespondApi(APIView):
         except ValidationError as exc:
             raise ApiValidationError({"detail": exc.messages}) from exc
         return Response(CbpRequestSerializer(cbp_request).data, status=status.HTTP_200_OK)
+
+
+class CbpNoticeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    claim = serializers.IntegerField(source="claim_id")
+    kind = serializers.ChoiceField(choices=CbpNotice.Kind.choices)
+    notice_date = serializers.DateField()
+    amounts = serializers.DictField(child=serializers.CharField(), help_text="Amount per accounting class")
+    reference = serializers.CharField()
+    document = DocumentRefSerializer()
+    status = serializers.ChoiceField(choices=CbpNotice.Status.choices)
+    entered_by = serializers.CharField(source="entered_by.username")
+    entered_at = serializers.DateTimeField()
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class ClaimCbpNoticesApi(APIView):
+    """CBP notices received outside the gateway: GET the claim's; POST enters one (firm staff) that waits for
+    a second person's confirmation (POST /api/v1/cbp-notices/<id>/confirm/)."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    class NoticeInputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=CbpNotice.Kind.choices)
+        notice_date = serializers.DateField()
+        amounts = serializers.JSONField(binary=True, help_text='JSON: {"364": "1234.56", "399": "12.00"}')
+        reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+        document = serializers.FileField(help_text="CBP's notice itself (PDF or image)")
+
+    def _claim(self, request, pk: int) -> Claim:
+        return get_scoped_or_404(Claim.objects.select_related("client"), request.user, pk=pk)
+
+    @extend_schema(responses=CbpNoticeSerializer(many=True), summary="A claim's CBP notices entered by hand")
+    def get(self, request, pk: int):
+        claim = self._claim(request, pk)
+        return Response(
+            CbpNoticeSerializer(selectors.claim_cbp_notices(claim=claim, user=request.user), many=True).data
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": NoticeInputSerializer},
+        responses={201: CbpNoticeSerializer},
+        summary="Enter a CBP notice received outside the gateway (applied when a second person confirms)",
+    )
+    def post(self, request, pk: int):
+        require_staff(request.user)
+        claim = self._claim(request, pk)
+        data = self.NoticeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if not isinstance(values["amounts"], dict):
+            raise ApiValidationError({"amounts": "a JSON object of accounting class: amount"})
+        try:
+            notice = notices.cbp_notice_enter(
+                claim=claim,
+                kind=values["kind"],
+                notice_date=values["notice_date"],
+                amounts=values["amounts"],
+                reference=values["reference"],
+                file=values["document"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            raise ApiValidationError({"detail": exc.messages}) from exc
+        return Response(CbpNoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
+
+
+class CbpNoticeConfirmApi(APIView):
+    @extend_schema(
+        request=None,
+        responses=CbpNoticeSerializer,
+        summary="Confirm a CBP notice entered by someone else; it is applied to the claim",
+    )
+    def post(self, request, pk: int):
+        require_staff(request.user)
+        notice = get_scoped_or_404(CbpNotice.objects.all(), request.user, "claim__client", pk=pk)
+        try:
+            notice = notices.cbp_notice_confirm(notice=notice, by=request.user)
+        except ValidationError as exc:
+            raise ApiValidationError({"detail": exc.messages}) from exc
+        return Response(CbpNoticeSerializer(notice).data)

@@ -106,6 +106,9 @@ class CbpRequest(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         RESPONDED = "responded", "Responded"
+        # Liquidation is CBP's final word on the claim: a request still open then can no longer be answered
+        # (a CF-29's proposed action is what the liquidation decided); a protest is the way to contest it.
+        CLOSED = "closed", "Closed on liquidation"
 
     claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="cbp_requests")
     message = models.OneToOneField(
@@ -126,6 +129,9 @@ class CbpRequest(models.Model):
     )
     documents = models.ManyToManyField(Document, blank=True, related_name="cbp_requests")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    closed_on = models.DateField(
+        null=True, blank=True, help_text="Liquidation date that closed it unanswered"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -195,6 +201,56 @@ class Liquidation(models.Model):
         return _decimal_amounts(self.amounts)
 
 
+class CbpNotice(models.Model):
+    """CBP's word that reached the firm outside the gateway (a notice of liquidation or a payment seen in
+    ACE, on paper or by e-mail), entered with its date, amounts per class and the document itself by one
+    member of the firm. It changes nothing until another member confirms it; it is then applied exactly as
+    the gateway's message would be (claims.cbp.notices)."""
+
+    class Kind(models.TextChoices):
+        LIQUIDATION = "liquidation", "Notice of liquidation"
+        ACCELERATED_PAYMENT = "accelerated", "Accelerated payment (19 CFR 190.92)"
+        LIQUIDATION_REFUND = "liquidation_refund", "Refund on liquidation"
+        BILL = "bill", "Bill on liquidation (owed to CBP)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a second person"
+        CONFIRMED = "confirmed", "Confirmed and applied"
+        DISCARDED = "discarded", "Discarded"
+
+    claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="cbp_notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    notice_date = models.DateField(help_text="The date CBP gives: liquidation date, or date paid")
+    # {"364": "1234.56", "399": "12.00"}: exact text, two decimals per class as CBP states them.
+    amounts = models.JSONField(default=dict)
+    reference = models.CharField(max_length=60, blank=True, help_text="CBP's bulletin, check or bill number")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    message = models.OneToOneField(
+        CbpMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="notice"
+    )
+
+    class Meta:
+        ordering = ["claim", "-entered_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.notice_date} on {self.claim}"
+
+    @property
+    def class_amounts(self) -> dict[str, Decimal]:
+        return _decimal_amounts(self.amounts)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.class_amounts.values(), Decimal(0))
+
+
 class Notification(models.Model):
     """An event told to one person: in the app (user) and/or by e-mail (email).
 
@@ -211,6 +267,12 @@ class Notification(models.Model):
         ACCELERATED_PAYMENT = "accelerated_payment", "Accelerated payment received"
         LIQUIDATION = "liquidation", "Liquidated"
         PAYMENT = "payment", "Refund or bill on liquidation"
+        PROTEST_DECIDED = "protest_decided", "CBP decided the protest"
+        # The two-level review, told to the people who act next.
+        RETURNED = "returned", "Returned for correction"
+        SECOND_REVIEW = "second_review", "Ready for second review"
+        READY_TO_FILE = "ready_to_file", "Approved: ready to file"
+        # About the client as a whole (no claim).
         PRIVILEGE_EXPIRY = "privilege_expiry", "Privilege or ruling expiring"
         BOND_HEADROOM = "bond_headroom", "Bond headroom running short"
         DIGEST = "digest", "Dashboard digest"
@@ -271,3 +333,67 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_event_display()}: {self.claim or self.client} to {self.user or self.email}"
+
+
+class Protest(models.Model):
+    """A protest of the claim's liquidation (19 U.S.C. 1514; 19 CFR Part 174) and CBP's decision on it.
+
+    Filed within 180 days after the liquidation (1514(c)(3)); CBP allows or denies it. An allowed protest
+    reliquidates the claim; a denied one leaves a civil action in the Court of International Trade within
+    180 days of the denial (28 U.S.C. 2636(a)) as the only remedy. CBP's decision is CBP's word: one member
+    of the firm enters it (`decided_by`), and it moves the claim only once another confirms it
+    (`confirmed_by`), as for any CBP notice received outside the gateway (claims.cbp.notices).
+    """
+
+    class Decision(models.TextChoices):
+        PENDING = "", "Pending"
+        ALLOWED = "allowed", "Allowed"
+        DENIED = "denied", "Denied"
+
+    claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="protests")
+    number = models.CharField(max_length=12, help_text="CBP protest number: port, year, serial (12 digits)")
+    filed_on = models.DateField(help_text="Date the protest was filed with CBP")
+    grounds = models.TextField(help_text="What is protested and why")
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=10, choices=Decision.choices, blank=True, default="")
+    decided_on = models.DateField(null=True, blank=True, help_text="Date of CBP's decision")
+    decision_note = models.TextField(blank=True, help_text="CBP's reasons, as its notice gives them")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who entered CBP's decision",
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who confirmed CBP's decision against CBP's notice (not the person who entered it)",
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "filed_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["claim", "number"], name="protest_number_unique")]
+
+    def __str__(self) -> str:
+        return f"Protest {self.display_number} on {self.claim}"
+
+    @property
+    def display_number(self) -> str:
+        n = self.number
+        return f"{n[:4]}-{n[4:6]}-{n[6:]}" if len(n) == 12 else n
+
+    @property
+    def pending(self) -> bool:
+        """CBP's decision is not applied yet (not entered, or entered and not confirmed)."""
+        return self.confirmed_at is None
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        return bool(self.decision) and self.confirmed_at is None

@@ -1,8 +1,9 @@
-"""Telling people about a claim's events with CBP, and about their client as a whole: in the app and by
-e-mail.
+"""Telling people about a claim's events, and about their client as a whole: in the app and by e-mail.
 
-Who hears what about a claim: the client's contacts (Client.contact_emails) and the claim's analyst (its
-preparer) by e-mail; the analyst and the client's active users in the app. Notices about the client
+Who hears what about a claim: of the events with CBP, the client's contacts (Client.contact_emails) and
+the claim's analyst (its preparer) by e-mail, the analyst and the client's active users in the app. Of the
+review, only the firm's people who act next: the preparer hears of a return and of the final approval, the
+second-level reviewers of a first-level approval (in the app and by e-mail). Notices about the client
 (`notify_client`: a privilege expiring, the bond running short, the dashboard digest) go to whom the
 caller names, once per `key`. E-mail goes out from a task queued after the transaction commits, so a move
 that rolls back tells nobody and a mail server that is down delays the mail without losing it (the
@@ -13,12 +14,21 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from claims.models import in_sentence
 from drawback.lib.money import format_usd
 
 from .models import Notification
 
 Event = Notification.Event
 
+# Review decisions (from status, to status) -> event told to whoever acts next.
+REVIEW_EVENTS = {
+    ("first_review", "returned"): Event.RETURNED,
+    ("second_review", "returned"): Event.RETURNED,
+    ("ready_to_file", "returned"): Event.RETURNED,
+    ("first_review", "second_review"): Event.SECOND_REVIEW,
+    ("second_review", "ready_to_file"): Event.READY_TO_FILE,
+}
 # Claim status reached -> event told. Returning to "accepted" after answering a CBP request is not news.
 STATUS_EVENTS = {
     "filed": Event.FILED,
@@ -35,7 +45,7 @@ STATUS_EVENTS = {
 def event_text(*, claim, event: str, detail: str = "") -> str:
     label = Event(event).label
     who = f"Claim {claim.display_number} ({claim.client.legal_name})"
-    text = f"{who}: {label.lower().replace('cbp', 'CBP')}."
+    text = f"{who}: {in_sentence(label)}."
     if event == Event.FILED and claim.filed_on:
         text = f"{who} was filed with CBP on {claim.filed_on}."
     if detail:
@@ -73,6 +83,10 @@ def notify(*, claim, event: str, detail: str = "") -> list[Notification]:
             rows.append(
                 Notification(user=None, email=email, claim=claim, client=claim.client, event=event, text=text)
             )
+    return _record(rows)
+
+
+def _record(rows: list[Notification]) -> list[Notification]:
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created if n.email]
     if ids:
@@ -145,6 +159,52 @@ def _create_once(row: Notification) -> list[Notification]:
     return [row]
 
 
+def notify_staff(*, claim, event: str, users, detail: str = "") -> list[Notification]:
+    """Tell these people of the firm (in the app, and by e-mail where they have an address)."""
+    text = event_text(claim=claim, event=event, detail=detail)
+    rows = [
+        Notification(
+            user=user, email=user.email.strip(), claim=claim, client=claim.client, event=event, text=text
+        )
+        for user in users
+        if user is not None and user.is_active
+    ]
+    return _record(rows)
+
+
+def second_level_reviewers(claim, *, first_reviewer):
+    """Who may take the second review: the firm's reviewers and firm admins, neither the preparer nor the
+    first reviewer (claims.lifecycle.move_refusal)."""
+    from claims.lifecycle import REVIEWER_ROLES
+    from drawback.accounts.models import User
+
+    return (
+        User.objects.filter(firm_id=claim.client.firm_id, role__in=REVIEWER_ROLES, is_active=True)
+        .exclude(pk=claim.preparer_id)
+        .exclude(pk=getattr(first_reviewer, "pk", None))
+        .order_by("pk")
+    )
+
+
+def notify_review(claim, event: str, by) -> list[Notification]:
+    """A review decision, told to whoever acts next, with the reviewer's words."""
+    last = claim.transitions.order_by("-at", "-id").first()
+    said = (last.reason.split(": ", 1)[1] if last and ": " in last.reason else "").strip()
+    who = by.get_username() if by is not None else "a reviewer"
+    if event == Event.RETURNED:
+        detail = (
+            f"Returned by {who}" + (f": {said}" if said else "") + ". Correct it and send it to review again."
+        )
+        return notify_staff(claim=claim, event=event, users=[claim.preparer], detail=detail)
+    if event == Event.SECOND_REVIEW:
+        detail = f"First review approved by {who}; it waits in the second-review queue."
+        return notify_staff(
+            claim=claim, event=event, users=second_level_reviewers(claim, first_reviewer=by), detail=detail
+        )
+    detail = f"Second review approved by {who}: build its filing package and file it with CBP."
+    return notify_staff(claim=claim, event=event, users=[claim.preparer], detail=detail)
+
+
 def notifications_send(*, ids: list[int]) -> int:
     """E-mail the notifications not yet sent. Safe to repeat: a sent row is skipped. Returns the count."""
     from django.conf import settings
@@ -198,6 +258,12 @@ def _send_message(message_class, notification: Notification, subject: str, unsub
 
 def notify_on_transition(claim, from_status: str, to_status: str, by) -> None:
     """claims.lifecycle EFFECTS hook: tell people when the claim reaches a status that is news."""
+    review_event = REVIEW_EVENTS.get((from_status, to_status))
+    if review_event is not None:
+        notify_review(claim, review_event, by)
+        return
+    if from_status == "protest_filed":
+        return  # claims.cbp.services.protest_decide tells CBP's decision itself
     event = STATUS_EVENTS.get(to_status)
     if event is None:
         return

@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from drawback.lib.money import ZERO, to_cents
+from drawback.lib.money import ZERO, format_usd, to_cents
 
 from . import dx
 from .gateway import Gateway, Receipt, Response
@@ -199,9 +199,9 @@ class SandboxGateway(Gateway):
                 {
                     "reference": f"CF29-{claim.number[3:10]}",
                     "issued_on": day(CF29_AFTER),
-                    "text": f"CBP proposes to liquidate accounting class {largest} at ${liquidated[largest]} "
-                    f"instead of the ${claimed[largest]} claimed: the designated import line's duty does not "
-                    "support the full amount.",
+                    "text": f"CBP proposes to liquidate accounting class {largest} at "
+                    f"{format_usd(liquidated[largest])} instead of the {format_usd(claimed[largest])} "
+                    "claimed: the designated import line's duty does not support the full amount.",
                 },
             )
         plan.add(

@@ -9,10 +9,19 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from claims.models import ACCOUNTING_CLASSES, Claim
-from drawback.accounts.tenancy import scope
+from drawback.accounts.tenancy import clients_for, scope
 from drawback.lib import dates
 
-from .models import CbpMessage, CbpRequest, CbpTransmission, Liquidation, Notification, Payment
+from .models import (
+    CbpMessage,
+    CbpNotice,
+    CbpRequest,
+    CbpTransmission,
+    Liquidation,
+    Notification,
+    Payment,
+    Protest,
+)
 
 NIL = Decimal("0.00")  # shown as 0.00, not 0
 
@@ -60,6 +69,19 @@ def with_overdue_request_count(claims: QuerySet[Claim], *, today: dt.date | None
     )
 
 
+def claim_cbp_notices(*, claim: Claim, user) -> list[CbpNotice]:
+    """The claim's CBP notices entered by hand, newest first, each with `can_confirm` for this user (firm
+    staff other than the person who entered it, while it waits)."""
+    notices = claim.cbp_notices.select_related("entered_by", "decided_by", "document")
+    rows = list(notices.order_by("-entered_at", "-id"))
+    staff = user.is_authenticated and user.is_firm_staff
+    for notice in rows:
+        waiting = notice.status == CbpNotice.Status.PENDING
+        notice.can_confirm = staff and waiting and notice.entered_by_id != user.pk
+        notice.can_discard = staff and waiting
+    return rows
+
+
 def unread_notification_count(user) -> int:
     if not user.is_authenticated:
         return 0
@@ -68,13 +90,11 @@ def unread_notification_count(user) -> int:
 
 def notifications_for(user) -> QuerySet[Notification]:
     """The user's in-app notifications, limited to the claims and clients the user may still see."""
-    from drawback.accounts.tenancy import clients_for
-
     visible = clients_for(user)
     return (
         Notification.objects.filter(user=user)
         .filter(Q(claim__client__in=visible) | Q(claim__isnull=True, client__in=visible))
-        .select_related("claim", "client")
+        .select_related("claim__client", "client")
     )
 
 
@@ -199,6 +219,7 @@ class CbpOverview:
     reconciliation: Reconciliation
     conditions: list[dict]  # ACE conditions of the latest DX answer
     today: dt.date
+    protests: list[Protest] = field(default_factory=list)
 
     @property
     def overdue_requests(self) -> list[CbpRequest]:
@@ -214,6 +235,15 @@ def claim_cbp_overview(*, claim: Claim, today: dt.date | None = None) -> CbpOver
     deemed_on = claim_deemed_liquidation_date(claim=claim)
     if not claim.filed_on:
         note = "not filed yet"
+    elif liquidation and liquidation.liquidated_on and liquidation.deemed:
+        deemed_on = liquidation.liquidated_on
+        note = "deemed liquidated at the amount claimed (19 U.S.C. 1504(a)(2)(A))"
+    elif liquidation and liquidation.liquidated_on:
+        deemed_on = None
+        note = (
+            f"no longer applies: CBP liquidated the claim on {liquidation.liquidated_on:%Y-%m-%d} "
+            "(19 U.S.C. 1504(a))"
+        )
     elif deemed_on is None and liquidation and liquidation.suspended:
         note = "liquidation suspended: no deemed-liquidation date (19 U.S.C. 1504(c))"
     elif deemed_on is None:
@@ -244,4 +274,7 @@ def claim_cbp_overview(*, claim: Claim, today: dt.date | None = None) -> CbpOver
         reconciliation=reconciliation,
         conditions=dispositions[0].conditions if dispositions else [],
         today=today,
+        protests=list(
+            claim.protests.select_related("filed_by", "decided_by", "confirmed_by").order_by("filed_on", "id")
+        ),
     )

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import re
 from collections import defaultdict
 from decimal import Decimal
 
@@ -22,16 +23,26 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from claims.filing.services import claim_filing_text
-from claims.lifecycle import FILED_STATUSES, GUARDS, TransitionError, can_move, claim_transition
-from claims.models import Claim, Finding
+from claims.filing.services import FilingError as PackageError
+from claims.filing.services import claim_filing_text, refuse_changed_since_approval
+from claims.jobs.models import Job
+from claims.jobs.services import job_create
+from claims.lifecycle import (
+    FILED_STATUSES,
+    GUARDS,
+    TransitionError,
+    can_move,
+    claim_transition,
+    staff_refusal,
+)
+from claims.models import Claim, Finding, status_phrase
 from drawback.lib import dates, entry_numbers
 from drawback.lib.money import ZERO, format_usd
 from imports.models import Document
 
 from . import notifications
 from .gateway import Gateway, GatewayError, Response, get_gateway
-from .models import CbpMessage, CbpRequest, CbpTransmission, Liquidation, Notification, Payment
+from .models import CbpMessage, CbpRequest, CbpTransmission, Liquidation, Notification, Payment, Protest
 
 log = logging.getLogger(__name__)
 S = Claim.Status
@@ -69,9 +80,7 @@ class MessageNotApplicable(Exception):
     """The message cannot apply to the claim as it stands; recorded on the message, not retried."""
 
 
-def _status_words(status: str) -> str:
-    """'Accepted by CBP' -> 'accepted by CBP', for use inside a sentence."""
-    return S(status).label.lower().replace("cbp", "CBP").replace("cf-", "CF-")
+_status_words = status_phrase
 
 
 # --- filing ---
@@ -86,8 +95,12 @@ def claim_file(*, claim: Claim, by, gateway: Gateway | None = None) -> CbpTransm
     treat the same text sent twice as one transmission. Raises FilingError.
     """
     gateway = gateway or get_gateway()
+    try:
+        refuse_changed_since_approval(claim)
+    except PackageError as exc:
+        raise FilingError(str(exc)) from exc
     with transaction.atomic():
-        locked = Claim.objects.select_for_update().select_related("client").get(pk=claim.pk)
+        locked = Claim.objects.select_for_update(of=("self",)).select_related("client").get(pk=claim.pk)
         if locked.status != S.READY_TO_FILE:
             raise FilingError(
                 f"claim {locked.display_number} is {_status_words(locked.status)}; only a claim ready to "
@@ -182,15 +195,21 @@ class PollResult:
     rejected_sources: list[str] = dataclasses.field(default_factory=list)
 
 
-def cbp_poll(*, gateway: Gateway | None = None) -> PollResult:
-    """Ask the gateway about every open claim and store what it returns (applying is separate).
+def _of_firm(claims, firm_id: int | None, field: str = "client__firm_id"):
+    return claims if firm_id is None else claims.filter(**{field: firm_id})
+
+
+def cbp_poll(*, gateway: Gateway | None = None, firm_id: int | None = None) -> PollResult:
+    """Ask the gateway about every open claim (of one firm's clients, with `firm_id`) and store what it
+    returns (applying is separate).
 
     Messages from one source (an inbox file) are stored in one transaction; the gateway files the source
     away only after that commits, so a crash in between means the file is read again and its messages,
     already stored, are recognised by their ids.
     """
     gateway = gateway or get_gateway()
-    claims = list(Claim.objects.filter(status__in=OPEN_STATUSES).select_related("client").order_by("pk"))
+    open_claims = _of_firm(Claim.objects.filter(status__in=OPEN_STATUSES), firm_id)
+    claims = list(open_claims.select_related("client").order_by("pk"))
     responses = gateway.poll(claims)
     result = PollResult(claims=len(claims), read=len(responses))
     by_source: dict[str, list[Response]] = defaultdict(list)
@@ -216,6 +235,22 @@ def cbp_poll(*, gateway: Gateway | None = None) -> PollResult:
     return result
 
 
+def poll_summary(result: PollResult, *, applied: int, deemed: int, closed: int = 0) -> str:
+    """What a check with CBP found, in a sentence for the person who asked for it."""
+    claims = f"{result.claims} open claim{'s' if result.claims != 1 else ''}"
+    if not result.stored and not applied and not deemed and not closed:
+        return f"Checked CBP for {claims}: nothing new."
+    parts = [f"{result.stored} new message{'s' if result.stored != 1 else ''} from CBP"]
+    parts.append(f"{applied} applied to the claims")
+    if deemed:
+        parts.append(f"{deemed} claim{'s' if deemed != 1 else ''} deemed liquidated")
+    if closed:
+        parts.append(f"{closed} claim{'s' if closed != 1 else ''} closed (liquidation final)")
+    if result.rejected_sources:
+        parts.append(f"{len(result.rejected_sources)} response file(s) set aside")
+    return f"Checked CBP for {claims}: " + ", ".join(parts) + "."
+
+
 # --- applying what CBP sends ---
 
 
@@ -229,14 +264,34 @@ def _message_order(message: CbpMessage):
     )
 
 
-def cbp_pending_claim_ids() -> list[int]:
+def cbp_pending_claim_ids(*, firm_id: int | None = None) -> list[int]:
+    pending = CbpMessage.objects.filter(processed_at=None).exclude(claim=None)
     return sorted(
-        set(
-            CbpMessage.objects.filter(processed_at=None)
-            .exclude(claim=None)
-            .values_list("claim_id", flat=True)
-        )
+        set(_of_firm(pending, firm_id, "claim__client__firm_id").values_list("claim_id", flat=True))
     )
+
+
+def cbp_poll_request(*, user) -> tuple[Job | None, int]:
+    """Queue a poll of the user's firm's open claims now (a platform administrator's: every firm's),
+    recorded as a job, unless one was asked less than CBP_POLL_NOW_SECONDS ago. Returns the job and 0, or
+    None and the seconds to wait. The poll reaches CBP's systems and the database for every open claim:
+    anyone pressing the button repeatedly must not be able to hammer either, nor make another firm's
+    claims be polled."""
+    import time
+
+    from django.core.cache import cache
+
+    from .tasks import cbp_poll_open_claims
+
+    firm_id = user.firm_id
+    key = f"cbp-poll-now:{firm_id or 'every-firm'}"
+    now = time.time()
+    if not cache.add(key, now, timeout=settings.CBP_POLL_NOW_SECONDS):
+        asked = cache.get(key) or now
+        return None, max(1, int(settings.CBP_POLL_NOW_SECONDS - (now - asked)))
+    job = job_create(kind=Job.Kind.CBP_CHECK, requested_by=user)
+    transaction.on_commit(lambda: cbp_poll_open_claims.delay(firm_id, job.pk))
+    return job, 0
 
 
 def cbp_claim_messages_process(*, claim_id: int) -> int:
@@ -294,7 +349,11 @@ def cbp_response_process(*, message: CbpMessage) -> bool:
 
 
 def _claim_for(message: CbpMessage, *, needs_acceptance: bool = True) -> Claim:
-    claim = Claim.objects.select_for_update().select_related("client", "preparer").get(pk=message.claim_id)
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("client", "preparer")
+        .get(pk=message.claim_id)
+    )
     if needs_acceptance:
         if claim.status == S.FILED:
             raise HoldMessage("waiting for CBP's acceptance of the claim")
@@ -308,6 +367,14 @@ def _move_if_allowed(claim: Claim, to: str, reason: str) -> bool:
         claim_transition(claim=claim, to=to, by=None, reason=reason)
         return True
     return False
+
+
+def _source(message: CbpMessage) -> str:
+    """How CBP's word reached us, when not through the gateway (claims.cbp.notices)."""
+    if message.gateway != "manual":
+        return ""
+    payload = message.payload
+    return f" (CBP notice entered by {payload.get('entered_by')}, confirmed by {payload.get('confirmed_by')})"
 
 
 def _conditions_text(message: CbpMessage) -> str:
@@ -383,7 +450,7 @@ def _apply_payment(message: CbpMessage) -> str:
         moved = _move_if_allowed(
             claim,
             S.ACCELERATED_PAID,
-            f"accelerated payment of {format_usd(payment.total)} on {payment.paid_on}",
+            f"accelerated payment of {format_usd(payment.total)} on {payment.paid_on}{_source(message)}",
         )
         if not moved:
             note = f"recorded; the claim stays {_status_words(claim.status)}"
@@ -414,13 +481,26 @@ def _apply_liquidation(message: CbpMessage) -> str:
         },
     )
     note = ""
-    if not _move_if_allowed(claim, S.LIQUIDATED, f"CBP liquidated the claim on {liquidated_on}"):
+    closed = cbp_requests_close_on_liquidation(claim=claim, liquidated_on=liquidated_on)
+    if not _move_if_allowed(
+        claim, S.LIQUIDATED, f"CBP liquidated the claim on {liquidated_on}{_source(message)}"
+    ):
         note = f"recorded; the claim stays {_status_words(claim.status)}"
         notifications.notify(
             claim=claim, event=Notification.Event.LIQUIDATION, detail=f"Liquidated on {liquidated_on}."
         )
+    if closed:
+        note = "; ".join(filter(None, [note, f"closed {closed} open CBP request(s) unanswered"]))
     claim_reconcile(claim=claim)
     return note
+
+
+def cbp_requests_close_on_liquidation(*, claim: Claim, liquidated_on: dt.date) -> int:
+    """Close the claim's CF-28/CF-29 requests still open when it liquidates: liquidation decides what a
+    CF-29 proposed, and nothing answered afterwards changes it (a protest does). Returns how many."""
+    return claim.cbp_requests.filter(status=CbpRequest.Status.OPEN).update(
+        status=CbpRequest.Status.CLOSED, closed_on=liquidated_on
+    )
 
 
 def _apply_liquidation_flag(message: CbpMessage) -> str:
@@ -471,7 +551,7 @@ def claim_deemed_liquidation_date(*, claim: Claim) -> dt.date | None:
     return dates.deemed_liquidation_date(claim.filed_on, extended, suspended, imports_final=imports_final)
 
 
-def claims_deem_liquidated(*, today: dt.date | None = None) -> list[Claim]:
+def claims_deem_liquidated(*, today: dt.date | None = None, firm_id: int | None = None) -> list[Claim]:
     """Move claims CBP has not liquidated by their deemed-liquidation date to DEEMED_LIQUIDATED, at the
     amount claimed (19 U.S.C. 1504(a)(2)(A); 19 CFR 190.81(e)(2)(i))."""
     today = today or timezone.localdate()
@@ -479,7 +559,7 @@ def claims_deem_liquidated(*, today: dt.date | None = None) -> list[Claim]:
     # A claim with CBP messages still to apply waits: one of them may be the liquidation itself.
     pending = CbpMessage.objects.filter(claim=OuterRef("pk"), processed_at=None)
     candidates = (
-        Claim.objects.filter(status__in=[S.ACCEPTED, S.ACCELERATED_PAID])
+        _of_firm(Claim.objects.filter(status__in=[S.ACCEPTED, S.ACCELERATED_PAID]), firm_id)
         .exclude(filed_on=None)
         .exclude(Exists(pending))
     )
@@ -498,6 +578,7 @@ def claims_deem_liquidated(*, today: dt.date | None = None) -> list[Claim]:
                     "total": sum(claimed.values(), ZERO),
                 },
             )
+            cbp_requests_close_on_liquidation(claim=claim, liquidated_on=deemed_on)
             claim_transition(
                 claim=claim,
                 to=S.DEEMED_LIQUIDATED,
@@ -507,6 +588,40 @@ def claims_deem_liquidated(*, today: dt.date | None = None) -> list[Claim]:
             claim_reconcile(claim=claim)
         moved.append(claim)
     return moved
+
+
+def claims_close_final(*, today: dt.date | None = None, firm_id: int | None = None) -> list[Claim]:
+    """Close liquidated claims whose liquidation is final: the 180 days to protest have passed with no
+    protest (19 U.S.C. 1514(c)(3)). A claim under protest stays open until CBP decides; one whose protest
+    CBP allowed stays open for CBP's reliquidation (the 180 days then run from it)."""
+    today = today or timezone.localdate()
+    pending = CbpMessage.objects.filter(claim=OuterRef("pk"), processed_at=None)
+    reliquidation_due = Protest.objects.filter(
+        claim=OuterRef("pk"),
+        decision=Protest.Decision.ALLOWED,
+        confirmed_at__isnull=False,
+        decided_on__gt=OuterRef("liquidation__liquidated_on"),
+    )
+    candidates = (
+        _of_firm(Claim.objects.filter(status__in=[S.LIQUIDATED, S.DEEMED_LIQUIDATED]), firm_id)
+        .exclude(liquidation__liquidated_on=None)
+        .exclude(Exists(pending))
+        .exclude(Exists(reliquidation_due))
+        .select_related("liquidation")
+    )
+    closed = []
+    for claim in candidates:
+        deadline = dates.protest_deadline(claim.liquidation.liquidated_on)
+        if deadline >= today:
+            continue
+        claim_transition(
+            claim=claim,
+            to=S.CLOSED,
+            by=None,
+            reason=f"liquidation final: no protest by {deadline} (19 U.S.C. 1514(c)(3))",
+        )
+        closed.append(claim)
+    return closed
 
 
 # --- reconciliation ---
@@ -584,7 +699,12 @@ def cbp_request_respond(*, request: CbpRequest, by, text: str, gateway: Gateway 
         raise ValidationError({"response_text": "Write the response to CBP."})
     gateway = gateway or get_gateway()
     with transaction.atomic():
-        locked = CbpRequest.objects.select_for_update().select_related("claim").get(pk=request.pk)
+        locked = CbpRequest.objects.select_for_update(of=("self",)).select_related("claim").get(pk=request.pk)
+        if locked.status == CbpRequest.Status.CLOSED:
+            raise ValidationError(
+                f"This request was closed when the claim liquidated on {locked.closed_on:%m/%d/%Y}; "
+                "a protest is the way to contest the liquidation."
+            )
         if locked.status != CbpRequest.Status.OPEN:
             raise ValidationError("This request was already answered.")
         locked.response_text = text.strip()
@@ -641,3 +761,169 @@ def cbp_request_document_attach(*, request: CbpRequest, file: UploadedFile, by, 
         document.save()
         request.documents.add(document)
     return document
+
+
+# --- protests ---
+
+PROTEST_NUMBER = re.compile(r"^\d{12}$")
+
+
+def _liquidation_of(claim: Claim) -> Liquidation | None:
+    return Liquidation.objects.filter(claim=claim).exclude(liquidated_on=None).first()
+
+
+def protest_file(*, claim: Claim, by, number: str, filed_on: dt.date, grounds: str) -> Protest:
+    """Record a protest filed with CBP against the claim's liquidation and put the claim under protest.
+
+    The protest number is CBP's (CBP Form 19): port (4 digits), year (2), serial (6). It must be filed on
+    or after the liquidation and within 180 days of it (19 U.S.C. 1514(c)(3)), on a day that has come.
+    Raises ValidationError (by field) or TransitionError.
+    """
+    digits = re.sub(r"[\s-]", "", number or "")
+    errors: dict[str, str] = {}
+    if not PROTEST_NUMBER.match(digits):
+        errors["number"] = "A protest number has 12 digits: port, year and serial (e.g. 2704-26-100123)."
+    if not (grounds or "").strip():
+        errors["grounds"] = "Say what is protested and why."
+    today = timezone.localdate()
+    if filed_on is None:
+        errors["filed_on"] = "Give the date the protest was filed."
+    elif filed_on > today:
+        errors["filed_on"] = "A protest is recorded once it has been filed: the date cannot be in the future."
+    with transaction.atomic():
+        locked = Claim.objects.select_for_update().select_related("client").get(pk=claim.pk)
+        if locked.status not in (S.LIQUIDATED, S.DEEMED_LIQUIDATED):
+            raise TransitionError(
+                f"claim {locked.display_number} is {_status_words(locked.status)}; only a liquidated claim "
+                "can be protested"
+            )
+        liquidation = _liquidation_of(locked)
+        if liquidation is None:
+            raise TransitionError(f"claim {locked.display_number} has no liquidation date on record")
+        deadline = dates.protest_deadline(liquidation.liquidated_on)
+        if filed_on and "filed_on" not in errors:
+            if filed_on < liquidation.liquidated_on:
+                errors["filed_on"] = (
+                    f"The claim liquidated on {liquidation.liquidated_on:%m/%d/%Y}: a protest comes after it."
+                )
+            elif filed_on > deadline:
+                errors["filed_on"] = (
+                    f"Too late: a protest is due within 180 days of the liquidation, by {deadline:%m/%d/%Y} "
+                    "(19 U.S.C. 1514(c)(3))."
+                )
+        if locked.protests.filter(number=digits).exists():
+            errors["number"] = f"Protest {digits[:4]}-{digits[4:6]}-{digits[6:]} is already recorded."
+        if errors:
+            raise ValidationError(errors)
+        protest = Protest.objects.create(
+            claim=locked, number=digits, filed_on=filed_on, grounds=grounds.strip(), filed_by=by
+        )
+        claim_transition(
+            claim=locked,
+            to=S.PROTEST_FILED,
+            by=by,
+            reason=f"protest {protest.display_number} filed on {filed_on:%m/%d/%Y}",
+        )
+    claim.status = locked.status
+    return protest
+
+
+def protest_decide(*, protest: Protest, by, decision: str, decided_on: dt.date, note: str = "") -> Protest:
+    """Enter CBP's decision on a protest, as CBP's notice gives it. Like any of CBP's outcomes received
+    outside the gateway, it changes nothing yet: it applies when another member of the firm confirms it
+    (`protest_decision_confirm`). Raises ValidationError."""
+    errors: dict[str, str] = {}
+    if decision not in (Protest.Decision.ALLOWED, Protest.Decision.DENIED):
+        errors["decision"] = "Choose allowed or denied."
+    if decided_on is None:
+        errors["decided_on"] = "Give the date of CBP's decision."
+    elif decided_on > timezone.localdate():
+        errors["decided_on"] = "CBP's decision date cannot be in the future."
+    elif decided_on < protest.filed_on:
+        errors["decided_on"] = (
+            f"The protest was filed on {protest.filed_on:%m/%d/%Y}: the decision comes after."
+        )
+    with transaction.atomic():
+        locked = (
+            Protest.objects.select_for_update(of=("self",)).select_related("claim__client").get(pk=protest.pk)
+        )
+        _refuse_person(locked.claim, by)
+        if not locked.pending:
+            raise ValidationError(f"CBP's decision on protest {locked.display_number} is already recorded.")
+        if locked.awaiting_confirmation:
+            raise ValidationError(
+                f"CBP's decision on protest {locked.display_number} is already entered and waits for a "
+                "colleague's confirmation; discard it first to enter it again."
+            )
+        if errors:
+            raise ValidationError(errors)
+        locked.decision, locked.decided_on, locked.decided_by = decision, decided_on, by
+        locked.decision_note = (note or "").strip()
+        locked.save(update_fields=["decision", "decided_on", "decided_by", "decision_note"])
+    protest.refresh_from_db()
+    return protest
+
+
+def _refuse_person(claim: Claim, by) -> None:
+    refusal = staff_refusal(claim, by)
+    if refusal:
+        raise ValidationError(refusal)
+
+
+def protest_decision_confirm(*, protest: Protest, by) -> Protest:
+    """A second member of the firm confirms CBP's decision entered by a colleague, and it is applied on
+    CBP's word. Allowed: the claim is reliquidated (back to liquidated; CBP's new liquidation notice
+    follows). Denied: the claim is closed; what remains is a civil action in the Court of International
+    Trade within 180 days of the denial (28 U.S.C. 2636(a)). Refused to the person who entered it. Raises
+    ValidationError or TransitionError."""
+    with transaction.atomic():
+        locked = (
+            Protest.objects.select_for_update(of=("self",)).select_related("claim__client").get(pk=protest.pk)
+        )
+        _refuse_person(locked.claim, by)
+        if not locked.pending:
+            raise ValidationError(f"CBP's decision on protest {locked.display_number} is already applied.")
+        if not locked.awaiting_confirmation:
+            raise ValidationError(f"CBP's decision on protest {locked.display_number} is not entered yet.")
+        if locked.decided_by_id == by.pk:
+            raise ValidationError(
+                "CBP's decision is confirmed by someone other than the person who entered it: ask a "
+                "colleague to check it against CBP's notice."
+            )
+        locked.confirmed_by, locked.confirmed_at = by, timezone.now()
+        locked.save(update_fields=["confirmed_by", "confirmed_at"])
+        claim = locked.claim
+        decided_on, number = locked.decided_on, locked.display_number
+        people = f"entered by {locked.decided_by.get_username()}, confirmed by {by.get_username()}"
+        if locked.decision == Protest.Decision.ALLOWED:
+            reason = f"protest {number} allowed on {decided_on:%m/%d/%Y}: CBP reliquidates ({people})"
+            detail = f"Protest {number} allowed on {decided_on:%m/%d/%Y}; CBP reliquidates."
+            to = S.LIQUIDATED
+        else:
+            civil_action_by = dates.civil_action_deadline(decided_on)
+            reason = f"protest {number} denied on {decided_on:%m/%d/%Y} ({people})"
+            detail = (
+                f"Protest {locked.display_number} denied on {decided_on:%m/%d/%Y}; a civil action in the "
+                f"Court of International Trade is due by {civil_action_by:%m/%d/%Y} (28 U.S.C. 2636(a))."
+            )
+            to = S.CLOSED
+        # On CBP's word (by=None), as a confirmed CBP notice: no one person moves a claim where only CBP can.
+        claim_transition(claim=claim, to=to, by=None, reason=reason)
+        notifications.notify(claim=claim, event=Notification.Event.PROTEST_DECIDED, detail=detail)
+    protest.refresh_from_db()
+    return protest
+
+
+def protest_decision_discard(*, protest: Protest, by) -> Protest:
+    """Set aside CBP's decision entered by mistake, before it is confirmed (anyone of the firm's staff):
+    the protest is pending again."""
+    _refuse_person(protest.claim, by)
+    updated = (
+        Protest.objects.filter(pk=protest.pk, confirmed_at=None)
+        .exclude(decision="")
+        .update(decision="", decided_on=None, decided_by=None, decision_note="")
+    )
+    if not updated:
+        raise ValidationError("Only CBP's decision waiting for confirmation can be discarded.")
+    protest.refresh_from_db()
+    return protest

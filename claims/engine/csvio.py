@@ -19,7 +19,9 @@ from pathlib import Path
 
 from drawback.lib import entry_numbers
 from drawback.lib.chapter99 import Chapter99Table, Heading
+from drawback.lib.countries import is_country
 from drawback.lib.hts import dotted
+from drawback.lib.spreadsheet import starts_like_formula
 
 from .model import ZERO, Ch99Duty, Designation, Disposition, Export, ImportLine, LineKey, bulk
 from .tariff import TariffIndex, TariffRow
@@ -216,8 +218,8 @@ class _RowCheck:
 
     def country(self, column: str, *, required: bool) -> str:
         value = self.text(column, required=required)
-        if value and not _COUNTRY.match(value):
-            self.fail(column, f"must be a two-letter ISO country code (got {value!r})")
+        if value and not (_COUNTRY.match(value) and is_country(value)):
+            self.fail(column, f"must be a two-letter ISO 3166 country code (got {value!r})")
         return value.upper()
 
 
@@ -339,6 +341,11 @@ def _read_exports(source, lines: Iterable[LineKey], name: str) -> ExportsRead:
     for line_no, row in table:
         c = _RowCheck(name, line_no, row, errors)
         ref = c.text("export_ref")
+        if ref and starts_like_formula(ref):
+            # designations.csv repeats export_ref as given (a fixed contract, data-contract.md): an identifier
+            # that a spreadsheet would run as a formula is refused here instead of being altered there.
+            c.fail("export_ref", f"{ref!r} starts like a spreadsheet formula; an export identifier cannot")
+            ref = ""
         if ref:
             if ref in rows:
                 c.fail("export_ref", f"{ref!r} is given twice (first at row {rows[ref]}); it must be unique")

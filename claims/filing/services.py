@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+from collections.abc import Callable
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -15,9 +16,9 @@ from claims.catair import (
     validate_claim_file,
 )
 from claims.lifecycle import FILED_STATUSES
-from claims.models import Claim
+from claims.models import Claim, status_phrase
 from drawback.accounts.models import User
-from imports.models import Document
+from imports.models import Document, FilerCodeOffset
 
 from .selectors import PARTS, claim_catair_text, claim_package_documents
 from .summary import render_claim_summary_pdf
@@ -46,7 +47,7 @@ def _prepare(claim: Claim):
     """(transmission date, filing plan, CATAIR text) of a claim that may be packaged; else FilingError."""
     if claim.status not in PACKAGE_STATUSES:
         raise FilingError(
-            f"claim {claim.display_number} is {claim.get_status_display().lower()}: a filing package is "
+            f"claim {claim.display_number} is {status_phrase(claim.status)}: a filing package is "
             "built only once both reviews have approved it"
         )
     transmission_date = claim.filed_on or timezone.localdate()
@@ -57,12 +58,30 @@ def _prepare(claim: Claim):
         )
     except CatairError as exc:
         raise FilingError(f"claim {claim.display_number} cannot be written for ACE: {exc}") from exc
-    problems = validate_claim_file(catair)
+    firm = claim.client.firm
+    problems = validate_claim_file(
+        catair,
+        offsets=dict(FilerCodeOffset.objects.values_list("filer_code", "offset")),
+        claim_offsets={firm.filer_code: firm.claim_check_digit_offset},
+    )
     if problems:
         raise FilingError(
             f"claim {claim.display_number} fails the local ACE checks: " + "; ".join(map(str, problems[:5]))
         )
     return transmission_date, plan, catair
+
+
+def refuse_changed_since_approval(claim: Claim) -> None:
+    """Raise FilingError, the claim returned for review, when data it rests on changed since approval."""
+    from claims.frozen import claims_return_changed
+
+    fresh = Claim.objects.select_related("client", "preparer").get(pk=claim.pk)
+    if claims_return_changed(claims=[fresh]):
+        claim.status = fresh.status
+        raise FilingError(
+            f"claim {claim.display_number}: data it rests on changed after its approval; it was returned "
+            "for review and is packaged and filed only once reviewed again"
+        )
 
 
 def claim_package_check(*, claim: Claim) -> None:
@@ -72,7 +91,9 @@ def claim_package_check(*, claim: Claim) -> None:
         raise FilingError(f"claim {claim.display_number} is filed: its package is kept as transmitted")
 
 
-def claim_package_build(*, claim: Claim, by: User | None = None) -> list[Document]:
+def claim_package_build(
+    *, claim: Claim, by: User | None = None, progress: Callable[[float], None] | None = None
+) -> list[Document]:
     """Render the claim's CATAIR file, summary PDF and workbook and store them as its claim_filing
     documents, replacing the package built before. Returns the three new documents.
 
@@ -85,14 +106,21 @@ def claim_package_build(*, claim: Claim, by: User | None = None) -> list[Documen
 
     Every file is written before the database changes, and the old package is removed in the same
     transaction that links the new one, so a failure at any point leaves the previous package in place.
-    Raises FilingError (nothing stored) when the claim cannot be packaged.
+    Raises FilingError (nothing stored) when the claim cannot be packaged, or when data it rests on changed
+    after its approval (it is then returned for review, claims.frozen). `progress` hears the share done
+    (0..1) after each part.
     """
+    refuse_changed_since_approval(claim)
+    report = progress or (lambda fraction: None)
     transmission_date, plan, catair = _prepare(claim)
-    contents = {
-        "catair": catair.encode("ascii"),
-        "summary": render_claim_summary_pdf(claim=claim, plan=plan, transmission_date=transmission_date),
-        "workbook": render_claim_workbook(claim=claim, plan=plan, transmission_date=transmission_date),
-    }
+    report(0.2)
+    contents = {"catair": catair.encode("ascii")}
+    contents["summary"] = render_claim_summary_pdf(
+        claim=claim, plan=plan, transmission_date=transmission_date
+    )
+    report(0.7)
+    contents["workbook"] = render_claim_workbook(claim=claim, plan=plan, transmission_date=transmission_date)
+    report(0.9)
 
     new: list[Document] = []
     try:

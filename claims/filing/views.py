@@ -8,8 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from claims.jobs.models import Job
+from claims.jobs.services import job_create
+from claims.jobs.views import jobs_for_page, tell_outcome
 from claims.models import Claim
 from drawback.accounts.tenancy import client_for_code, require_staff
 from imports.models import Document
@@ -17,6 +21,14 @@ from imports.models import Document
 from .selectors import PARTS, claim_package_documents
 from .services import PACKAGE_STATUSES, FilingError, claim_package_check
 from .tasks import claim_package_build_task
+
+
+def _back(request, *fallback, **kwargs):
+    """To the page the form was on (the claim page or its files page), else to `fallback`."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(*fallback, **kwargs)
 
 
 def _claim(request, code: str, pk: int) -> Claim:
@@ -38,6 +50,7 @@ def claim_files(request, code: str, pk: int):
             "rows": rows,
             "others": others,
             "can_build": request.user.is_firm_staff and claim.status in PACKAGE_STATUSES,
+            "jobs": jobs_for_page(request, kind=Job.Kind.PACKAGE, claim=claim),
         },
     )
 
@@ -64,7 +77,13 @@ def claim_package_build_view(request, code: str, pk: int):
     except FilingError as exc:
         messages.error(request, str(exc))
     else:
+        job = job_create(kind=Job.Kind.PACKAGE, requested_by=request.user, claim=claim)
         user_id = request.user.pk
-        transaction.on_commit(lambda: claim_package_build_task.delay(claim.pk, user_id))
-        messages.success(request, f"Filing package of claim {claim.display_number} is being built.")
-    return redirect("filing:claim_files", code=code, pk=pk)
+        transaction.on_commit(lambda: claim_package_build_task.delay(claim.pk, user_id, job.pk))
+        tell_outcome(
+            request,
+            job,
+            waiting=f"Filing package of claim {claim.display_number} queued for a worker; "
+            "its progress shows below.",
+        )
+    return _back(request, "filing:claim_files", code=code, pk=pk)

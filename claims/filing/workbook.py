@@ -1,7 +1,9 @@
 """The claim workbook (openpyxl): Summary, Designations, Exports and Explanations sheets.
 
 Amounts are written as Decimal, which openpyxl stores as numbers with up to 16 significant digits, so a
-cents amount or a six-decimal exact amount reaches Excel unchanged (no float arithmetic on the way).
+cents amount or a six-decimal exact amount reaches Excel unchanged (no float arithmetic on the way). Every
+row goes through drawback.lib.spreadsheet.xlsx_append: descriptions and references come from uploaded
+files, and none of them may become a formula.
 """
 
 import datetime as dt
@@ -17,6 +19,7 @@ from claims.catair import FilingPlan
 from claims.catair.provisions import provision_text
 from claims.models import ACCOUNTING_CLASSES, Claim
 from drawback.lib.entry_numbers import display
+from drawback.lib.spreadsheet import xlsx_append
 
 MONEY_FORMAT = "#,##0.00"
 EXACT_FORMAT = "#,##0.000000"
@@ -48,7 +51,7 @@ def explanation_text(step, *, with_rule: bool = True) -> str:
 
 
 def _header_row(ws, titles: list[str]) -> None:
-    ws.append(titles)
+    xlsx_append(ws, titles)
     for cell in ws[ws.max_row]:
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
@@ -86,10 +89,10 @@ def _summary(wb: Workbook, claim: Claim, plan: FilingPlan, transmission_date: dt
         ("Transmission date", transmission_date),
     ]
     for label, value in rows:
-        ws.append([label, value])
+        xlsx_append(ws, [label, value])
         ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
     ws.cell(row=len(rows), column=2).number_format = DATE_FORMAT
-    ws.append([])
+    xlsx_append(ws, [])
     _header_row(
         ws, ["Accounting class", "Description", "Claimed (filed)", "Calculated (maximum)", "Shortfall"]
     )
@@ -97,16 +100,17 @@ def _summary(wb: Workbook, claim: Claim, plan: FilingPlan, transmission_date: dt
     recorded = {t.accounting_class: t for t in claim.class_totals.all()}
     for cls, amount in plan.claim_file.class_totals.items():
         calculated = recorded[cls].calculated_amount if cls in recorded else None
-        ws.append(
+        xlsx_append(
+            ws,
             [
                 cls,
                 ACCOUNTING_CLASSES.get(cls, "User fee"),
                 amount,
                 calculated,
                 plan.claim_file.shortfalls.get(cls),
-            ]
+            ],
         )
-    ws.append(["Total", "", plan.claim_file.grand_total])
+    xlsx_append(ws, ["Total", "", plan.claim_file.grand_total])
     ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
     ws.cell(row=ws.max_row, column=3).font = Font(bold=True)
     _formats(ws, first, {3: MONEY_FORMAT, 4: MONEY_FORMAT, 5: MONEY_FORMAT})
@@ -159,7 +163,7 @@ def _designations(wb: Workbook, claim: Claim, plan: FilingPlan) -> None:
                     value = amounts.get(kind)
                     values.append(Decimal(str(value)) if value not in (None, "") else None)
             values += [d.refund, "\n".join(explanation_text(s) for s in d.explanation or [])]
-            ws.append(values)
+            xlsx_append(ws, values)
     formats = {4: DATE_FORMAT, 8: DATE_FORMAT, 10: QUANTITY_FORMAT, 12: EXACT_FORMAT, 13: EXACT_FORMAT}
     for i in range(len(classes) * 2 + 1):
         formats[14 + i] = EXACT_FORMAT
@@ -186,7 +190,8 @@ def _exports(wb: Workbook, plan: FilingPlan) -> None:
         ],
     )
     for item, export, _ in plan.exports:
-        ws.append(
+        xlsx_append(
+            ws,
             [
                 export.export_date,
                 "Destroyed" if item.indicator == "D" else "Exported",
@@ -199,7 +204,7 @@ def _exports(wb: Workbook, plan: FilingPlan) -> None:
                 export.exporter_name,
                 export.value,
                 ", ".join(f"{i:05d}" for i in item.itins),
-            ]
+            ],
         )
     _formats(ws, 2, {1: DATE_FORMAT, 6: QUANTITY_FORMAT, 10: MONEY_FORMAT})
     _widths(ws, {1: 11, 2: 11, 3: 22, 4: 14, 5: 36, 6: 14, 9: 30, 11: 16})
@@ -215,7 +220,8 @@ def _explanations(wb: Workbook, plan: FilingPlan) -> None:
                 if isinstance(step, dict):
                     number = step.get("step", number)
                     rule = step.get("rule") or step.get("citation") or ""
-                ws.append(
+                xlsx_append(
+                    ws,
                     [
                         item.itin,
                         display(line.entry.entry_number),
@@ -224,7 +230,7 @@ def _explanations(wb: Workbook, plan: FilingPlan) -> None:
                         number,
                         rule,
                         explanation_text(step, with_rule=False),
-                    ]
+                    ],
                 )
     _widths(ws, {1: 7, 2: 16, 3: 6, 4: 22, 5: 6, 6: 24, 7: 90})
 

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from claims.models import Finding
 from drawback.accounts.tenancy import client_for_code, get_scoped_or_404, require_staff
+from drawback.api import ExpensiveRateThrottle
 
 from . import RULE_TITLES, selectors, services
 
@@ -155,6 +156,8 @@ class RiskSummaryApi(APIView):
 
 class AssessApi(APIView):
     """Queue a re-assessment of the client's data (firm staff)."""
+
+    throttle_classes = [ExpensiveRateThrottle]
 
     @extend_schema(request=None, responses={202: AssessQueuedSerializer})
     def post(self, request, code: str):

@@ -367,7 +367,12 @@ def export_documents(client: Client, ctx: RiskContext) -> Iterator[FindingDraft]
     through = Export.documents.through
 
     def proof(kinds) -> Exists:
-        return Exists(through.objects.filter(export_id=OuterRef("pk"), document__doc_type__in=kinds))
+        return Exists(
+            through.objects.filter(
+                Q(document__doc_type__in=kinds) | Q(document__proofs__doc_type__in=kinds),
+                export_id=OuterRef("pk"),
+            )
+        )
 
     missing = (
         Export.objects.filter(client=client, quantity_available__gt=0)

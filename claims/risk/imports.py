@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 
 from drawback.accounts.models import Client
@@ -234,7 +234,10 @@ def entry_documents(client: Client, ctx: RiskContext) -> Iterator[FindingDraft]:
     # A line can still be claimed while the fifth anniversary of its import date is today or later.
     oldest_claimable = add_years(ctx.today, -5)
     through = ImportEntry.documents.through
-    has_proof = through.objects.filter(importentry_id=OuterRef("pk"), document__doc_type__in=ENTRY_PROOF)
+    has_proof = through.objects.filter(
+        Q(document__doc_type__in=ENTRY_PROOF) | Q(document__proofs__doc_type__in=ENTRY_PROOF),
+        importentry_id=OuterRef("pk"),
+    )
     claimable = ImportLine.objects.filter(
         entry_id=OuterRef("pk"), quantity_available__gt=0, import_date__gte=oldest_claimable
     )

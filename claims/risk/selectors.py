@@ -3,7 +3,7 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Case, Count, IntegerField, Max, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Sum, Value, When
 
 from claims.models import Finding
 from drawback.accounts.models import Client
@@ -42,6 +42,21 @@ def finding_list(
         qs.select_related("acknowledged_by")
         .annotate(status_rank=_rank("status", STATUS_ORDER), severity_rank=_rank("severity", SEVERITY_ORDER))
         .order_by("status_rank", "severity_rank", "rule", "-amount_at_stake", "fingerprint")
+    )
+
+
+def findings_of(*, client: Client, entry=None, export=None) -> QuerySet[Finding]:
+    """The open and acknowledged findings about one entry (its own and its lines') or one export, errors
+    first: what the entry or export page shows."""
+    qs = Finding.objects.filter(client=client, status__in=ACTIVE)
+    if entry is not None:
+        qs = qs.filter(Q(entry=entry) | Q(line__entry=entry))
+    if export is not None:
+        qs = qs.filter(export=export)
+    return (
+        qs.select_related("line", "export", "acknowledged_by")
+        .annotate(status_rank=_rank("status", STATUS_ORDER), severity_rank=_rank("severity", SEVERITY_ORDER))
+        .order_by("severity_rank", "status_rank", "rule", "-amount_at_stake", "fingerprint")
     )
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
@@ -50,6 +51,7 @@ def assess_client(
     client: Client,
     today: dt.date | None = None,
     tolerance: Tolerance | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> AssessmentSummary:
     """Run every risk rule over the client's data and store the result as findings.
 
@@ -58,17 +60,20 @@ def assess_client(
     An acknowledged warning stays acknowledged while it still applies; if it becomes an error, or its
     basis or amount changes materially, it is reopened (the earlier comment is kept for context).
     Safe to run twice: the second run changes nothing but `last_seen_at`. Two runs for the same client
-    do not interleave their writes (the client row is locked while findings are written).
+    do not interleave their writes (the client row is locked while findings are written). `progress`
+    hears the share of the rules run (0..1).
     """
     started = time.monotonic()
     ctx = RiskContext(client=client, today=today or timezone.localdate(), tolerance=tolerance)
     drafts: dict[str, FindingDraft] = {}
     summary = AssessmentSummary(client=client.code)
-    for code, _title, rule in RULES:
+    for done, (code, _title, rule) in enumerate(RULES, start=1):
         rule_started = time.monotonic()
         for draft in rule(client, ctx):
             drafts[draft.fingerprint] = draft
         summary.rule_seconds[code] = round(time.monotonic() - rule_started, 3)
+        if progress is not None:
+            progress(0.9 * done / len(RULES))
     write_started = time.monotonic()
     summary.by_rule = dict(sorted(Counter(d.rule for d in drafts.values()).items()))
     summary.skipped_rules = sorted(ctx.skipped)
@@ -239,12 +244,13 @@ def finding_acknowledge(*, finding: Finding, user: User, comment: str) -> Findin
     return finding
 
 
-def assessment_request(*, client_id: int) -> None:
+def assessment_request(*, client_id: int, job_id: int | None = None) -> None:
     """Queue a re-assessment of the client once the current transaction commits.
 
     For ingestion: call it inside the transaction that stores an upload's rows, so the assessment never
-    reads data that is later rolled back. Outside a transaction the task is queued at once.
+    reads data that is later rolled back. Outside a transaction the task is queued at once. `job_id`: the
+    job of the page that asked for it (claims.jobs).
     """
     from claims.tasks import assess_client_task
 
-    transaction.on_commit(lambda: assess_client_task.delay(client_id))
+    transaction.on_commit(lambda: assess_client_task.delay(client_id, job_id))

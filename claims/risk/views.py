@@ -10,6 +10,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from claims.jobs.models import Job
+from claims.jobs.services import job_create
+from claims.jobs.views import jobs_for_page, tell_outcome
 from claims.models import Finding
 from drawback.accounts.tenancy import can_write, client_for_code, get_scoped_or_404, require_staff
 
@@ -26,7 +29,7 @@ def finding_list(request, code: str):
     hide = request.user.is_client_user  # acknowledged warnings stay with the firm
     findings = selectors.finding_list(
         client=client, hide_acknowledged=hide, **filter_form.filters()
-    ).select_related("entry", "line", "export")
+    ).select_related("entry", "line__entry", "export")
     page = Paginator(findings, PAGE_SIZE).get_page(request.GET.get("page"))
     for finding in page:
         finding.rule_title = RULE_TITLES.get(finding.rule, finding.rule)
@@ -44,6 +47,7 @@ def finding_list(request, code: str):
             "query": query.urlencode(),
             "can_write": can_write(request.user),
             "acknowledge_form": AcknowledgeForm(),
+            "jobs": jobs_for_page(request, kind=Job.Kind.ASSESSMENT, client=client),
         },
     )
 
@@ -81,6 +85,7 @@ def finding_acknowledge(request, code: str, pk: int):
 def assess_now(request, code: str):
     require_staff(request.user)
     client = client_for_code(request.user, code)
-    services.assessment_request(client_id=client.pk)
-    messages.success(request, "Re-assessment queued; refresh in a moment to see the results.")
+    job = job_create(kind=Job.Kind.ASSESSMENT, requested_by=request.user, client=client)
+    services.assessment_request(client_id=client.pk, job_id=job.pk)
+    tell_outcome(request, job, waiting="Re-assessment queued for a worker; its progress shows below.")
     return _back(request, code)

@@ -24,14 +24,23 @@ def cbp_alert_counts(context) -> dict:
 
 @register.inclusion_tag("claims/_cbp_panel.html", takes_context=True)
 def claim_cbp_panel(context, claim) -> dict:
-    """The claim's CBP tab. Claim pages include it with {% load cbp %}{% claim_cbp_panel claim %}."""
+    """The claim's CBP tab. Claim pages include it with {% load cbp %}{% claim_cbp_panel claim %}; the page
+    passes the CBP checks in progress as `cbp_jobs`."""
+    from claims.selectors import claim_actions
+
+    from ..cbp.forms import ProtestDecisionForm, ProtestForm
+
     request = context.get("request")
     user = getattr(request, "user", None)
+    actions = claim_actions(claim=claim, user=user) if user is not None and user.is_authenticated else []
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "overview": selectors.claim_cbp_overview(claim=claim),
-        "can_write": bool(user and user.is_authenticated and user.is_firm_staff),
+        "actions": actions,
+        "jobs": context.get("cbp_jobs") or [],
+        "protest_form": ProtestForm(initial={"filed_on": timezone.localdate()}),
+        "decision_form": ProtestDecisionForm(initial={"decided_on": timezone.localdate()}),
     }
 
 

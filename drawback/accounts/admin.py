@@ -50,6 +50,10 @@ class ClientAdmin(FirmAdminAccess, admin.ModelAdmin):
     search_fields = ("code", "legal_name", "importer_number")
     inlines = [PrivilegeInline]
 
+    def get_queryset(self, request):
+        # Prospects' workspaces are not clients (drawback.prospects), even for a superuser.
+        return super().get_queryset(request).filter(is_workspace=False)
+
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):

@@ -26,6 +26,9 @@ class FirmAdminAccess:
 
     client_field: str | None = "client"
     read_only = False
+    # Reference data every firm's claims rest on (the Chapter 99 table, filer-code offsets): firm admins
+    # read it, only a platform administrator changes it, so no firm decides for another.
+    shared = False
 
     def has_module_permission(self, request):
         return is_firm_admin(request.user)
@@ -33,14 +36,19 @@ class FirmAdminAccess:
     def has_view_permission(self, request, obj=None):
         return is_firm_admin(request.user)
 
+    def _may_write(self, request) -> bool:
+        if self.read_only:
+            return False
+        return request.user.is_platform_admin if self.shared else is_firm_admin(request.user)
+
     def has_add_permission(self, request, *args):
-        return is_firm_admin(request.user) and not self.read_only
+        return is_firm_admin(request.user) and self._may_write(request)
 
     def has_change_permission(self, request, obj=None):
-        return is_firm_admin(request.user) and not self.read_only
+        return is_firm_admin(request.user) and self._may_write(request)
 
     def has_delete_permission(self, request, obj=None):
-        return is_firm_admin(request.user) and not self.read_only
+        return is_firm_admin(request.user) and self._may_write(request)
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

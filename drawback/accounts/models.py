@@ -61,6 +61,9 @@ class Client(models.Model):
     address = models.TextField(blank=True)
     contact_emails = models.TextField(blank=True, help_text="One address per line; notified of claim events")
     is_active = models.BooleanField(default=True)
+    # A prospect's private workspace (drawback.prospects): the real pipeline runs on the prospect's own files
+    # here, apart from every client's data. Hidden from every list and page until the prospect is converted.
+    is_workspace = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -299,6 +302,12 @@ class User(AbstractUser):
     @property
     def is_firm_staff(self) -> bool:
         return not self.is_client_user
+
+    @property
+    def is_platform_admin(self) -> bool:
+        """Runs the installation for every firm (a superuser of no firm): the only one who changes what
+        every firm shares (the HTS tariff, the Chapter 99 table, filer-code offsets)."""
+        return self.is_active and self.is_superuser and self.firm_id is None
 
     def clean(self) -> None:
         super().clean()

@@ -11,14 +11,15 @@ from .models import Client, User
 
 
 def clients_for(user: User) -> QuerySet[Client]:
-    """Clients the user may see."""
+    """Clients the user may see. A prospect's workspace is nobody's client until it is converted."""
     if not user.is_authenticated or not user.is_active:
         return Client.objects.none()
+    clients = Client.objects.filter(is_workspace=False)
     if user.is_client_user:
-        return Client.objects.filter(pk=user.client_id)
+        return clients.filter(pk=user.client_id)
     if user.is_superuser and not user.firm_id:
-        return Client.objects.all()
-    return Client.objects.filter(firm_id=user.firm_id)
+        return clients
+    return clients.filter(firm_id=user.firm_id)
 
 
 def scope(queryset: QuerySet, user: User, client_field: str = "client") -> QuerySet:

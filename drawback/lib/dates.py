@@ -139,6 +139,12 @@ def protest_deadline(liquidation_date: dt.date) -> dt.date:
     return liquidation_date + dt.timedelta(days=PROTEST_DAYS)
 
 
+def civil_action_deadline(denial_date: dt.date) -> dt.date:
+    """Last day to contest a denied protest in the Court of International Trade: 180 days after the denial
+    is mailed (28 U.S.C. 2636(a)(1)); the decision date stands in for the mailing date."""
+    return denial_date + dt.timedelta(days=PROTEST_DAYS)
+
+
 def refund_due_date(liquidation_date: dt.date) -> dt.date:
     """Day by which CBP should pay the refund found on liquidation (19 U.S.C. 1504(a)(3))."""
     return liquidation_date + dt.timedelta(days=REFUND_DAYS)

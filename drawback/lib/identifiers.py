@@ -36,6 +36,14 @@ def normalize_importer_number(text: str) -> str:
     )
 
 
+def same_party(number: str, own: str, *, ein_only: bool = False) -> bool:
+    """Whether two normalised importer/exporter numbers name the same party. With `ein_only`, an EIN
+    matches whatever its suffix (AES reports the USPPI's EIN without the suffix CBP adds)."""
+    if ein_only and _EIN.match(number) and _EIN.match(own):
+        return number[:10] == own[:10]
+    return number == own
+
+
 def is_valid_importer_number(text: str) -> bool:
     try:
         normalize_importer_number(text)

@@ -9,12 +9,14 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from drawback.accounts.tenancy import can_write, client_for_code, require_staff
+from drawback.api import ExpensiveRateThrottle
 
 from .. import selectors, services
 from ..models import ColumnMapping, Upload
@@ -135,6 +137,8 @@ def _create(request, *, client, kind, data) -> Response:
 
 
 class ClientUploadListApi(APIView):
+    throttle_classes = [ExpensiveRateThrottle]
+    expensive_methods = ("POST",)
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(responses=UploadOutputSerializer(many=True), summary="A client's uploads, newest first")
@@ -161,6 +165,8 @@ class ClientUploadListApi(APIView):
 
 
 class TariffUploadListApi(APIView):
+    throttle_classes = [ExpensiveRateThrottle]
+    expensive_methods = ("POST",)
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(responses=UploadOutputSerializer(many=True), summary="HTS tariff uploads (firm staff)")
@@ -173,10 +179,12 @@ class TariffUploadListApi(APIView):
     @extend_schema(
         request={"multipart/form-data": TariffUploadCreateSerializer},
         responses={201: UploadDetailSerializer, 400: OpenApiResponse(description="file refused")},
-        summary="Upload the USITC HTS schedule, CSV or JSON (firm staff)",
+        summary="Upload the USITC HTS schedule, CSV or JSON (platform administrators)",
     )
     def post(self, request):
         require_staff(request.user)
+        if not request.user.is_platform_admin:
+            raise PermissionDenied(services.TARIFF_IS_SHARED)
         serializer = TariffUploadCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return _create(request, client=None, kind=Upload.Kind.HTS, data=serializer.validated_data)

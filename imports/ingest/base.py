@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from drawback.lib import entry_numbers
+from drawback.lib.countries import is_country
 from drawback.lib.dates import DateFormatError, parse_date
 from drawback.lib.hts import HtsFormatError, chapter99_code, normalize_hts
-from drawback.lib.identifiers import IdentifierError, normalize_importer_number
+from drawback.lib.identifiers import IdentifierError, normalize_importer_number, same_party
 
 # Largest amount the money columns hold (max_digits=16, decimal_places=2).
 MONEY_LIMIT = Decimal("1e14")
@@ -234,11 +235,27 @@ def positive_int(value: str, *, what: str, maximum: int = 2_000_000_000) -> int:
     return number
 
 
-class DateReader:
-    """Dates with a cache: an ES-003 file repeats the same few dates on every row of an entry."""
+def plausible_dates(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The window a date in a data file must fall in: from 1 January DATA_DATE_YEARS_BACK years ago to
+    DATA_DATE_DAYS_AHEAD days from today. Outside it a date is a typing or export error (9999-12-31,
+    1800-01-01), never a drawback fact: an import older than the window is past every drawback limit
+    (5 years to claim, 19 U.S.C. 1313(r); liquidation, protest and record keeping follow within years), and
+    ACE's scheduled liquidation dates are less than a year ahead."""
+    from django.conf import settings
+    from django.utils import timezone
 
-    def __init__(self, formats: tuple[str, ...]):
+    today = today or timezone.localdate()
+    earliest = dt.date(today.year - settings.DATA_DATE_YEARS_BACK, 1, 1)
+    return earliest, today + dt.timedelta(days=settings.DATA_DATE_DAYS_AHEAD)
+
+
+class DateReader:
+    """Dates with a cache: an ES-003 file repeats the same few dates on every row of an entry. A date
+    outside the plausible window (plausible_dates) is an error of its row."""
+
+    def __init__(self, formats: tuple[str, ...], window: tuple[dt.date, dt.date] | None = None):
         self.formats = formats
+        self.window = window or plausible_dates()
         self.cache: dict[str, dt.date | None | CellError] = {}
         self.expected = " or ".join("YYYY-MM-DD" if f == "iso" else "MM/DD/YYYY" for f in formats)
 
@@ -248,9 +265,17 @@ class DateReader:
             try:
                 hit = parse_date(value, formats=self.formats)
             except DateFormatError:
-                hit = CellError("date_format", f"{what} is not a date in {self.expected}")
+                hit = CellError("date_format", "")
+            else:
+                if hit is not None and not self.window[0] <= hit <= self.window[1]:
+                    hit = CellError("date_out_of_range", hit.isoformat())
             self.cache[value] = hit
         if isinstance(hit, CellError):
+            if hit.rule == "date_out_of_range":
+                first, last = self.window
+                raise CellError(
+                    hit.rule, f"{what} {hit.message} is outside the plausible window {first} to {last}"
+                )
             raise CellError(hit.rule, f"{what} is not a date in {self.expected}")
         if hit is None and required:
             raise CellError("required", f"{what} is required")
@@ -318,14 +343,14 @@ def ch99_number(value: str) -> str:
 def country(value: str, *, required: bool = False, what: str = "country") -> str:
     code = value.strip().upper()
     if len(code) == 2 and code.isascii() and code.isalpha():
+        if not is_country(code):
+            raise CellError("country_unknown", f"{what} {code} is not an ISO 3166 country code")
         return code
     if not code:
         if required:
             raise CellError("required", f"{what} is required")
         return ""
-    if not re.fullmatch(r"[A-Z]{2}", code):
-        raise CellError("country_format", f"{what} must be a two-letter ISO 3166 code")
-    return code
+    raise CellError("country_format", f"{what} must be a two-letter ISO 3166 code")
 
 
 def uom(value: str) -> str:
@@ -375,3 +400,56 @@ def importer_number(value: str, *, what: str = "importer number") -> str:
         return normalize_importer_number(value)
     except IdentifierError as exc:
         raise CellError("importer_number_format", str(exc)) from None
+
+
+# A file whose rows name another importer or exporter is refused whole (nothing is stored, even with
+# partial loading): a row of the wrong party is not a row to correct but a file loaded for the wrong client.
+PARTY_MISMATCH = "party_mismatch"
+
+
+class PartyCheck:
+    """The importer (or exporter) number of a file's rows, checked against the client it is loaded for.
+
+    `see` each row's normalised number; `refusal` is the file's error when any row names another party,
+    with the rows and (if the firm has one) the client the number belongs to."""
+
+    def __init__(self, *, client, key: str, what: str, own: str, ein_only: bool = False):
+        self.client, self.key, self.what = client, key, what
+        try:
+            self.own = normalize_importer_number(own) if own else ""
+        except IdentifierError:
+            self.own = own
+        self.ein_only = ein_only
+        self.foreign: dict[str, list[int]] = {}
+
+    def see(self, row: int, number: str | None) -> None:
+        if number and self.own and not same_party(number, self.own, ein_only=self.ein_only):
+            rows = self.foreign.setdefault(number, [])
+            if len(rows) < 1000:
+                rows.append(row)
+
+    def refusal(self, ctx) -> "RowError | None":
+        if not self.foreign:
+            return None
+        number, rows = max(self.foreign.items(), key=lambda item: len(item[1]))
+        owner = self._owner(number)
+        if self.ein_only and number[2:3] == "-" and len(number) == 12:
+            number = number[:10]  # an EIN as the file gave it, without the suffix CBP adds
+        shown = ", ".join(str(r) for r in rows[:5]) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+        others = f" (and {len(self.foreign) - 1} other number(s))" if len(self.foreign) > 1 else ""
+        message = (
+            f"This file is not {self.client.legal_name}'s: its {self.what} {number}{others} is not the "
+            f"client's ({self.own}){f' but that of {owner}' if owner else ''}, on rows {shown}. The whole "
+            "file is refused and nothing was stored; load it for the client it belongs to."
+        )
+        return ctx.error(rows[0], self.key, number, PARTY_MISMATCH, message)
+
+    def _owner(self, number: str) -> str:
+        """The firm's other client with this number, named to help the analyst load the file there."""
+        from drawback.accounts.models import Client
+
+        for other in Client.objects.filter(firm_id=self.client.firm_id).exclude(pk=self.client.pk):
+            for own in (other.importer_number, other.exporter_number):
+                if own and same_party(number, own, ein_only=self.ein_only):
+                    return other.legal_name
+        return ""

@@ -39,10 +39,18 @@ class IngestResult:
     mapping_name: str = ""
     loaded: bool = False
     headers: list[str] = field(default_factory=list)
+    # Problems found in all, when more were found than `errors` keeps (LoadContext.keep_errors).
+    error_total: int | None = None
 
     @property
     def error_count(self) -> int:
+        if self.error_total is not None:
+            return self.error_total
         return sum(1 for e in self.errors if e.counted)
+
+    @property
+    def errors_not_kept(self) -> int:
+        return max(self.error_count - sum(1 for e in self.errors if e.counted), 0)
 
     def summary(self) -> dict:
         return {
@@ -66,14 +74,22 @@ class LoadContext:
         allow_partial: bool,
         upload_id: int | None = None,
         progress: Callable[[float], None] | None = None,
+        keep_errors: int | None = None,
     ):
         self.client = client
         self.file_name = file_name
         self.columns = columns
         self.allow_partial = allow_partial
         self.upload_id = upload_id
+        # The first `keep_errors` problems are kept with their rows; the others are only counted, so a file
+        # of ten million bad rows costs a counter, not ten million stored rows.
+        self.keep_errors = keep_errors
         self.errors: list[RowError] = []
+        self.error_count = 0
         self.notes: list[str] = []
+        # An error of the file as a whole (e.g. it belongs to another client): nothing is stored, even
+        # with partial loading.
+        self.refused = False
         self.rows = 0
         self._progress = progress
         self._next_report = 0.0
@@ -98,10 +114,25 @@ class LoadContext:
         return out
 
     def reject(self, row: int, cells: list[str], errors: Iterable[RowError]) -> None:
-        raw = self.raw(cells)
+        raw = None
         for error in errors:
+            self.error_count += error.counted
+            if self.keep_errors is not None and len(self.errors) >= self.keep_errors:
+                continue
+            if raw is None:
+                raw = self.raw(cells)
             error.raw = raw
             self.errors.append(error)
+
+    def refuse(self, error: RowError) -> None:
+        """Refuse the whole file for this error (always kept, first, whatever `keep_errors` says)."""
+        self.errors.insert(0, error)
+        self.error_count += error.counted
+        self.refused = True
+
+    def clear_errors(self) -> None:
+        self.errors.clear()
+        self.error_count = 0
 
     def error(
         self, row: int, key: str, value: str, rule: str, message: str, *, counted: bool = True

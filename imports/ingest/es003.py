@@ -50,6 +50,8 @@ FIELDS = (
     Field("reconciliation", ("Reconciliation Indicator",)),
     Field("ordinal", ("Tariff Ordinal Number",)),
     Field("hts", ("HTS Number - Full", "HTS Number"), True),
+    # Not in the ACE portal's report; brokers' exports of it often add the line's merchandise description.
+    Field("description", ("Merchandise Description", "Line Description", "Description")),
     Field("value", ("Line Tariff Goods Value Amount", "Line Goods Value Amount"), True),
     Field("duty", ("Line Tariff Duty Amount",), True),
     Field("quantity", ("Line Tariff Quantity (1)", "Line Tariff Quantity"), True),
@@ -94,7 +96,7 @@ ENTRY_KEYS = (
     "liquidation_status",
     "reconciliation",
 )
-LINE_OPTIONAL = ("country_of_origin", "country_of_export", "manufacturer_id", "spi")
+LINE_OPTIONAL = ("description", "country_of_origin", "country_of_export", "manufacturer_id", "spi")
 _NOT_FLAGGED = {"", "n", "no", "0", "false", "f"}
 
 
@@ -127,11 +129,14 @@ class Es003Parser(Parser):
             run.read(table.rows(), table)
         except _Unsorted:
             run.stage.close()
-            ctx.errors.clear()
+            ctx.clear_errors()
             ctx.rows = 0
             run = _Run(ctx)
             with open_table(table.path, table.name) as again:
                 run.read(_sorted_rows(again, ctx), None)
+        refusal = run.party.refusal(ctx) if run.party is not None else None
+        if refusal is not None:
+            ctx.refuse(refusal)
         fell_back = sum(1 for e in run.entries.values() if e.fell_back and e.values is not None)
         if fell_back:
             ctx.notes.append(
@@ -157,6 +162,7 @@ def _reader(function, **kwargs):
 # Line cells read from the Chapter 1-97 row, in the order of ImportStage.line_fields after import_date.
 LINE_READERS = (
     ("hts", "hts", base.hts10),
+    ("description", "description", _reader(base.text, max_length=500, what="description")),
     ("country_of_origin", "country_of_origin", _reader(base.country, what="country of origin")),
     ("country_of_export", "country_of_export", _reader(base.country, what="country of export")),
     ("manufacturer_id", "manufacturer_id", _reader(base.text, max_length=20, what="manufacturer ID")),
@@ -224,6 +230,17 @@ class _Run:
             "reconciliation": lambda v: v.strip().lower() not in _NOT_FLAGGED,
         }
         self.designated = designated_quantities(ctx.client)
+        # The importer of record must be the client: a report of another importer is refused whole.
+        self.party = (
+            base.PartyCheck(
+                client=ctx.client,
+                key="importer_number",
+                what="importer number",
+                own=ctx.client.importer_number,
+            )
+            if cols.has("importer_number")
+            else None
+        )
         self.entries: dict[str, _Entry] = {}
         self.seen_lines: dict[tuple[str, int], int] = {}
 
@@ -275,6 +292,8 @@ class _Run:
             except CellError as exc:
                 errors.append(ctx.error(row_no, key, value, exc.rule, exc.message))
                 values[key] = None
+        if self.party is not None:
+            self.party.see(row_no, values.get("importer_number"))
         fell_back = False
         if not values.get("import_date"):
             fell_back = True

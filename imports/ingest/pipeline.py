@@ -3,7 +3,8 @@
 1. Read the header row and match it to the kind's columns, else to a saved column mapping; an unknown
    layout stops here with a message listing the columns each kind expects.
 2. Read and check every row (nothing is written yet); good records go to a spool on disk.
-3. If any row failed and the load does not allow partial loading, stop: nothing is stored.
+3. If any row failed and the load does not allow partial loading, stop: nothing is stored. A file refused
+   as a whole (its rows name another importer or exporter than the client's) stores nothing either way.
 4. Otherwise write the staged records inside one transaction. A failure there rolls everything back, so
    data stored before the load is never lost or half-changed.
 """
@@ -15,8 +16,18 @@ from pathlib import Path
 from django.db import transaction
 
 from .base import RowError
-from .core import IngestResult, LoadContext, get_parser, layout_message
+from .core import Counts, IngestResult, LoadContext, get_parser, layout_message
 from .reader import FileFormatError, open_table
+
+# Checks of what a write changed, made inside its transaction (the claims app adds claims.frozen's: data
+# under a claim in review or filed does not change). Each is called with the client before the write and
+# returns an object whose changes() lists the refusals; any refusal rolls the whole write back.
+WRITE_GUARDS: list[Callable] = []
+
+
+class _Refused(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
 
 
 def ingest_file(
@@ -32,6 +43,7 @@ def ingest_file(
     upload_id: int | None = None,
     progress: Callable[[float], None] | None = None,
     before_write: Callable[[], None] | None = None,
+    keep_errors: int | None = None,
 ) -> IngestResult:
     """Load one file of `kind` for `client` (None for the HTS tariff). Raises ValueError for a kind that
     needs a client but has none; any error during the write propagates after the rollback."""
@@ -67,6 +79,7 @@ def ingest_file(
                 allow_partial=allow_partial,
                 upload_id=upload_id,
                 progress=progress,
+                keep_errors=keep_errors,
             )
             staged = parser.validate(ctx, table)
     except FileFormatError as exc:
@@ -76,17 +89,36 @@ def ingest_file(
         return result
     result.rows = ctx.rows
     result.errors = ctx.errors
+    result.error_total = ctx.error_count
     result.notes = ctx.notes
+    if not ctx.rows and not ctx.error_count:
+        # A header alone, or a header and blank rows: nothing was loaded, and that is not a success.
+        result.errors.append(
+            RowError(2, "", "", "no_data", "the file has a header row but no data rows; nothing was loaded")
+        )
+        result.error_total = 1
+        parser.discard(staged)
+        return result
     result.timings["parse"] = time.perf_counter() - started
     try:
-        if result.error_count and not allow_partial:
+        if result.error_count and (ctx.refused or not allow_partial):
             return result
         if before_write:
             before_write()
         started = time.perf_counter()
         parser.before_write(ctx, staged)
-        with transaction.atomic():
-            result.counts = parser.write(ctx, staged)
+        try:
+            with transaction.atomic():
+                guards = [make(client) for make in WRITE_GUARDS] if client is not None else []
+                result.counts = parser.write(ctx, staged)
+                problems = [problem for guard in guards for problem in guard.changes()]
+                if problems:
+                    raise _Refused(problems)
+        except _Refused as refused:
+            result.counts = Counts()
+            result.errors.extend(RowError(1, "", "", "held_by_claim", p) for p in refused.problems)
+            result.error_total = (result.error_total or 0) + len(refused.problems)
+            return result
         result.timings["write"] = time.perf_counter() - started
         result.loaded = True
         return result

@@ -7,6 +7,11 @@
   workbook in memory). Cells become text: a number becomes its shortest decimal text (`46269.49`), never
   a float in our code; a whole number stored as a float loses its `.0`; a date cell becomes YYYY-MM-DD.
 - JSON (the USITC HTS JSON download) is a list of objects; each key is a column.
+
+Everything a file can make us hold is bounded (`Limits`, from the UPLOAD_* settings): rows read (blank rows
+count: a file of ten million empty rows is refused, not read to its end), characters in one cell, and for
+XLSX the uncompressed size of the workbook and of its shared strings, checked in the zip directory before
+openpyxl opens anything, so a small file that expands to gigabytes is refused in milliseconds.
 """
 
 import codecs
@@ -15,14 +20,57 @@ import datetime as dt
 import io
 import json
 import os
+import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .base import FromNumber
 
+MB = 1024 * 1024
+# A workbook part this much larger than its compressed size is a zip bomb, not a spreadsheet: sheet XML
+# compresses about tenfold. Small parts are exempt (a tiny repetitive part proves nothing).
+XLSX_MAX_RATIO = 100
+XLSX_RATIO_EXEMPT_BYTES = 10 * MB
+# openpyxl holds every shared string in memory (the sheet itself is streamed).
+XLSX_MAX_SHARED_STRINGS_BYTES = 256 * MB
+# The JSON reader holds the whole document: only the HTS tariff comes as JSON (about 30 MB in full).
+JSON_MAX_BYTES = 128 * MB
+
 
 class FileFormatError(ValueError):
-    """The file cannot be read at all (not a spreadsheet, not text, broken JSON)."""
+    """The file cannot be read at all (not a spreadsheet, not text, broken JSON), or goes past a limit."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one file may make us hold. Defaults are the settings' defaults (README: UPLOAD_*)."""
+
+    max_rows: int = 2_000_000
+    max_cell_chars: int = 32_767  # Excel's own limit for one cell
+    max_xlsx_bytes: int = 2048 * MB  # uncompressed, all parts of the workbook together
+
+    @classmethod
+    def from_settings(cls) -> "Limits":
+        from django.conf import settings
+
+        return cls(
+            max_rows=settings.UPLOAD_MAX_ROWS,
+            max_cell_chars=settings.UPLOAD_MAX_CELL_CHARS,
+            max_xlsx_bytes=settings.UPLOAD_XLSX_MAX_MB * MB,
+        )
+
+    def too_many_rows(self) -> FileFormatError:
+        return FileFormatError(
+            f"the file has more than {self.max_rows:,} rows (blank rows included); split it into smaller "
+            "files"
+        )
+
+    def cell_too_long(self, row: int, column: int, length: int) -> FileFormatError:
+        return FileFormatError(
+            f"row {row} column {column} holds {length:,} characters; a cell may hold at most "
+            f"{self.max_cell_chars:,}"
+        )
 
 
 class _CountingReader(io.RawIOBase):
@@ -92,8 +140,9 @@ class Table:
 
 
 class CsvTable(Table):
-    def __init__(self, path: Path, name: str, *, strict_utf8: bool = False):
+    def __init__(self, path: Path, name: str, *, strict_utf8: bool = False, limits: Limits | None = None):
         super().__init__(path, name)
+        self.limits = limits or Limits()
         with open(self.path, "rb") as probe:
             head = probe.read(65536)
         if b"\x00" in head:
@@ -113,25 +162,35 @@ class CsvTable(Table):
             io.BufferedReader(self._counter, 1 << 20), encoding=encoding, newline=""
         )
         self._reader = csv.reader(self._text)
+        # The csv module's own bound on one field (process-wide; every reader here uses the same limit).
+        csv.field_size_limit(self.limits.max_cell_chars)
         try:
             self.headers = [h.replace("\ufeff", "").strip() for h in next(self._reader)]
         except StopIteration:
             self.headers = []
         except (UnicodeDecodeError, csv.Error) as exc:
-            raise FileFormatError(f"the header row cannot be read: {exc}") from None
+            raise FileFormatError(f"the header row cannot be read: {self._csv_error(exc)}") from None
+
+    def _csv_error(self, exc: Exception) -> str:
+        if "field larger than field limit" in str(exc):
+            return f"a cell holds more than {self.limits.max_cell_chars:,} characters"
+        return str(exc)
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         number = 1
+        last = self.limits.max_rows + 1
         try:
             for row in self._reader:
                 number += 1
+                if number > last:
+                    raise self.limits.too_many_rows()
                 yield number, row
         except UnicodeDecodeError:
             raise FileFormatError(
                 f"row {number + 1} is not {self.encoding} text; save the file as CSV UTF-8"
             ) from None
         except csv.Error as exc:
-            raise FileFormatError(f"row {number + 1} cannot be read as CSV: {exc}") from None
+            raise FileFormatError(f"row {number + 1} cannot be read as CSV: {self._csv_error(exc)}") from None
 
     @property
     def fraction(self) -> float:
@@ -142,11 +201,42 @@ class CsvTable(Table):
         self._raw.close()
 
 
+def _check_workbook_size(path: Path, limits: Limits) -> None:
+    """Refuse a workbook whose parts would expand past the limits, from the zip directory alone (zipfile
+    never returns more than a part's declared size, so the directory bounds what openpyxl can read)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileFormatError(f"the workbook cannot be opened: {exc}") from None
+    total = sum(part.file_size for part in parts)
+    if total > limits.max_xlsx_bytes:
+        raise FileFormatError(
+            f"the workbook expands to {total / MB:,.0f} MB; at most {limits.max_xlsx_bytes / MB:,.0f} MB "
+            "is read: split it, or save it as CSV"
+        )
+    for part in parts:
+        if part.filename.endswith("sharedStrings.xml") and part.file_size > XLSX_MAX_SHARED_STRINGS_BYTES:
+            raise FileFormatError(
+                f"the workbook's text cells expand to {part.file_size / MB:,.0f} MB; at most "
+                f"{XLSX_MAX_SHARED_STRINGS_BYTES / MB:,.0f} MB is read: save it as CSV"
+            )
+        if part.file_size > XLSX_RATIO_EXEMPT_BYTES and part.file_size > XLSX_MAX_RATIO * max(
+            part.compress_size, 1
+        ):
+            raise FileFormatError(
+                f"the workbook part {part.filename} expands {part.file_size // max(part.compress_size, 1):,} "
+                "times its compressed size; this is not an ordinary spreadsheet and is not read"
+            )
+
+
 class XlsxTable(Table):
     kind = "xlsx"
 
-    def __init__(self, path: Path, name: str):
+    def __init__(self, path: Path, name: str, *, limits: Limits | None = None):
         super().__init__(path, name)
+        self.limits = limits or Limits()
+        _check_workbook_size(self.path, self.limits)
         import openpyxl
 
         try:
@@ -159,18 +249,30 @@ class XlsxTable(Table):
         self._iter = self._sheet.iter_rows(values_only=True)
         try:
             first = next(self._iter)
-            self.headers = [_cell_text(v).replace("\ufeff", "").strip() for v in first]
+            self.headers = self._cells(1, first)
+            self.headers = [h.replace("\ufeff", "").strip() for h in self.headers]
         except StopIteration:
             self.headers = []
         while self.headers and self.headers[-1] == "":
             self.headers.pop()
 
+    def _cells(self, number: int, values) -> list[str]:
+        cells = [_cell_text(v) for v in values]
+        longest = max(map(len, cells), default=0)
+        if longest > self.limits.max_cell_chars:
+            column = next(i for i, c in enumerate(cells, start=1) if len(c) == longest)
+            raise self.limits.cell_too_long(number, column, longest)
+        return cells
+
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         number = 1
+        last = self.limits.max_rows + 1
         for values in self._iter:
             number += 1
+            if number > last:
+                raise self.limits.too_many_rows()
             self._done = number
-            yield number, [_cell_text(v) for v in values]
+            yield number, self._cells(number, values)
 
     @property
     def fraction(self) -> float:
@@ -185,8 +287,13 @@ class JsonTable(Table):
 
     kind = "json"
 
-    def __init__(self, path: Path, name: str):
+    def __init__(self, path: Path, name: str, *, limits: Limits | None = None):
         super().__init__(path, name)
+        self.limits = limits or Limits()
+        if self.size > JSON_MAX_BYTES:
+            raise FileFormatError(
+                f"a JSON file is read whole, so at most {JSON_MAX_BYTES // MB} MB: upload the tariff as CSV"
+            )
         try:
             with open(self.path, encoding="utf-8-sig") as handle:
                 data = json.load(handle)
@@ -196,6 +303,8 @@ class JsonTable(Table):
             data = next((v for v in data.values() if isinstance(v, list)), [])
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
             raise FileFormatError("the JSON must be a list of objects")
+        if len(data) > self.limits.max_rows:
+            raise self.limits.too_many_rows()
         headers: list[str] = []
         for item in data[:50]:
             for key in item:
@@ -206,9 +315,14 @@ class JsonTable(Table):
         self._done = 0
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
+        limit = self.limits.max_cell_chars
         for i, item in enumerate(self._data):
             self._done = i + 1
-            yield i + 2, [_json_text(item.get(h)) for h in self.headers]
+            cells = [_json_text(item.get(h)) for h in self.headers]
+            for column, cell in enumerate(cells, start=1):
+                if len(cell) > limit:
+                    raise self.limits.cell_too_long(i + 2, column, len(cell))
+            yield i + 2, cells
 
     @property
     def fraction(self) -> float:
@@ -221,19 +335,20 @@ def _json_text(value) -> str:
     return _cell_text(value)
 
 
-def open_table(path: Path, name: str, *, strict_utf8: bool = False) -> Table:
+def open_table(path: Path, name: str, *, strict_utf8: bool = False, limits: Limits | None = None) -> Table:
     """Open a data file by its content (and name): XLSX by its zip signature, JSON by its opening
-    bracket, CSV otherwise."""
+    bracket, CSV otherwise. `limits` defaults to the settings' (Limits.from_settings)."""
+    limits = limits or Limits.from_settings()
     with open(path, "rb") as probe:
         head = probe.read(512)
     if head.startswith(b"PK\x03\x04"):
-        return XlsxTable(path, name)
+        return XlsxTable(path, name, limits=limits)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileFormatError("old Excel .xls workbooks are not read; save the sheet as .xlsx or CSV")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if name.lower().endswith(".json") or stripped[:1] in (b"[", b"{"):
-        return JsonTable(path, name)
-    return CsvTable(path, name, strict_utf8=strict_utf8)
+        return JsonTable(path, name, limits=limits)
+    return CsvTable(path, name, strict_utf8=strict_utf8, limits=limits)
 
 
 def read_headers(path: Path, name: str) -> list[str]:

@@ -68,12 +68,18 @@ def document_list(request, code: str):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
+                where = ", ".join(
+                    [f"entry {e.display_number}" for e in entries]
+                    + [f"export {x.export_ref}" for x in exports]
+                )
+                attached = f", attached to {where}" if where else ""
                 if created:
-                    messages.success(request, f"Stored {document.original_name}.")
+                    messages.success(request, f"Stored {document.original_name}{attached}.")
                 else:
                     messages.info(
                         request,
-                        f"This file is already on file as {document.original_name}; attached it there.",
+                        f"This file was already on file as {document.original_name}; it is now recorded as "
+                        f"{document.types_display}{attached}.",
                     )
                 return _back(request, list_url)
     doc_type = request.GET.get("type", "")

@@ -43,7 +43,7 @@ def entry_detail(request, code: str, entry_number: str):
             "lines": entry.lines.all(),
             "decisions": selectors.chapter99_decisions(entry=entry),
             "totals": selectors.import_entry_totals(entry=entry),
-            "documents": entry.documents.all(),
+            "documents": entry.documents.prefetch_related("proofs"),
             "upload_form": upload_form,
         },
     )

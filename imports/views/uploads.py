@@ -1,8 +1,11 @@
 """Upload pages: a client's uploads (form, history, progress, errors, rejected rows, column mapping) and
 the HTS tariff uploads (firm staff). Every object is looked up through the tenant boundary."""
 
+import uuid
+
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,10 +16,11 @@ from drawback.accounts.tenancy import can_write, client_for_code, require_staff
 from .. import selectors, services
 from ..api.uploads import rejects_response
 from ..forms import MappingForm, TariffUploadForm, UploadForm
-from ..ingest.core import detect_kinds
+from ..ingest.core import detect_kinds, get_parser
 from ..models import Upload
 
 RUNNING = (Upload.Status.QUEUED, Upload.Status.PROCESSING)
+UPLOADS_PER_PAGE = 50
 
 
 def _with_urls(uploads, client=None):
@@ -31,6 +35,10 @@ def _with_urls(uploads, client=None):
     return uploads
 
 
+def _page(request, uploads):
+    return Paginator(uploads, UPLOADS_PER_PAGE).get_page(request.GET.get("page"))
+
+
 def _form_error(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, messages in exc.message_dict.items():
@@ -39,16 +47,24 @@ def _form_error(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _detected_kind(form, uploaded) -> str | None:
-    """The kind named by the file's header row (the form's 'Recognise' choice)."""
-    headers = services.uploaded_headers(file=uploaded)
+def _detected_kind(client, headers: list[str]) -> str | None:
+    """The kind named by the file's header row (the form's 'Recognise' choice): a documented layout, else
+    one of the client's saved column mappings."""
     kinds = [k for k in detect_kinds(headers) if k != Upload.Kind.HTS]
-    if not kinds:
-        form.add_error(
-            "kind", "The header row matches no known layout: choose the kind, then map the file's columns."
-        )
-        return None
-    return kinds[0]
+    if kinds:
+        return kinds[0]
+    for mapping in selectors.mapping_list_for(client=client):
+        if get_parser(mapping.kind).resolve(headers, mapping.mapping)[0] is not None:
+            return mapping.kind
+    return None
+
+
+PENDING = "pending_upload"  # session key: {"token": ..., "name": storage name, "client": code}
+
+
+def _pending(request, client) -> dict | None:
+    kept = request.session.get(PENDING)
+    return kept if kept and kept.get("client") == client.code else None
 
 
 @login_required
@@ -56,30 +72,71 @@ def client_uploads(request, code):
     client = client_for_code(request.user, code)
     writable = can_write(request.user)
     form = None
+    kept = _pending(request, client) if writable else None
+    pending_name = kept["name"].rsplit("/", 1)[-1] if kept else ""
     if request.method == "POST":
         if not writable:
             raise Http404  # client users see their uploads but do not load data files
-        form = UploadForm(request.POST, request.FILES, client=client)
+        form = UploadForm(request.POST, request.FILES, client=client, pending_name=pending_name)
         if form.is_valid():
             data = form.cleaned_data
-            kind = data["kind"] or _detected_kind(form, data["file"])
-            if kind:
+            use_kept = not data["file"] and kept and data["pending"] == kept["token"]
+            file = services.pending_file_open(name=kept["name"]) if use_kept else data["file"]
+            kind = data["kind"]
+            if not kind and not data["mapping"]:
+                kind = _detected_kind(client, services.uploaded_headers(file=file))
+            if not kind:
+                # Keep the file: the analyst says what it is and maps its columns without sending it again
+                # (if it is one an upload would take at all: the same limits apply).
+                try:
+                    if not use_kept:
+                        stored = services.pending_file_keep(file=file)
+                        if kept:
+                            services.pending_file_discard(name=kept["name"])
+                        request.session[PENDING] = {
+                            "token": uuid.uuid4().hex,
+                            "name": stored,
+                            "client": client.code,
+                        }
+                        kept, pending_name = request.session[PENDING], file.name
+                except ValidationError as exc:
+                    _form_error(form, exc)
+                else:
+                    form = UploadForm(
+                        initial={"pending": kept["token"], "map_columns": True},
+                        client=client,
+                        pending_name=pending_name,
+                    )
+                    form.unrecognised = (
+                        f"The header row of {pending_name} matches no known layout: choose the kind of file, "
+                        "and map its columns in the next step."
+                    )
+            else:
                 try:
                     upload = services.upload_create(
                         client=client,
-                        kind=kind,
-                        file=data["file"],
+                        kind=kind or data["mapping"].kind,
+                        file=file,
                         user=request.user,
                         allow_partial=data["allow_partial"],
                         mapping=data["mapping"],
+                        await_mapping=data["map_columns"],
                     )
                 except ValidationError as exc:
                     _form_error(form, exc)
                 else:
+                    if use_kept:
+                        services.pending_file_discard(name=kept["name"])
+                        request.session.pop(PENDING, None)
                     return redirect("client-upload-detail", client.code, upload.pk)
     elif writable:
-        form = UploadForm(client=client)
-    uploads = _with_urls(list(selectors.upload_list_for(user=request.user, client=client)[:200]), client)
+        form = UploadForm(
+            client=client,
+            pending_name=pending_name,
+            initial={"pending": kept["token"], "map_columns": True} if kept else None,
+        )
+    page = _page(request, selectors.upload_list_for(user=request.user, client=client))
+    uploads = _with_urls(list(page), client)
     return render(
         request,
         "imports/upload_list.html",
@@ -88,6 +145,9 @@ def client_uploads(request, code):
             "tab": "uploads",
             "form": form,
             "uploads": uploads,
+            "page": page,
+            # Where the client's files come from by themselves: firm configuration, for staff.
+            "feeds": selectors.feed_list_for(client=client) if writable else None,
             "mappings": selectors.mapping_list_for(client=client),
             "title": f"Uploads · {client.legal_name}",
         },
@@ -99,7 +159,8 @@ def _detail(request, upload, *, client, mapping_form=None):
     unknown_layout = upload.errors.filter(rule="unknown_layout").exists()
     # An unrecognised layout is one message, already shown with the status.
     errors = [] if unknown_layout else upload.errors.exclude(rule="rejected_with_line")[:200]
-    if mapping_form is None and unknown_layout and client and can_write(request.user):
+    to_map = unknown_layout or upload.status == Upload.Status.NEEDS_MAPPING
+    if mapping_form is None and to_map and client and can_write(request.user):
         mapping_form = MappingForm(kind=upload.kind, headers=services.upload_headers(upload=upload))
     rejects_url = None
     if upload.error_count and not unknown_layout:
@@ -155,7 +216,10 @@ def client_upload_mapping(request, code, pk):
         except ValidationError as exc:
             _form_error(form, exc)
         else:
-            again = services.upload_reload(upload=upload, user=request.user, mapping=mapping)
+            if upload.status == Upload.Status.NEEDS_MAPPING:
+                again = services.upload_mapping_apply(upload=upload, mapping=mapping)
+            else:
+                again = services.upload_reload(upload=upload, user=request.user, mapping=mapping)
             return redirect("client-upload-detail", client.code, again.pk)
     return _detail(request, upload, client=client, mapping_form=form)
 
@@ -170,8 +234,11 @@ def client_upload_rejects(request, code, pk):
 @login_required
 def tariff_uploads(request):
     require_staff(request.user)
-    form = TariffUploadForm()
+    # Every firm reads the tariff's history; only a platform administrator changes what all firms share.
+    form = TariffUploadForm() if request.user.is_platform_admin else None
     if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(services.TARIFF_IS_SHARED)
         form = TariffUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -186,11 +253,19 @@ def tariff_uploads(request):
                 _form_error(form, exc)
             else:
                 return redirect("tariff-upload-detail", upload.pk)
-    uploads = _with_urls(list(selectors.upload_list_for(user=request.user, tariff=True)[:200]))
+    page = _page(request, selectors.upload_list_for(user=request.user, tariff=True))
+    uploads = _with_urls(list(page))
     return render(
         request,
         "imports/upload_list.html",
-        {"client": None, "form": form, "uploads": uploads, "title": "HTS tariff uploads"},
+        {
+            "client": None,
+            "form": form,
+            "uploads": uploads,
+            "page": page,
+            "title": "HTS tariff uploads",
+            "tariff_is_shared": services.TARIFF_IS_SHARED,
+        },
     )
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from claims.building.money_at_risk import money_at_risk
 from imports.models import TariffLine
@@ -97,3 +98,37 @@ def test_the_inclusive_window_setting_moves_the_limit_to_the_anniversary(client_
 def test_nothing_at_risk_gives_empty_buckets(client_a):
     risk = money_at_risk(client=client_a, today=TODAY)
     assert risk.lines == [] and [b.lines for b in risk.buckets] == [0, 0, 0] and risk.refund == 0
+
+
+def test_the_report_is_computed_once_per_version_of_the_data(client_a, risky, monkeypatch):
+    """Client users open the page as often as they like: the optimizer runs again only when the data the
+    report rests on changed (a quantity moved between two lines keeps the total the same, and still shows)."""
+    from claims.building import money_at_risk as module
+    from claims.building.money_at_risk import money_at_risk_cached
+    from imports.models import ImportLine
+
+    runs = []
+    real = module.solve_problem
+    monkeypatch.setattr(module, "solve_problem", lambda *a, **k: runs.append(1) or real(*a, **k))
+    first = money_at_risk_cached(client=client_a, today=TODAY)
+    again = money_at_risk_cached(client=client_a, today=TODAY)
+    assert len(runs) == 1 and again.refund == first.refund == Decimal("247.50")
+    assert [x.line_id for x in again.lines] == [x.line_id for x in first.lines]
+
+    a, b = risky["13 days"], risky["75 days"]
+    ImportLine.objects.filter(pk=a.pk).update(quantity_available=Decimal("5"))
+    money_at_risk_cached(client=client_a, today=TODAY)
+    ImportLine.objects.filter(pk=a.pk).update(quantity_available=Decimal("10"))
+    ImportLine.objects.filter(pk=b.pk).update(quantity_available=Decimal("5"))  # same total, moved
+    moved = money_at_risk_cached(client=client_a, today=TODAY)
+    assert len(runs) == 3 and {x.line_id: x.quantity_available for x in moved.lines}[b.pk] == 5
+
+    ExportFactory(
+        client=client_a, export_ref="X-NEW", export_date=dt.date(2023, 2, 1), quantity=Decimal("30")
+    )
+    money_at_risk_cached(client=client_a, today=TODAY)
+    # A tariff load stamps what it changes (imports.ingest.hts), as any admin change does.
+    TariffLine.objects.filter(hts="61091000").update(general_rate="12%", updated_at=timezone.now())
+    money_at_risk_cached(client=client_a, today=TODAY)
+    money_at_risk_cached(client=client_a, today=TODAY + dt.timedelta(days=1))
+    assert len(runs) == 6

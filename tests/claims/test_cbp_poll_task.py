@@ -10,6 +10,7 @@ from claims.cbp import services, tasks
 from claims.cbp.gateway import Gateway, GatewayError, Receipt
 from claims.cbp.models import CbpTransmission
 from claims.cbp.sandbox import SandboxGateway
+from claims.jobs.models import Job
 from claims.models import Claim
 from tests.claims.cbp_support import make_claim
 
@@ -124,3 +125,37 @@ def test_poll_command_for_installations_without_beat(client_a, analyst, settings
     assert "open claims 1; messages read 1, new 1, applied 1" in capsys.readouterr().out
     claim.refresh_from_db()
     assert claim.status in (S.ACCEPTED, S.REJECTED)
+
+
+def test_check_cbp_now_polls_the_askers_firm_only_and_is_rate_limited(
+    client, client_a, analyst, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    """Any firm's analyst could make CBP be polled for every firm's claims, as often as they pressed the
+    button. Now: their own firm's open claims, at most once in CBP_POLL_NOW_SECONDS."""
+    from tests.factories import ClientFactory, FirmFactory, UserFactory
+
+    settings.CBP_POLL_NOW_SECONDS = 60
+    other = ClientFactory(firm=FirmFactory(name="Other", filer_code="OTH"), code="outsider")
+    other_analyst = UserFactory(username="otto", role="analyst", firm=other.firm)
+    make_claim(client=client_a, preparer=analyst, sequence=1, status=S.ACCEPTED)
+    make_claim(client=other, preparer=other_analyst, sequence=2, status=S.ACCEPTED)
+    spy = SpyGateway()
+    spy.poll = lambda claims: spy.polled.append(sorted(c.client.code for c in claims)) or []
+    monkeypatch.setattr(services, "get_gateway", lambda: spy)
+    client.force_login(analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post("/cbp/poll/", follow=True)
+    assert spy.polled == [["acme"]]
+    # The page was drawn before the queued check ran: it says the check waits for a worker.
+    assert "Checking CBP on a worker" in first.content.decode()
+    checks = Job.objects.filter(kind=Job.Kind.CBP_CHECK)
+    assert [(j.requested_by, j.status) for j in checks] == [(analyst, Job.Status.DONE)]
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post("/cbp/poll/", follow=True)
+    assert spy.polled == [["acme"]]  # not polled again
+    assert "ask again in" in again.content.decode()
+    assert checks.count() == 1  # and no check recorded
+    client.force_login(other_analyst)  # another firm has its own allowance, for its own claims
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/cbp/poll/")
+    assert spy.polled == [["acme"], ["outsider"]]

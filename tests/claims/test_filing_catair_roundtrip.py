@@ -84,7 +84,12 @@ def test_round_trip_keeps_chapter_99_order_and_destruction(claim):
 
 def test_parser_reports_a_misplaced_record_with_its_line():
     text = "\n".join(
-        [encode("A", {"site_code": "3901", "sender_id": "HDS", "application_id": "DE"}), "42" + " " * 78]
+        [
+            encode(
+                "A", {"site_code": "3901", "sender_id": "HDS", "password": "TEST01", "application_id": "DE"}
+            ),
+            "42" + " " * 78,
+        ]
     )
     with pytest.raises(CatairSyntaxError, match="line 2"):
         parse_catair(text)

@@ -141,7 +141,7 @@ def test_pf14_class_total_differs_from_its_43_records(lines):
     i = index(lines, "89")
     lines[i] = put(lines[i], 6, "00000232424")
     assert any(
-        r == "PF-14" and "class 364 total 2324.24 differs from its 43-records' sum 2324.23" in m
+        r == "PF-14" and "class 364 total $2,324.24 differs from its 43-records' sum $2,324.23" in m
         for r, _, m in problems(lines)
     )
 
@@ -155,7 +155,7 @@ def test_pf14_zero_amount_43_record(lines):
 def test_pf14_grand_totals_cross_foot(lines):
     i = index(lines, "90")
     lines[i] = put(lines[i], 15, "00000002211")
-    assert any(r == "PF-14" and "grand total user fee 22.11" in m for r, _, m in problems(lines))
+    assert any(r == "PF-14" and "grand total user fee $22.11" in m for r, _, m in problems(lines))
 
 
 def test_pf14_class_claimed_but_not_totalled(lines):

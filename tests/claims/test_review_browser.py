@@ -48,8 +48,9 @@ def test_draft_through_both_reviews_to_filing_and_cbps_answer(
     log_in(page, live_server, "rita")
     page.goto(f"{live_server.url}/reviews/level-1/")
     page.click(f"tr:has-text('{claim.display_number}') >> text=Review")
+    # The review form is a new page: wait for it (a busy machine draws it after the click returns).
+    expect(page.locator("input[name=item]")).to_have_count(7)
     boxes = page.query_selector_all("input[name=item]")
-    assert len(boxes) == 7
     for box in boxes:
         box.check()
     page.click("button[value=approve]")
@@ -58,6 +59,7 @@ def test_draft_through_both_reviews_to_filing_and_cbps_answer(
     log_in(page, live_server, "rob")
     page.goto(f"{live_server.url}/reviews/level-2/")
     page.click(f"tr:has-text('{claim.display_number}') >> text=Review")
+    page.wait_for_selector("input[name=item]")
     for box in page.query_selector_all("input[name=item]"):
         box.check()
     page.fill("textarea[name=comment]", "Ready for CBP")

@@ -235,23 +235,38 @@ def test_amounts_are_kept_exact_and_classes_rounded_once(claim, line, analyst, c
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-def test_two_claims_racing_for_the_last_units_on_postgresql(client_a, analyst):
-    """Two threads each designate 60 of a 100-unit line at the same time: exactly one wins."""
+def test_two_claims_racing_for_the_last_units_on_postgresql(client_a, analyst, monkeypatch):
+    """Two threads each designate 60 of a 100-unit line on their own claim: exactly one wins.
+
+    Both threads are held at the ledger until the other has arrived there too, each with its own claim
+    locked, so the race is decided by the ledger alone: a ledger that read the quantity and wrote it back
+    without its conditional UPDATE would let both win, and this test fails. A draft lock that also locked
+    the client's or firm's row would keep the second thread from ever reaching the ledger: the barrier
+    times out and the test fails too (one client's claims must not queue behind each other)."""
     import threading
 
     from django.db import close_old_connections
 
+    import claims.services
+
     line = ImportLineFactory(entry__client=client_a, quantity=Decimal("100"))
-    claims = [ClaimFactory(client=client_a, preparer=analyst) for _ in range(2)]
+    claims_ = [ClaimFactory(client=client_a, preparer=analyst) for _ in range(2)]
     exports = [ExportFactory(client=client_a, quantity=Decimal("60")) for _ in range(2)]
-    barrier = threading.Barrier(2)
+    start, at_ledger = threading.Barrier(2), threading.Barrier(2, timeout=10)
+    ledger_change = claims.services.apply_pair_change
+
+    def both_at_the_ledger(*args, **kwargs):
+        at_ledger.wait()
+        return ledger_change(*args, **kwargs)
+
+    monkeypatch.setattr(claims.services, "apply_pair_change", both_at_the_ledger)
     outcomes = []
 
     def run(i):
         try:
-            barrier.wait()
+            start.wait()
             designation_add(
-                claim=claims[i],
+                claim=claims_[i],
                 import_line=line,
                 export=exports[i],
                 quantity=Decimal("60"),
@@ -262,6 +277,10 @@ def test_two_claims_racing_for_the_last_units_on_postgresql(client_a, analyst):
             outcomes.append("ok")
         except ClaimError:
             outcomes.append("refused")
+        except threading.BrokenBarrierError:
+            outcomes.append("never reached the ledger together")
+        except Exception as exc:  # e.g. the line's CHECK constraint, if the ledger let both through
+            outcomes.append(f"{type(exc).__name__}")
         finally:
             close_old_connections()
 

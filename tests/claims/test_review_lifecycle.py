@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from claims.ledger import claim_holding, release
 from claims.lifecycle import (
@@ -14,9 +15,10 @@ from claims.lifecycle import (
     MoveRefused,
     TransitionError,
     claim_transition,
+    is_cbp_move,
     moves_for,
 )
-from claims.models import Claim, ClaimTransition
+from claims.models import Claim, ClaimTransition, Protest
 from claims.services import ClaimError, claim_validate
 from reviews.models import Review
 from reviews.services import checklist_items, review_approve, review_return, review_start
@@ -30,6 +32,26 @@ from tests.factories import (
 )
 
 S = Claim.Status
+
+
+def test_protest_moves_need_the_protest_and_then_cbps_decision(claim, firm_admin):
+    force(claim, S.LIQUIDATED)
+    with pytest.raises(TransitionError, match="record the protest"):
+        claim_transition(claim=claim, to=S.PROTEST_FILED, by=firm_admin)
+    protest = Protest.objects.create(
+        claim=claim, number="270426100123", filed_on=dt.date(2026, 1, 5), grounds="x", filed_by=firm_admin
+    )
+    claim_transition(claim=claim, to=S.PROTEST_FILED, by=firm_admin)
+    # Out of protest is CBP's move (by=None): only with its decision entered and confirmed.
+    with pytest.raises(TransitionError, match="only CBP's word"):
+        claim_transition(claim=claim, to=S.CLOSED, by=firm_admin)
+    with pytest.raises(TransitionError, match="record CBP's decision"):
+        claim_transition(claim=claim, to=S.CLOSED, by=None)
+    Protest.objects.filter(pk=protest.pk).update(decision="denied", decided_on=dt.date(2026, 2, 1))
+    with pytest.raises(TransitionError, match="confirmed by a second person"):
+        claim_transition(claim=claim, to=S.CLOSED, by=None)
+    Protest.objects.filter(pk=protest.pk).update(confirmed_at=timezone.now())
+    claim_transition(claim=claim, to=S.CLOSED, by=None)
 
 
 def tick_all(level):
@@ -51,15 +73,30 @@ def force(claim, status):
 
 @pytest.mark.parametrize("src, dst", list(itertools.product(S.values, S.values)))
 def test_every_move_through_claim_transition(claim, firm_admin, src, dst):
-    """A firm admin (a reviewer who did not prepare the claim) may make exactly the moves of the table."""
+    """A firm admin (a reviewer who did not prepare the claim) may make exactly the moves of the table that
+    are not CBP's to make; those are recorded on CBP's word only (by=None: the gateway, a confirmed CBP
+    notice)."""
     force(claim, src)
+    if S.PROTEST_FILED in (src, dst):
+        # Under protest only with the protest on record; out of it only with CBP's decision recorded.
+        Protest.objects.create(
+            claim=claim,
+            number="2704261" + str(len(dst)).zfill(5),
+            filed_on=dt.date(2026, 1, 5),
+            grounds="test",
+            filed_by=firm_admin,
+            decision="" if dst == S.PROTEST_FILED else "denied",
+            confirmed_at=None if dst == S.PROTEST_FILED else timezone.now(),
+        )
     if dst in ALLOWED_MOVES[src]:
-        claim_transition(claim=claim, to=dst, by=firm_admin, reason="test")
+        who = None if is_cbp_move(src, dst) else firm_admin
+        if who is None:
+            with pytest.raises(MoveRefused):
+                claim_transition(claim=claim, to=dst, by=firm_admin)
+        claim_transition(claim=claim, to=dst, by=who, reason="test")
         claim.refresh_from_db()
         assert claim.status == dst
-        assert ClaimTransition.objects.filter(
-            claim=claim, from_status=src, to_status=dst, by=firm_admin
-        ).exists()
+        assert ClaimTransition.objects.filter(claim=claim, from_status=src, to_status=dst, by=who).exists()
     else:
         with pytest.raises(TransitionError):
             claim_transition(claim=claim, to=dst, by=firm_admin)

@@ -512,12 +512,15 @@ def test_catair_syntax_problems_are_errors_when_the_writer_is_there(client_a, an
     fake = types.ModuleType("claims.catair")
     seen = {}
 
-    def claim_to_catair(*, claim, transmission_date):
+    def claim_to_catair(*, claim, transmission_date, sender):
         seen["args"] = (claim.pk, transmission_date)
         return "10A..."
 
+    fake.Sender = types.SimpleNamespace(for_checks=lambda **kwargs: None)
     fake.claim_to_catair = claim_to_catair
-    fake.validate_claim_file = lambda text: ["line 2: record is 79 characters, not 80"] if text else []
+    fake.validate_claim_file = lambda text, **offsets: (
+        ["line 2: record is 79 characters, not 80"] if text else []
+    )
     monkeypatch.setitem(sys.modules, "claims.catair", fake)
     issues = [i for i in claim_preflight(claim=claim, on=ON) if i.rule == "PF-01"]
     assert [(i.severity, i.message) for i in issues] == [("error", "line 2: record is 79 characters, not 80")]

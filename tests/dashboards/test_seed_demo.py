@@ -2,6 +2,8 @@
 
 import datetime as dt
 import io
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -34,13 +36,18 @@ def test_demo_loads_realistic_data_once(settings, tmp_path):
     settings.CBP_GATEWAY = "sandbox"
     settings.MEDIA_ROOT = tmp_path
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    settings.CATAIR_PASSWORD = ""  # a bare seed_demo files with the demo's own ABI password
+    call_command("seed_demo", "--address", "http://127.0.0.1:8010", stdout=out)
     first = counts()
     clients, lines, ch99, exports, documents, users, uploads, claims, *_ = first
     assert clients == 2 and lines >= 3000 and ch99 >= 1000 and 300 <= exports <= 1000 and documents > 500
     assert set(User.objects.values_list("role", flat=True)) == set(User.Role.values)
     assert all(u.client_id for u in User.objects.filter(role="client_user"))
     assert "password: demo-analyst-2026" in out.getvalue()
+    assert "log in at http://127.0.0.1:8010/login/" in out.getvalue()
+    # ES-003 lines carry their merchandise description: a product is found by its name.
+    assert ImportLine.objects.filter(client__code="acme", description__icontains="T-shirts").count() > 100
+    assert not ImportLine.objects.filter(description="").exists()
     # Data went through ingestion: every upload loaded cleanly, and the assessment found what it should.
     assert set(Upload.objects.values_list("status", flat=True)) == {"loaded"}
     assert Finding.objects.filter(rule="R-FIVE-YEAR").exists()
@@ -74,3 +81,11 @@ def test_demo_loads_realistic_data_once(settings, tmp_path):
     call_command("seed_demo", stdout=again)
     assert counts() == first
     assert "already loaded" in again.getvalue()
+
+
+def test_make_run_serves_and_prints_the_port_asked():
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(["make", "-n", "run", "PORT=8010"], cwd=root, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "seed_demo --address http://127.0.0.1:8010" in out.stdout
+    assert "runserver 127.0.0.1:8010" in out.stdout

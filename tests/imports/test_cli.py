@@ -119,3 +119,22 @@ def test_ingest_with_a_saved_mapping(client_a, tmp_path, analyst):
     )
     assert code == 0 and json.loads(out[-1])["created"] == 25
     assert Upload.objects.get().mapping.name == "Acme filer"
+
+
+def test_ingest_refuses_another_importers_file_and_reads_the_clients_saved_layout(
+    client_a, analyst, tmp_path
+):
+    """The command line goes through the upload service: the importer-number check and the client's column
+    mappings saved from the upload page apply there as on the page."""
+    from imports.services import column_mapping_save
+    from tests.factories import ClientFactory
+    from tests.imports.test_layouts import MAPPING, own_layout
+
+    ClientFactory(firm=client_a.firm, code="borealis", legal_name="Borealis", importer_number="98-7654321AA")
+    code, _, err = run("--client", "borealis", "--kind", "es003", str(FIXTURES / "es003_sample.csv"))
+    assert code == 1 and "not Borealis's" in err and not ImportLine.objects.exists()
+
+    column_mapping_save(client=client_a, kind="aes", name="Acme filer", mapping=MAPPING, user=analyst)
+    code, out, err = run("--client", "acme", "--kind", "aes", str(own_layout(tmp_path)))
+    assert code == 0 and err == ""
+    assert json.loads(out[-1])["created"] == 25

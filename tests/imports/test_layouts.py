@@ -63,7 +63,7 @@ def own_layout(tmp_path):
     return write_rows(tmp_path / "own_layout.csv", new_headers, new_rows)
 
 
-def test_saved_mapping_loads_a_clients_own_layout(db, client_a, client_b, tmp_path, analyst):
+def test_saved_mapping_loads_a_clients_own_layout(db, client_a, acme_twin, tmp_path, analyst):
     path = own_layout(tmp_path)
     assert load("aes", path, client_a).errors[0].rule == "unknown_layout"
 
@@ -72,12 +72,12 @@ def test_saved_mapping_loads_a_clients_own_layout(db, client_a, client_b, tmp_pa
     )
     result = load("aes", path, client_a, mapping=mapping.mapping, mapping_name=mapping.name)
     assert result.summary()["created"] == 25
-    load("aes", FIXTURES / "aes_sample.csv", client_b)
+    load("aes", FIXTURES / "aes_sample.csv", acme_twin)
     ours = sorted(
         Export.objects.filter(client=client_a).values_list("export_ref", "export_date", "quantity", "value")
     )
     theirs = sorted(
-        Export.objects.filter(client=client_b).values_list("export_ref", "export_date", "quantity", "value")
+        Export.objects.filter(client=acme_twin).values_list("export_ref", "export_date", "quantity", "value")
     )
     assert ours == theirs
     # Fields the mapping leaves out are still read under their documented names.

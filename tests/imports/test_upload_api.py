@@ -141,11 +141,18 @@ def test_other_clients_uploads_are_404_everywhere(
     assert http.get("/api/v1/clients/borealis/uploads/").json()["count"] == 0
 
 
-def test_tariff_uploads_are_for_firm_staff(api, analyst, client_user_a, django_capture_on_commit_callbacks):
+def test_tariff_uploads_are_for_firm_staff(
+    api, analyst, platform_admin, client_user_a, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = post_file(api(analyst), "/api/v1/tariff/uploads/", "hts_sample.json")
+        refused = post_file(api(analyst), "/api/v1/tariff/uploads/", "hts_sample.json")
+    assert refused.status_code == 403 and "platform administrator" in refused.json()["detail"]
+    assert not TariffLine.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_file(api(platform_admin), "/api/v1/tariff/uploads/", "hts_sample.json")
     assert response.status_code == 201 and TariffLine.objects.count() == 16
     upload_id = response.json()["id"]
+    assert api(analyst).get(f"/api/v1/uploads/{upload_id}/").status_code == 200
 
     http = api(client_user_a)
     assert http.get("/api/v1/tariff/uploads/").status_code == 404

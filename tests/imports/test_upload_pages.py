@@ -171,12 +171,21 @@ def test_other_clients_pages_are_404(
     assert http.post(f"/clients/acme/uploads/{upload.pk}/mapping/", {"name": "x"}).status_code == 404
 
 
-def test_tariff_page_for_staff(web, analyst, django_capture_on_commit_callbacks):
+def test_tariff_page_for_staff(web, analyst, platform_admin, django_capture_on_commit_callbacks):
+    """The tariff's rates decide every firm's claims: a firm's analyst reads its history but cannot load it
+    (one upload once set 6109.10.00 to 99% for every firm); a platform administrator loads it."""
     http = web(analyst)
-    assert "Upload the USITC HTS schedule" in http.get("/tariff/uploads/").content.decode()
+    page = http.get("/tariff/uploads/").content.decode()
+    assert "Upload the USITC HTS schedule" not in page and "only a platform administrator loads it" in page
     with django_capture_on_commit_callbacks(execute=True):
-        response = http.post("/tariff/uploads/", {"file": upload_file("hts_sample.csv")})
+        refused = http.post("/tariff/uploads/", {"file": upload_file("hts_sample.csv")})
+    assert refused.status_code == 403 and not Upload.objects.exists() and not TariffLine.objects.exists()
+
+    admin = web(platform_admin)
+    assert "Upload the USITC HTS schedule" in admin.get("/tariff/uploads/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post("/tariff/uploads/", {"file": upload_file("hts_sample.csv")})
     upload = Upload.objects.get()
     assert response["Location"] == f"/tariff/uploads/{upload.pk}/"
     assert upload.client is None and TariffLine.objects.count() == 16
-    assert "hts_sample.csv" in http.get("/tariff/uploads/").content.decode()
+    assert "hts_sample.csv" in http.get("/tariff/uploads/").content.decode()  # every firm sees it

@@ -9,13 +9,16 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from claims.cbp import services as cbp_services
 from claims.cbp.gateway import Response
 from claims.cbp.sandbox import SandboxGateway
+from claims.jobs.models import Job
 from claims.models import Finding
 from claims.services import claim_reopen, claim_validate
+from imports.feeds import feed_save
 from imports.ingest.core import get_parser
 from imports.models import Document, LineCh99Duty
 from imports.services import column_mapping_save, upload_ingest_now
@@ -123,7 +126,8 @@ def upload_with_reject(client, *, marker: str, filer: str, user, folder):
 
 
 def tariff_upload(*, marker: str, user, folder):
-    """An HTS schedule loaded by the firm's staff, with one rejected row."""
+    """An HTS schedule loaded by `user` (a platform administrator, or None for the command line: only they
+    load the tariff every firm shares), with one rejected row."""
     path = folder / f"{marker}-hts.csv"
     path.write_text(
         '"HTS Number","Indent","Description","Unit of Quantity","General Rate of Duty"\n'
@@ -186,13 +190,39 @@ def claim_at_cbp(client, *, marker: str, preparer, reviewer, reviewer2):
     return claim
 
 
+def claim_after_liquidation(client, *, marker: str, preparer, status: str):
+    """A filed claim CBP liquidated ten days ago (within the protest window), put in `status`; under
+    protest, with its protest on record. Set as a factory would: the path there is tested elsewhere."""
+    from django.utils import timezone
+
+    from claims.cbp.models import Liquidation, Protest
+    from claims.models import Claim
+
+    claim = build_claim(client=client, preparer=preparer, notes=f"{marker} claim {status}")
+    liquidated_on = timezone.localdate() - dt.timedelta(days=10)
+    Claim.objects.filter(pk=claim.pk).update(status=status, filed_on=liquidated_on - dt.timedelta(days=300))
+    Liquidation.objects.create(
+        claim=claim, liquidated_on=liquidated_on, amounts={"364": "10.00"}, total=Decimal("10.00")
+    )
+    if status == Claim.Status.PROTEST_FILED:
+        Protest.objects.create(
+            claim=claim,
+            number="270426100123",
+            filed_on=liquidated_on,
+            grounds=f"{marker} grounds",
+            filed_by=preparer,
+        )
+    claim.refresh_from_db()
+    return claim
+
+
 def add_staff_work(d, *, marker: str, filer: str, staff, folder):
     """Add to one client's rows what the firm's staff make of them: uploads, claims, reviews, CBP."""
     d.marker = marker
     d.upload, d.mapping = upload_with_reject(
         d.client, marker=marker, filer=filer, user=staff.analyst, folder=folder
     )
-    d.tariff_upload = tariff_upload(marker=marker, user=staff.analyst, folder=folder)
+    d.tariff_upload = tariff_upload(marker=marker, user=None, folder=folder)
     d.warning = Finding.objects.create(
         client=d.client,
         rule="R-TEST-W",
@@ -210,6 +240,32 @@ def add_staff_work(d, *, marker: str, filer: str, staff, folder):
     )
     d.package = d.filed.documents.get(original_name__endswith="-summary.pdf")
     d.cbp_request = d.filed.cbp_requests.get()
+    d.request_document = cbp_services.cbp_request_document_attach(
+        request=d.cbp_request,
+        file=SimpleUploadedFile(f"{marker}-bol.pdf", PDF + f"% {marker} bill of lading\n".encode()),
+        by=staff.analyst,
+    )
+    d.liquidated = claim_after_liquidation(
+        d.client, marker=marker, preparer=staff.analyst, status="liquidated"
+    )
+    d.under_protest = claim_after_liquidation(
+        d.client, marker=marker, preparer=staff.analyst, status="protest_filed"
+    )
+    d.protest = d.under_protest.protests.get()
+    # CBP's decision on a protest entered by the reviewer, waiting for a second person to confirm it.
+    d.decided_protest = claim_after_liquidation(
+        d.client, marker=marker, preparer=staff.analyst, status="protest_filed"
+    ).protests.get()
+    cbp_services.protest_decide(
+        protest=d.decided_protest, by=staff.reviewer, decision="denied", decided_on=d.decided_protest.filed_on
+    )
+    d.job = Job.objects.create(kind="package", claim=d.filed, client=d.client, requested_by=staff.analyst)
+    d.cbp_notice = cbp_notice_entered(d.filed, marker=marker, by=staff.reviewer)
+    d.feed = feed_save(
+        client=d.client,
+        by=staff.analyst,
+        values={"name": f"{marker} feed", "source": "folder", "location": "es003", "kind": "es003"},
+    )
     d.build = claim_build_done(d.client, user=staff.analyst)
     portal_data(d, marker=marker, staff=staff)
     return d
@@ -244,6 +300,23 @@ def portal_data(d, *, marker: str, staff):
     d.client.save(update_fields=["contact_emails"])
     d.snapshot, _ = projection_snapshot_take(client=d.client)
     return d
+
+
+def cbp_notice_entered(claim, *, marker: str, by):
+    """CBP's notice of liquidation of the filed claim, entered by `by` and waiting for someone else."""
+    from django.utils import timezone
+
+    from claims.cbp.notices import cbp_notice_enter
+
+    return cbp_notice_enter(
+        claim=claim,
+        kind="liquidation",
+        notice_date=timezone.localdate(),
+        amounts={t.accounting_class: str(t.claim_amount) for t in claim.class_totals.all()},
+        reference=f"{marker}-LIQ",
+        file=SimpleUploadedFile(f"{marker}-liquidation.pdf", PDF + marker.encode(), "application/pdf"),
+        by=by,
+    )
 
 
 def claim_build_done(client, *, user):

@@ -6,14 +6,9 @@ from imports.models import Chapter99Heading, FilerCodeOffset, TariffLine
 from tests.factories import ClientFactory, FirmFactory
 
 
-def test_firm_admin_edits_the_chapter99_table(client, firm_admin):
-    heading = Chapter99Heading.objects.get(ch99_from="9903.88.03")
-    client.force_login(firm_admin)
-    url = f"/admin/imports/chapter99heading/{heading.pk}/change/"
-    form = client.get(url)
-    assert form.status_code == 200
-    response = client.post(
-        url,
+def chapter99_change(client, heading, basis):
+    return client.post(
+        f"/admin/imports/chapter99heading/{heading.pk}/change/",
         {
             "program": heading.program,
             "ch99_from": heading.ch99_from,
@@ -22,21 +17,34 @@ def test_firm_admin_edits_the_chapter99_table(client, firm_admin):
             "effective_from": heading.effective_from.isoformat(),
             "effective_to": "",
             "drawback_eligible": "no",
-            "basis": "Decided by the firm",
+            "basis": basis,
             "source_url": "",
         },
     )
+
+
+def test_the_chapter99_table_is_changed_by_a_platform_administrator_only(client, firm_admin, platform_admin):
+    """Every firm's claims are decided by the one table: a firm admin reads it but cannot change it for all
+    the others."""
+    heading = Chapter99Heading.objects.get(ch99_from="9903.88.03")
+    client.force_login(firm_admin)
+    assert client.get(f"/admin/imports/chapter99heading/{heading.pk}/change/").status_code == 200
+    assert chapter99_change(client, heading, "Decided by one firm").status_code == 403
+    heading.refresh_from_db()
+    assert heading.basis != "Decided by one firm"
+    client.force_login(platform_admin)
+    response = chapter99_change(client, heading, "Decided for the installation")
     assert response.status_code == 302, response.content[:2000]
     heading.refresh_from_db()
-    assert (heading.drawback_eligible, heading.basis) == ("no", "Decided by the firm")
+    assert (heading.drawback_eligible, heading.basis) == ("no", "Decided for the installation")
 
 
-def test_firm_admin_records_a_filer_code_offset(client, firm_admin):
+def test_filer_code_offsets_are_recorded_by_a_platform_administrator(client, firm_admin, platform_admin):
+    offset = {"filer_code": "E5X", "offset": 2, "note": "CBP"}
     client.force_login(firm_admin)
-    response = client.post(
-        "/admin/imports/filercodeoffset/add/", {"filer_code": "E5X", "offset": 2, "note": "CBP"}
-    )
-    assert response.status_code == 302
+    assert client.post("/admin/imports/filercodeoffset/add/", offset).status_code == 403
+    client.force_login(platform_admin)
+    assert client.post("/admin/imports/filercodeoffset/add/", offset).status_code == 302
     assert FilerCodeOffset.objects.get(filer_code="E5X").offset == 2
 
 

@@ -20,10 +20,17 @@ def test_wrong_password_is_told_plainly(client, analyst):
     assert "didn't match" in response.content.decode()
 
 
+def signed_out(response) -> bool:
+    """`/` without a session is the public landing page: a log-in link, no client list."""
+    landing = response.status_code == 200 and "rows" not in response.context
+    return landing and b'href="/login/"' in response.content
+
+
 def test_logout_ends_the_session(client, analyst):
     client.force_login(analyst)
     assert client.post("/logout/").status_code == 302
-    assert client.get("/").status_code == 302  # back to the log-in page
+    assert signed_out(client.get("/"))
+    assert client.get("/reviews/level-1/")["Location"].startswith("/login/")  # firm pages need a log-in again
 
 
 def test_lockout_after_the_failure_limit_even_with_the_right_password(client, analyst):
@@ -38,7 +45,7 @@ def test_lockout_after_the_failure_limit_even_with_the_right_password(client, an
     # The right password does not get through while the lock holds.
     again = client.post("/login/", {"username": "alice", "password": PASSWORD})
     assert again.status_code == 429
-    assert client.get("/").status_code == 302
+    assert signed_out(client.get("/"))
 
 
 def test_lockout_is_per_user_and_address(client, analyst, reviewer):

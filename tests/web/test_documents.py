@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
+from claims.models import Finding
 from imports.documents import document_check, document_create
 from imports.models import Document
 
@@ -157,6 +158,38 @@ def test_same_file_again_is_attached_not_stored_twice(data, client, analyst):
     assert "already on file" in response.content.decode()
     assert Document.objects.filter(client=a.client).count() == 1
     assert list(a.export.documents.all()) == [a.document]
+
+
+def test_same_file_again_as_another_type_records_that_type(data, client, analyst, client_a):
+    """An invoice on file uploaded again as the bill of lading of an export proves the export too."""
+    from claims.risk.services import assess_client
+
+    client.force_login(analyst)
+    a = data.a
+    assert a.document.doc_type == "invoice"
+    assess_client(client=client_a)
+    assert Finding.objects.filter(
+        client=client_a, rule="R-EXPORT-DOCS", export=a.export, status="open"
+    ).exists()
+    content = a.document.file.open("rb").read()
+    response = client.post(
+        "/clients/acme/documents/",
+        {"file": upload("bol.pdf", content), "doc_type": "bill_of_lading", "export_ref": a.export.export_ref},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert (
+        f"already on file as {a.document.original_name}; it is now recorded as Commercial invoice; "
+        f"Bill of lading / air waybill, attached to export {a.export.export_ref}." in html
+    )
+    a.document.refresh_from_db()
+    assert a.document.types_display == "Commercial invoice; Bill of lading / air waybill"
+    listed = client.get("/clients/acme/documents/?type=bill_of_lading").content.decode()
+    assert a.document.original_name in listed
+    assess_client(client=client_a)
+    assert not Finding.objects.filter(
+        client=client_a, rule="R-EXPORT-DOCS", export=a.export, status="open"
+    ).exists()
 
 
 def test_same_file_for_another_client_is_that_clients_own_document(data, client, analyst):

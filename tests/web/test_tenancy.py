@@ -33,7 +33,8 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.fields import DateTimeField
 
-from claims.cbp.models import CbpMessage, CbpRequest, CbpTransmission, Notification
+from claims.cbp.models import CbpMessage, CbpNotice, CbpRequest, CbpTransmission, Notification, Protest
+from claims.jobs.models import Job
 from claims.models import (
     Claim,
     ClaimBuild,
@@ -46,8 +47,8 @@ from claims.models import (
 )
 from drawback.accounts.models import DigestSubscription, Privilege, User
 from exports.models import Export
-from imports.models import ColumnMapping, Document, ImportEntry, ImportLine, Upload
-from imports.services import upload_create, upload_headers
+from imports.models import ColumnMapping, DataFeed, Document, ImportEntry, ImportLine, Upload
+from imports.services import upload_headers
 from reviews.models import Review, ReviewComment
 from reviews.services import checklist_items
 from tests.factories import ClientFactory, FirmFactory, UserFactory
@@ -69,6 +70,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         override_settings(
             MEDIA_ROOT=folder / "media",
             CBP_GATEWAY="sandbox",
+            CATAIR_PASSWORD="TEST01",
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         ),
         mock.patch("claims.filing.services.render_claim_summary_pdf", summary_pdf_stand_in),
@@ -194,6 +196,32 @@ def mapping_fields(d):
     return {f"field_{header}": header for header in upload_headers(upload=d.upload)}
 
 
+def feed_body(d):
+    return {
+        "name": f"{d.marker} new feed",
+        "source": "folder",
+        "location": "es003",
+        "kind": "es003",
+        "pattern": "*.csv",
+        "doc_type": "other",
+        "every_minutes": "60",
+        "is_active": "on",
+    }
+
+
+def notice_fields(d, api=False):
+    """A CBP notice of liquidation of the filed claim, as the page's form or the API takes it."""
+    import json
+
+    from django.utils import timezone
+
+    amounts = {t.accounting_class: str(t.claim_amount) for t in d.filed.class_totals.all()}
+    fields = {"kind": "liquidation", "notice_date": timezone.localdate().isoformat()}
+    if api:
+        return {**fields, "amounts": json.dumps(amounts)}
+    return {**fields, **{f"amount_{cls}": amount for cls, amount in amounts.items()}}
+
+
 def ticked(level):
     return [item.pk for item in checklist_items(level)]
 
@@ -277,9 +305,26 @@ SCOPED = {
     "client-upload-rejects": Route(
         kwargs=lambda d: {"code": d.client.code, "pk": d.upload.pk}, object_kwargs=("pk",)
     ),
-    # The HTS tariff is shared, but who loaded which file is the firm's own business.
-    "tariff-upload-detail": Route(kwargs=lambda d: {"pk": d.tariff_upload.pk}, staff_only=True),
-    "tariff-upload-rejects": Route(kwargs=lambda d: {"pk": d.tariff_upload.pk}, staff_only=True),
+    # --- pages: data feeds (firm configuration)
+    "client-feed-create": Route(
+        kwargs=CODE,
+        requests=(GET, Req("post", body=feed_body)),
+        staff_only=True,
+        shows=lambda d: d.client.legal_name,
+    ),
+    "client-feed-detail": Route(
+        kwargs=lambda d: {"code": d.client.code, "pk": d.feed.pk},
+        requests=(GET, Req("post", body=lambda d: {**feed_body(d), "name": d.feed.name, "pattern": "*.txt"})),
+        object_kwargs=("pk",),
+        staff_only=True,
+        shows=lambda d: d.feed.name,
+    ),
+    "client-feed-poll": Route(
+        kwargs=lambda d: {"code": d.client.code, "pk": d.feed.pk},
+        requests=(Req("post"),),
+        object_kwargs=("pk",),
+        staff_only=True,
+    ),
     # --- pages: findings
     "findings:finding-list": Route(kwargs=CODE),
     "findings:assess-now": Route(kwargs=CODE, requests=(Req("post"),)),
@@ -336,6 +381,17 @@ SCOPED = {
     # --- pages: the claim's life with CBP (bare claim and request ids)
     "cbp:claim_cbp": Route(kwargs=FILED, shows=lambda d: d.cbp_request.reference),
     "cbp:claim_file": Route(kwargs=FILED, requests=(Req("post", changes=False),)),  # filed already
+    "cbp:notice_enter": Route(
+        kwargs=FILED, requests=(Req("post", body=lambda d: {**notice_fields(d), "document": pdf_file()}),)
+    ),
+    "cbp:notice_confirm": Route(kwargs=lambda d: {"pk": d.cbp_notice.pk}, requests=(Req("post"),)),
+    "cbp:notice_discard": Route(kwargs=lambda d: {"pk": d.cbp_notice.pk}, requests=(Req("post"),)),
+    "api-claim-cbp-notices": Route(
+        kwargs=FILED,
+        requests=(GET, Req("post", body=lambda d: {**notice_fields(d, api=True), "document": pdf_file()})),
+        shows=lambda d: d.cbp_notice.reference,
+    ),
+    "api-cbp-notice-confirm": Route(kwargs=lambda d: {"pk": d.cbp_notice.pk}, requests=(Req("post"),)),
     "cbp:request_detail": Route(
         kwargs=lambda d: {"pk": d.cbp_request.pk},
         requests=(
@@ -485,6 +541,41 @@ SCOPED = {
     ),
     "api-money-at-risk": Route(kwargs=API_CODE, shows=lambda d: f'"client":"{d.client.code}"'),
     "api-claim-cbp": Route(kwargs=FILED, shows=lambda d: d.cbp_request.reference),
+    # --- the claim's life after liquidation, CBP request documents, progress of work
+    "cbp:protest_record": Route(
+        kwargs=lambda d: {"pk": d.liquidated.pk},
+        requests=(
+            Req(
+                "post",
+                body=lambda d: {
+                    "number": "2704-26-100456",
+                    "filed_on": d.liquidated.liquidation.liquidated_on.isoformat(),
+                    "grounds": "Class 364 reduced without reason",
+                },
+            ),
+        ),
+    ),
+    "cbp:protest_decision": Route(
+        kwargs=lambda d: {"pk": d.protest.pk},
+        requests=(
+            Req(
+                "post",
+                body=lambda d: {"decision": "denied", "decided_on": d.protest.filed_on.isoformat()},
+            ),
+        ),
+    ),
+    "cbp:protest_decision_confirm": Route(
+        kwargs=lambda d: {"pk": d.decided_protest.pk}, requests=(Req("post"),)
+    ),
+    "cbp:protest_decision_discard": Route(
+        kwargs=lambda d: {"pk": d.decided_protest.pk}, requests=(Req("post"),)
+    ),
+    "cbp:request_document_download": Route(
+        kwargs=lambda d: {"pk": d.cbp_request.pk, "doc_id": d.request_document.pk},
+        object_kwargs=("doc_id",),
+        shows=lambda d: f"{d.marker} bill of lading",
+    ),
+    "jobs:status": Route(kwargs=lambda d: {"pk": d.job.pk}, shows=lambda d: f'"id": {d.job.pk}'),
     "api-cbp-request-respond": Route(
         kwargs=lambda d: {"pk": d.cbp_request.pk},
         requests=(Req("post", body=lambda d: {"response_text": "Invoices attached"}),),
@@ -571,6 +662,12 @@ UNSCOPED = {
     "home": None,
     "login": None,
     "logout": None,
+    # Password reset and the icon: no client data (tests/web/test_password_reset.py).
+    "password_reset": None,
+    "password_reset_done": None,
+    "password_reset_confirm": None,
+    "password_reset_complete": None,
+    "favicon": None,
     "api-token": None,
     "api-client-list": None,
     "api-schema": None,
@@ -578,6 +675,12 @@ UNSCOPED = {
     "api-review-checklist": None,  # the firm's checklist questions, no client data: staff only, below
     "cbp:poll": None,  # asks CBP about every open claim: staff only, below
     "cbp:notifications_read": None,  # marks the user's own notifications: tested below
+    # The HTS tariff is every firm's, loaded by a platform administrator: every firm's staff read its
+    # uploads, client users none (tested below).
+    "tariff-uploads": None,
+    "api-tariff-uploads": None,
+    "tariff-upload-detail": None,
+    "tariff-upload-rejects": None,
     "reviews:queue": FirmList(
         shows=lambda d: d.claim.display_number, kwargs={"level": 1}, client_users=False
     ),
@@ -590,10 +693,37 @@ UNSCOPED = {
     ),
     "cbp:notification_list": FirmList(shows=lambda d: d.filed.display_number),
     "api-claims": FirmList(shows=lambda d: d.claim.number, queries=({}, {"client": "borealis"})),
-    "tariff-uploads": FirmList(shows=lambda d: d.tariff_upload.original_name, client_users=False),
     "dashboards:money-at-risk": FirmList(shows=lambda d: d.client.legal_name, client_users=False),
     "dashboards:digest-opt-out": None,  # a signed token names the client and address: tests/dashboards
-    "api-tariff-uploads": FirmList(shows=lambda d: d.tariff_upload.original_name, client_users=False),
+    # Public pages of the prospects' path (no account; a prospect reaches only the assessment their session
+    # holds) and the firm's leads (firm staff only, their own firm's): tested at the end of this module.
+    **dict.fromkeys(
+        [
+            "prospects:landing",
+            "prospects:questionnaire",
+            "prospects:questionnaire_result",
+            "prospects:assessment",
+            "prospects:assessment_step",
+            "prospects:assessment_file_upload",
+            "prospects:assessment_file_delete",
+            "prospects:assessment_save",
+            "prospects:assessment_resume",
+            "prospects:assessment_status",
+            "prospects:assessment_progress",
+            "prospects:faq",
+            "prospects:invitation",
+            "prospects:lead_list",
+            "prospects:lead_detail",
+            "prospects:lead_update",
+            "prospects:lead_note",
+            "prospects:lead_estimate",
+            "prospects:lead_estimate_progress",
+            "prospects:lead_release",
+            "prospects:lead_convert",
+            "prospects:lead_invite",
+            "prospects:lead_file",
+        ]
+    ),
 }
 
 
@@ -701,6 +831,9 @@ def snapshot(d) -> dict:
         "review comments": ReviewComment.objects.filter(claim__in=claims).count(),
         "uploads": sorted(Upload.objects.filter(client=client).values_list("pk", "status")),
         "mappings": sorted(ColumnMapping.objects.filter(client=client).values_list("pk", "name", "mapping")),
+        "feeds": sorted(
+            DataFeed.objects.filter(client=client).values_list("pk", "name", "pattern", "last_result")
+        ),
         "cbp requests": [
             (
                 r.pk,
@@ -712,8 +845,13 @@ def snapshot(d) -> dict:
             for r in requests
         ],
         "cbp transmissions": CbpTransmission.objects.filter(claim__in=claims).count(),
+        "cbp notices": sorted(CbpNotice.objects.filter(claim__in=claims).values_list("pk", "status")),
         "claim builds": sorted(ClaimBuild.objects.filter(client=client).values_list("pk", "status")),
         "cbp messages": CbpMessage.objects.filter(claim__in=claims).count(),
+        "protests": sorted(
+            Protest.objects.filter(claim__in=claims).values_list("pk", "decision", "confirmed_at")
+        ),
+        "jobs": Job.objects.filter(client=client).count(),
         "notifications": sorted(
             Notification.objects.filter(claim__in=claims).values_list("pk", "user", "read_at")
         ),
@@ -897,11 +1035,15 @@ def test_client_user_attaches_documents_to_their_own_cbp_request_only(data, clie
         f"/cbp-requests/{data.a.cbp_request.pk}/", {"action": "attach", "file": pdf_file("own.pdf")}
     )
     assert own.status_code == 302
-    assert [d.original_name for d in data.a.cbp_request.documents.all()] == ["own.pdf"]
+    assert set(data.a.cbp_request.documents.values_list("original_name", flat=True)) == {
+        "ALPHA-bol.pdf",
+        "own.pdf",
+    }
     other = client.post(
         f"/cbp-requests/{data.b.cbp_request.pk}/", {"action": "attach", "file": pdf_file("other.pdf")}
     )
-    assert other.status_code == 404 and not data.b.cbp_request.documents.exists()
+    assert other.status_code == 404
+    assert list(data.b.cbp_request.documents.values_list("original_name", flat=True)) == ["BRAVO-bol.pdf"]
 
 
 # --- firm-wide lists
@@ -997,26 +1139,54 @@ def test_writes_naming_another_clients_objects_change_nothing_of_theirs(
     assert Claim.objects.get(pk=a.claim.pk).status == Claim.Status.FIRST_REVIEW
 
 
-def test_tariff_uploads_read_through_the_upload_api_are_the_firms_own(data, api, analyst, other_firm_analyst):
-    for route in ("api-upload-detail", "api-upload-rejects"):
-        url = reverse(route, kwargs={"pk": data.b.tariff_upload.pk})
-        api.force_login(analyst)
-        assert api.get(url).status_code == 200
+@pytest.mark.parametrize(
+    "route", ["tariff-uploads", "api-tariff-uploads", "tariff-upload-detail", "tariff-upload-rejects"]
+)
+def test_tariff_uploads_are_every_firms_and_no_client_users(
+    data, client, api, analyst, other_firm_analyst, client_user_a, route
+):
+    """The tariff every firm shares is loaded by a platform administrator (or the command line): every
+    firm's staff read its history, client users get 404, anonymous users are sent to log in."""
+    upload = data.a.tariff_upload
+    url = reverse(route, kwargs={} if route.endswith("uploads") else {"pk": upload.pk})
+    http = api if url.startswith("/api/") else client
+    for user in (analyst, other_firm_analyst):
+        http.force_login(user)
+        response = http.get(url)
+        assert response.status_code == 200
+        if not route.endswith("rejects"):
+            assert upload.original_name.encode() in response.content
+    http.force_login(client_user_a)
+    assert http.get(url).status_code == 404
+    for route_, kwargs in (
+        ("api-upload-detail", {"pk": upload.pk}),
+        ("api-upload-rejects", {"pk": upload.pk}),
+    ):
+        api.force_login(client_user_a)
+        assert api.get(reverse(route_, kwargs=kwargs)).status_code == 404
         api.force_login(other_firm_analyst)
-        assert api.get(url).status_code == 404
+        assert api.get(reverse(route_, kwargs=kwargs)).status_code == 200
+    http.logout()
+    assert http.get(url).status_code in (302, 401, 403)
 
 
-def test_another_firm_uploading_the_same_tariff_file_hears_nothing_of_ours(data, analyst, other_firm_analyst):
-    """Loading a file again names the earlier upload; another firm's upload of the same file is not named."""
-    ours = data.a.tariff_upload
-    content = ours.file.open("rb").read()
+def test_no_firm_changes_the_tariff_every_firm_shares(data, client, api, analyst, other_firm_analyst):
+    """One firm's upload once set 6109.10.00 to 99% for every firm's claims: firm staff are refused."""
+    from imports.models import TariffLine
 
-    def again(user):
-        file = ContentFile(content, name=ours.original_name)
-        return upload_create(client=None, kind="hts", file=file, user=user, queue=False)
-
-    assert f"(upload {ours.pk})" in again(analyst).message
-    assert again(other_firm_analyst).message == ""
+    before = list(TariffLine.objects.values_list("hts", "general_rate").order_by("hts"))
+    body = '"HTS Number","Indent","Description","General Rate of Duty"\n"6109.10.00","1","Of cotton","99%"\n'
+    for user in (analyst, other_firm_analyst):
+        client.force_login(user)
+        page = client.post("/tariff/uploads/", {"file": SimpleUploadedFile("hts.csv", body.encode())})
+        api.force_login(user)
+        response = api.post(
+            "/api/v1/tariff/uploads/",
+            {"file": SimpleUploadedFile("hts.csv", body.encode())},
+            format="multipart",
+        )
+        assert page.status_code == 403 and response.status_code == 403
+    assert list(TariffLine.objects.values_list("hts", "general_rate").order_by("hts")) == before
 
 
 def test_overdue_badge_counts_the_users_own_clients_requests(data, client, analyst, other_firm_analyst):
@@ -1133,3 +1303,114 @@ def test_client_user_is_kept_out_of_the_admin(client, client_user_a):
     assert response.status_code in (302, 403)
     assert client.get("/admin/").status_code in (200, 302)
     assert b"Import lines" not in client.get("/admin/", follow=True).content
+
+
+# --- prospects: public pages need no account; leads are the firm's staff's only; workspaces are nobody's
+
+
+PUBLIC_PAGES = ["/", "/questionnaire/", "/assessment/", "/faq/", "/faq/?q=bond"]
+
+
+@pytest.mark.parametrize("url", PUBLIC_PAGES)
+def test_public_pages_need_no_account_and_show_no_client_data(data, client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.content
+    assert b"ALPHA" not in body and b"BRAVO" not in body and b"Acme" not in body and b"Borealis" not in body
+
+
+@pytest.fixture
+def prospect(world, db, analyst, client_user_a):
+    """A lead of the firm with a sent assessment and a file."""
+    from drawback.prospects import services
+    from drawback.prospects.models import AssessmentFile, Lead
+
+    lead = Lead.objects.create(firm=world.firm, company="Prospect Marker Co")
+    assessment = services.assessment_start(firm=world.firm)
+    assessment.lead, assessment.status = lead, "submitted"
+    assessment.save()
+    stored = AssessmentFile.objects.create(
+        assessment=assessment, kind="other", original_name="x.pdf", size=3, sha256="0" * 64
+    )
+    stored.file.save("x.pdf", ContentFile(PDF), save=True)
+    return SimpleNamespace(lead=lead, file=stored, user=client_user_a)
+
+
+LEAD_ROUTES = [
+    ("prospects:lead_list", "get", lambda p: {}),
+    ("prospects:lead_detail", "get", lambda p: {"pk": p.lead.pk}),
+    ("prospects:lead_update", "post", lambda p: {"pk": p.lead.pk}),
+    ("prospects:lead_note", "post", lambda p: {"pk": p.lead.pk}),
+    ("prospects:lead_estimate", "post", lambda p: {"pk": p.lead.pk}),
+    ("prospects:lead_estimate_progress", "get", lambda p: {"pk": p.lead.pk}),
+    ("prospects:lead_release", "post", lambda p: {"pk": p.lead.pk}),
+    ("prospects:lead_convert", "post", lambda p: {"pk": p.lead.pk}),
+    ("prospects:lead_invite", "post", lambda p: {"pk": p.lead.pk, "user_pk": p.user.pk}),
+    ("prospects:lead_file", "get", lambda p: {"pk": p.lead.pk, "file_pk": p.file.pk}),
+]
+LEAD_BODY = {
+    "status": "lost",
+    "text": "a note",
+    "code": "stolen",
+    "legal_name": "X",
+    "importer_number": "12-3456789AB",
+}
+
+
+@pytest.mark.parametrize("user", ["client_user_a", "other_firm_analyst"])
+@pytest.mark.parametrize("name,method,kwargs", LEAD_ROUTES, ids=[r[0] for r in LEAD_ROUTES])
+def test_leads_are_not_found_for_client_users_and_other_firms(
+    request, client, prospect, name, method, kwargs, user
+):
+    from drawback.accounts.models import Client as ClientCompany
+    from drawback.prospects.models import Lead, LeadEvent
+
+    client.force_login(request.getfixturevalue(user))
+    url = reverse(name, kwargs=kwargs(prospect))
+    events, clients = LeadEvent.objects.count(), ClientCompany.objects.count()
+    response = client.post(url, LEAD_BODY) if method == "post" else client.get(url)
+    if name == "prospects:lead_list" and user == "other_firm_analyst":
+        assert response.status_code == 200 and b"Prospect Marker" not in response.content  # their own leads
+    else:
+        assert response.status_code == 404
+    assert b"Prospect Marker" not in response.content
+    assert Lead.objects.get(pk=prospect.lead.pk).status == Lead.Status.NEW
+    assert (LeadEvent.objects.count(), ClientCompany.objects.count()) == (events, clients)
+
+
+@pytest.mark.parametrize("name,method,kwargs", LEAD_ROUTES, ids=[r[0] for r in LEAD_ROUTES])
+def test_leads_send_anonymous_users_to_log_in(client, prospect, name, method, kwargs):
+    url = reverse(name, kwargs=kwargs(prospect))
+    response = client.post(url, LEAD_BODY) if method == "post" else client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize("name,method,kwargs", LEAD_ROUTES, ids=[r[0] for r in LEAD_ROUTES])
+def test_the_firms_staff_reach_their_leads(client, analyst, prospect, name, method, kwargs):
+    client.force_login(analyst)
+    url = reverse(name, kwargs=kwargs(prospect))
+    response = client.post(url, LEAD_BODY) if method == "post" else client.get(url)
+    if name in ("prospects:lead_invite", "prospects:lead_estimate_progress"):
+        assert response.status_code == 404  # not converted / no estimate: nothing there, even for staff
+    else:
+        assert response.status_code in (200, 302, 400), response.status_code
+
+
+def test_a_prospects_workspace_is_nobodys_client(data, client, api, analyst, client_user_a, firm):
+    from drawback.accounts.models import Client as ClientCompany
+
+    workspace = ClientCompany.objects.create(
+        firm=firm,
+        code="prospect-abc",
+        legal_name="Workspace Marker",
+        importer_number="12-3456789AB",
+        is_workspace=True,
+        is_active=False,
+    )
+    for user in (analyst, client_user_a):
+        client.force_login(user)
+        assert b"Workspace Marker" not in client.get("/", follow=True).content
+        assert client.get(f"/clients/{workspace.code}/").status_code == 404
+        api.force_login(user)
+        assert api.get(f"/api/v1/clients/{workspace.code}/lines/").status_code == 404
+        assert b"prospect-abc" not in api.get("/api/v1/clients/").content

@@ -64,7 +64,8 @@ def synthetic_claim(imports: int, exports: int) -> ClaimFile:
             hts="6109100012",
             quantity=Decimal("12.5000") * per_export,
             uom="DOZ",
-            date=dt.date(2025, 6, 1) + dt.timedelta(days=e % 300),
+            # In chronological order and before the transmission date, as the writer puts them (PF-10).
+            date=dt.date(2024, 11, 1) + dt.timedelta(days=e * 300 // exports),
             exporter_name="ACME OUTFITTERS INC",
             description="COTTON T-SHIRTS",
             unique_identifier=f"X2025{e:010d}",
@@ -103,7 +104,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, imports, exports, repeat, pdf_lines, **options):
         claim = synthetic_claim(imports, exports)
-        catair = CatairFile(Envelope("3901", "HDS", dt.date(2025, 9, 1)), [Block("3901", "HDS", [claim])])
+        catair = CatairFile(
+            Envelope("3901", "HDS", dt.date(2025, 9, 1), password="BENCH1"), [Block("3901", "HDS", [claim])]
+        )
         timings = {"write": [], "parse": [], "validate": []}
         for _ in range(repeat):
             start = time.perf_counter()

@@ -7,7 +7,8 @@ from claims.cbp import services
 
 class Command(BaseCommand):
     help = (
-        "Poll the CBP gateway (CBP_GATEWAY) for open claims, store and apply its messages, deem liquidations."
+        "Poll the CBP gateway (CBP_GATEWAY) for open claims, store and apply its messages, deem liquidations "
+        "and close claims whose liquidation is final."
     )
 
     def handle(self, *args, **options):
@@ -17,8 +18,9 @@ class Command(BaseCommand):
             for claim_id in services.cbp_pending_claim_ids()
         )
         deemed = services.claims_deem_liquidated()
+        closed = services.claims_close_final()
         self.stdout.write(
             f"open claims {result.claims}; messages read {result.read}, new {result.stored}, "
             f"applied {applied}; files set aside {len(result.rejected_sources)}; "
-            f"deemed liquidated {len(deemed)}"
+            f"deemed liquidated {len(deemed)}; closed {len(closed)}"
         )

@@ -9,6 +9,7 @@ import random
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -20,7 +21,7 @@ from claims.cbp.services import claim_file
 from claims.models import ClaimBuild
 from claims.risk.services import assess_client
 from claims.services import claim_validate
-from dashboards import demo, demo_portal
+from dashboards import demo, demo_portal, demo_prospects
 from drawback.accounts.models import Client, Firm, Privilege, User
 from exports.models import Export
 from imports.documents import document_create
@@ -28,6 +29,7 @@ from imports.models import Document, ImportEntry, TariffLine
 from imports.services import upload_ingest_now
 from reviews.services import checklist_items, review_approve, review_start
 
+DEMO_CATAIR_PASSWORD = "DEMO26"
 USERS = [
     # username, role, client code, password
     ("admin", User.Role.FIRM_ADMIN, None, "demo-admin-2026"),
@@ -41,6 +43,13 @@ USERS = [
 
 class Command(BaseCommand):
     help = "Load the demo firm, clients, data, documents and users (safe to run again)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--address",
+            default="http://127.0.0.1:8000",
+            help="where the site is served, for the log-in address printed at the end",
+        )
 
     # The demo's claim events would print their notification e-mails in the middle of the summary.
     @override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
@@ -63,7 +72,8 @@ class Command(BaseCommand):
             if spec.code == "acme":
                 self._claims(client)
         demo_portal.seed(stdout=self.stdout)
-        self.stdout.write("\nDemo users (log in at http://127.0.0.1:8000/login/):")
+        demo_prospects.load(self.stdout)
+        self.stdout.write(f"\nDemo users (log in at {options['address'].rstrip('/')}/login/):")
         for username, role, _, password in USERS:
             self.stdout.write(f"  {username:<10} {User.Role(role).label:<12} password: {password}")
 
@@ -221,7 +231,9 @@ class Command(BaseCommand):
             reviewer = User.objects.get(username=username)
             ticked = [item.pk for item in checklist_items(level)]
             review_approve(claim=claim, by=reviewer, level=level, ticked=ticked, comment="Demo review")
-        claim_file(claim=claim, by=analyst)
+        # The sandbox CBP takes any ABI password; `make demo` sets one, a bare `seed_demo` uses the demo's.
+        with override_settings(CATAIR_PASSWORD=settings.CATAIR_PASSWORD or DEMO_CATAIR_PASSWORD):
+            claim_file(claim=claim, by=analyst)
         claim.refresh_from_db()
         self.stdout.write(f"  {claim.display_number} reviewed twice; status: {claim.get_status_display()}")
 

@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_privilege_applications_digest_subscriptions'),
-        ('claims', '0007_claim_building'),
+        ('accounts', '0004_privilege_applications_digest_subscriptions'),
+        ('claims', '0009_protests_jobs_closed_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='event',
-            field=models.CharField(choices=[('filed', 'Filed with CBP'), ('accepted', 'Accepted by CBP'), ('rejected', 'Rejected by CBP'), ('cf28', 'CF-28 request for information'), ('cf29', 'CF-29 notice of action'), ('accelerated_payment', 'Accelerated payment received'), ('liquidation', 'Liquidated'), ('payment', 'Refund or bill on liquidation'), ('privilege_expiry', 'Privilege or ruling expiring'), ('bond_headroom', 'Bond headroom running short'), ('digest', 'Dashboard digest')], max_length=20),
+            field=models.CharField(choices=[('filed', 'Filed with CBP'), ('accepted', 'Accepted by CBP'), ('rejected', 'Rejected by CBP'), ('cf28', 'CF-28 request for information'), ('cf29', 'CF-29 notice of action'), ('accelerated_payment', 'Accelerated payment received'), ('liquidation', 'Liquidated'), ('payment', 'Refund or bill on liquidation'), ('protest_decided', 'CBP decided the protest'), ('returned', 'Returned for correction'), ('second_review', 'Ready for second review'), ('ready_to_file', 'Approved: ready to file'), ('privilege_expiry', 'Privilege or ruling expiring'), ('bond_headroom', 'Bond headroom running short'), ('digest', 'Dashboard digest')], max_length=20),
         ),
         migrations.AddConstraint(
             model_name='notification',

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_firm_drawback_port'),
+        ('accounts', '0003_client_is_workspace'),
         ('imports', '0004_upload_heartbeat'),
     ]
 

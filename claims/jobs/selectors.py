@@ -1,0 +1,40 @@
+"""Reads of jobs, through the tenant boundary: a client's jobs for whoever may see the client, a firm-wide
+job for the person who asked for it."""
+
+from django.db.models import Q, QuerySet
+
+from drawback.accounts.tenancy import clients_for
+
+from .models import Job
+
+
+def jobs_visible_to(user) -> QuerySet[Job]:
+    if not user.is_authenticated:
+        return Job.objects.none()
+    return Job.objects.filter(Q(client__in=clients_for(user)) | Q(client=None, requested_by=user))
+
+
+def jobs_running(*, user, kind: str, claim=None, client=None) -> list[Job]:
+    """Unfinished jobs of one kind the user may see (of a claim or client when given), newest first."""
+    jobs = jobs_visible_to(user).filter(kind=kind, status__in=(Job.Status.QUEUED, Job.Status.RUNNING))
+    if claim is not None:
+        jobs = jobs.filter(claim=claim)
+    if client is not None:
+        jobs = jobs.filter(client=client)
+    if claim is None and client is None:
+        jobs = jobs.filter(requested_by=user)
+    return list(jobs.order_by("-created_at", "-id")[:3])
+
+
+def jobs_untold(*, user, kind: str, claim=None, client=None) -> list[Job]:
+    """Finished jobs the user asked for whose outcome they have not been told yet, oldest first."""
+    if not user.is_authenticated:
+        return []
+    jobs = Job.objects.filter(kind=kind, requested_by=user, told=False).exclude(
+        status__in=(Job.Status.QUEUED, Job.Status.RUNNING)
+    )
+    if claim is not None:
+        jobs = jobs.filter(claim=claim)
+    if client is not None:
+        jobs = jobs.filter(client=client)
+    return list(jobs.order_by("created_at", "id")[:5])
