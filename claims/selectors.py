@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from drawback.accounts.models import Privilege
 from drawback.accounts.tenancy import get_scoped_or_404, scope
 
 from .models import Claim, ClaimClassTotal, ClaimTransition, Designation, Finding, PreflightRun
@@ -139,6 +140,12 @@ def claim_actions(*, claim: Claim, user) -> list[str]:
     actions = []
     if claim.status == S.DRAFT:
         actions += ["validate", "preflight", "edit_designations"]
+        # Accelerated payment (19 CFR 190.92) is asked for, or no longer, while the claim is a draft; asking
+        # needs the client's approved privilege in force (claims.services.claim_accelerated_payment_set).
+        if claim.accelerated_payment:
+            actions.append("accelerated_payment_stop")
+        elif claim.client.privilege(Privilege.Kind.ACCELERATED_PAYMENT) is not None:
+            actions.append("accelerated_payment_request")
     if S.FIRST_REVIEW in moves and claim.status == S.VALIDATED:
         actions.append("submit")
     if any((claim.status, to) in REVIEW_MOVES for to in moves):

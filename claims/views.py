@@ -20,6 +20,7 @@ from .jobs.views import jobs_for_page
 from .lifecycle import FILED_STATUSES, TransitionError
 from .models import ACCOUNTING_CLASSES, Claim
 from .preflight import PreflightIssue
+from .privileges.services import bond_room_for
 
 # A page of designations stays readable (explanations folded); the workbook and the PDF hold them all.
 DESIGNATIONS_PER_PAGE = 50
@@ -165,11 +166,25 @@ def claim_action(request: HttpRequest, code: str, pk: int, action: str) -> HttpR
             messages.success(
                 request, f"Correction created as a new draft replacing claim {claim.display_number}."
             )
+        elif action in ("accelerated_payment_request", "accelerated_payment_stop"):
+            requested = action == "accelerated_payment_request"
+            services.claim_accelerated_payment_set(claim=claim, requested=requested, by=user)
+            messages.success(request, _accelerated_payment_message(claim, requested))
         else:
             raise Http404
     except (services.ClaimError, TransitionError) as exc:
         messages.error(request, str(exc))
     return redirect("claims:detail", code=code, pk=target.pk)
+
+
+def _accelerated_payment_message(claim: Claim, requested: bool) -> str:
+    if not requested:
+        return "Accelerated payment no longer requested."
+    _, carries = bond_room_for(claim=claim)
+    text = "Accelerated payment requested."
+    if not carries:
+        text += " The bond's headroom does not cover this claim; pre-flight will warn (PF-15)."
+    return text
 
 
 @login_required

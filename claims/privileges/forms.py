@@ -76,10 +76,3 @@ class AttachForm(forms.Form):
         ],
     )
     note = forms.CharField(max_length=300, required=False)
-
-
-class AcceleratedPaymentForm(forms.Form):
-    requested = forms.TypedChoiceField(
-        choices=[("1", "Request accelerated payment"), ("0", "No accelerated payment")],
-        coerce=lambda v: v == "1",
-    )

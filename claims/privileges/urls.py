@@ -8,9 +8,4 @@ urlpatterns = [
     path("clients/<slug:code>/privileges/", views.privilege_list, name="list"),
     path("clients/<slug:code>/privileges/new/", views.privilege_new, name="new"),
     path("clients/<slug:code>/privileges/<int:pk>/", views.privilege_detail, name="detail"),
-    path(
-        "clients/<slug:code>/claims/<int:pk>/accelerated-payment/",
-        views.claim_accelerated_payment,
-        name="claim-accelerated-payment",
-    ),
 ]

@@ -1,6 +1,7 @@
 """Applications and rulings pages: everyone who may see the client reads them; the firm's staff record
-applications, change their details and status and attach their documents. And the claim page's
-accelerated payment request (staff, draft claims). Views parse input and call one service."""
+applications, change their details and status and attach their documents. (A draft claim's accelerated
+payment request is one of the claim's actions: claims.views.claim_action.) Views parse input and call one
+service."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,15 +9,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
-from claims import selectors as claim_selectors
-from claims import services as claim_services
 from drawback.accounts.models import Privilege
 from drawback.accounts.tenancy import client_for_code, require_staff
 
 from . import selectors, services
-from .forms import AcceleratedPaymentForm, AttachForm, NewPrivilegeForm, PrivilegeForm, StatusForm
+from .forms import AttachForm, NewPrivilegeForm, PrivilegeForm, StatusForm
 
 
 def _errors_to_form(form, exc: ValidationError) -> None:
@@ -142,31 +140,3 @@ def privilege_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "attach_form": attach_form,
         },
     )
-
-
-@login_required
-@require_POST
-def claim_accelerated_payment(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    """Ask, or stop asking, for accelerated payment on a draft claim (from the claim page)."""
-    require_staff(request.user)
-    client = client_for_code(request.user, code)
-    claim = claim_selectors.claim_get(user=request.user, pk=pk, client=client)
-    form = AcceleratedPaymentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose whether to request accelerated payment.")
-        return redirect("claims:detail", code=code, pk=claim.pk)
-    requested = form.cleaned_data["requested"]
-    try:
-        claim_services.claim_accelerated_payment_set(claim=claim, requested=requested, by=request.user)
-    except claim_services.ClaimError as exc:
-        messages.error(request, str(exc))
-    else:
-        if requested:
-            room, carries = services.bond_room_for(claim=claim)
-            text = "Accelerated payment requested."
-            if not carries:
-                text += " The bond's headroom does not cover this claim; pre-flight will warn (PF-15)."
-            messages.success(request, text)
-        else:
-            messages.success(request, "Accelerated payment no longer requested.")
-    return redirect("claims:detail", code=code, pk=claim.pk)

@@ -35,22 +35,13 @@ def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
 
 
-@register.inclusion_tag("claims/_accelerated_payment.html", takes_context=True)
-def accelerated_payment_panel(context, claim) -> dict:
-    """The claim's accelerated payment request with the client's privilege and bond headroom, and, on a
-    draft for the firm's staff, the form that changes it."""
+@register.inclusion_tag("claims/_accelerated_payment.html")
+def accelerated_payment_panel(claim) -> dict:
+    """The claim's accelerated payment request with the client's privilege and bond headroom. The buttons
+    that ask for it or stop are the claim's actions (claims.selectors.claim_actions)."""
     from claims.privileges.selectors import bond_position
     from drawback.lib.money import ZERO
 
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    staff = bool(user and user.is_authenticated and user.is_firm_staff)
     bond = bond_position(client=claim.client, on=claim.filed_on, exclude_claim=claim)
     total = sum((t.claim_amount for t in claim.class_totals.all()), ZERO)
-    return {
-        "claim": claim,
-        "csrf_token": context.get("csrf_token"),
-        "bond": bond,
-        "carries": bond is None or bond.carries(total),
-        "editable": staff and claim.status == "draft",
-    }
+    return {"claim": claim, "bond": bond, "carries": bond is None or bond.carries(total)}

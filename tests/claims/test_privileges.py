@@ -14,6 +14,7 @@ from claims.models import Claim, Notification, Payment
 from claims.preflight import claim_preflight
 from claims.privileges import selectors, services
 from claims.privileges.services import PrivilegeError
+from claims.selectors import claim_actions
 from drawback.accounts.models import Privilege
 from tests.claims.build_data import client_lines, run_build
 from tests.claims.filing_builders import grant_accelerated_payment
@@ -189,25 +190,38 @@ def test_preflight_warns_when_the_continuous_bond_is_exceeded(client_a, analyst)
 
 
 def test_claim_page_requests_accelerated_payment_on_a_draft_only(client, client_a, analyst, client_user_a):
+    """Asking for accelerated payment, or no longer, is one of the claim's actions (claim_actions): offered
+    on a draft to the firm's staff when the client holds the privilege, refused otherwise."""
     claim = build_claim(client=client_a, preparer=analyst)
-    url = f"/clients/acme/claims/{claim.pk}/accelerated-payment/"
+    detail = f"/clients/acme/claims/{claim.pk}/"
+    request_url = f"{detail}do/accelerated_payment_request/"
+    stop_url = f"{detail}do/accelerated_payment_stop/"
     client.force_login(analyst)
-    page = client.get(f"/clients/acme/claims/{claim.pk}/").content.decode()
+    assert "accelerated_payment_request" not in claim_actions(claim=claim, user=analyst)
+    page = client.get(detail).content.decode()
     assert "No approved accelerated payment privilege in force" in page and "Request accelerated" not in page
-    response = client.post(url, {"requested": "1"}, follow=True)
+    response = client.post(request_url, follow=True)
     assert "holds no approved accelerated payment privilege" in response.content.decode()
     grant_accelerated_payment(client_a, bond_amount=Decimal("50000.00"))
-    page = client.get(f"/clients/acme/claims/{claim.pk}/").content.decode()
+    assert "accelerated_payment_request" in claim_actions(claim=claim, user=analyst)
+    page = client.get(detail).content.decode()
     assert "Request accelerated payment</button>" in page and "bond headroom $50,000.00" in page
-    client.post(url, {"requested": "1"})
+    response = client.post(request_url, follow=True)
+    assert "Accelerated payment requested." in response.content.decode()
     claim.refresh_from_db()
     assert claim.accelerated_payment
+    actions = claim_actions(claim=claim, user=analyst)
+    assert "accelerated_payment_stop" in actions and "accelerated_payment_request" not in actions
+    assert "Stop requesting accelerated payment</button>" in client.get(detail).content.decode()
     client.force_login(client_user_a)
-    assert client.post(url, {"requested": "0"}).status_code == 404
-    assert "Stop requesting" not in client.get(f"/clients/acme/claims/{claim.pk}/").content.decode()
+    assert claim_actions(claim=claim, user=client_user_a) == []
+    assert client.post(stop_url).status_code == 404
+    assert "Stop requesting" not in client.get(detail).content.decode()
     Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.VALIDATED)
+    claim.refresh_from_db()
+    assert "accelerated_payment_stop" not in claim_actions(claim=claim, user=analyst)
     client.force_login(analyst)
-    response = client.post(url, {"requested": "0"}, follow=True)
+    response = client.post(stop_url, follow=True)
     assert "designations change only on a draft" in response.content.decode()
     claim.refresh_from_db()
     assert claim.accelerated_payment

@@ -345,6 +345,8 @@ SCOPED = {
             action("reopen", changes=False),  # it is a draft already
             action("withdraw", body=lambda d: {"reason": "client asked"}),
             action("correct", claim="filed"),
+            action("accelerated_payment_request"),
+            action("accelerated_payment_stop", changes=False),  # the draft does not ask for it
         ),
         object_kwargs=("pk",),
     ),
@@ -612,11 +614,6 @@ SCOPED = {
         ),
         object_kwargs=("pk",),
         shows=lambda d: d.privilege.reference,
-    ),
-    "privileges:claim-accelerated-payment": Route(
-        kwargs=lambda d: {"code": d.client.code, "pk": d.draft.pk},
-        requests=(Req("post", body=lambda d: {"requested": "1"}),),
-        object_kwargs=("pk",),
     ),
     "dashboards:projections": Route(kwargs=CODE, shows=lambda d: d.client.legal_name),
     "dashboards:estimate-refresh": Route(kwargs=CODE, requests=(Req("post"),)),
