@@ -176,9 +176,11 @@ def client_digests_send(*, client: Client, today: dt.date) -> int:
 
 
 def digests_send(*, today: dt.date | None = None) -> int:
-    """The daily beat job: every active client's due digests."""
+    """The daily beat job: every active client's due digests (a prospect's workspace is nobody's client)."""
     today = today or timezone.localdate()
     sent = 0
-    for client in Client.objects.filter(is_active=True).exclude(contact_emails="").order_by("pk"):
+    for client in (
+        Client.objects.filter(is_active=True, is_workspace=False).exclude(contact_emails="").order_by("pk")
+    ):
         sent += client_digests_send(client=client, today=today)
     return sent

@@ -18,6 +18,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from claims.building.money_at_risk import Bucket, money_at_risk_kept
 from claims.cbp.models import CbpRequest, Liquidation, Payment
 from claims.models import (
     ACCOUNTING_CLASSES,
@@ -567,8 +568,35 @@ def work_queues(*, user, today: dt.date) -> WorkQueues:
     return WorkQueues(reviews=reviews, requests_due=requests, ready_to_file=ready)
 
 
-def firm_money_at_risk(*, clients: QuerySet[Client]) -> list[tuple[Client, ClientEstimate | None]]:
-    """Each client with its money at risk from the engine's latest estimate (none yet: None)."""
+@dataclass
+class FirmRiskRow:
+    client: Client
+    estimate: ClientEstimate | None  # the nightly run: exports not yet claimed, and the fallback below
+    buckets: list[Bucket] | None  # 0-30, 31-90, 91-180 days; None: never computed, or the run failed
+    refund: Decimal | None
+    as_of: dt.date | None
+    current: bool  # from the client's money-at-risk report for the data as it stands now
+
+
+def firm_money_at_risk(*, clients: QuerySet[Client], today: dt.date) -> list[FirmRiskRow]:
+    """Each client's money at risk, highest first. It is the client's own money-at-risk report when the
+    shared cache holds it for the data as it stands now (claims.building.money_at_risk: the client's page,
+    its API and the nightly run all leave it there), else the nightly estimate's figures. The optimizer is
+    never run here, once per client, inside the request."""
     estimates = {e.client_id: e for e in ClientEstimate.objects.filter(client__in=clients)}
-    rows = [(c, estimates.get(c.pk)) for c in clients.order_by("legal_name", "pk")]
-    return sorted(rows, key=lambda r: -(r[1].at_risk_refund if r[1] and not r[1].error else ZERO))
+    rows = []
+    for client in clients.select_related("firm").order_by("legal_name", "pk"):
+        estimate = estimates.get(client.pk)
+        report = money_at_risk_kept(client=client, today=today)
+        if report is not None:
+            row = FirmRiskRow(client, estimate, report.buckets, report.refund, today, True)
+        elif estimate is not None and not estimate.error:
+            buckets = [
+                Bucket(days=b["days"], first_day=b["from"], lines=b["lines"], refund=Decimal(b["refund"]))
+                for b in estimate.at_risk
+            ]
+            row = FirmRiskRow(client, estimate, buckets, estimate.at_risk_refund, estimate.as_of, False)
+        else:
+            row = FirmRiskRow(client, estimate, None, None, None, False)
+        rows.append(row)
+    return sorted(rows, key=lambda r: -(r.refund or ZERO))

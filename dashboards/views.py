@@ -124,10 +124,10 @@ def estimate_refresh(request, code: str):
 
 @login_required
 def firm_money_at_risk(request):
-    """Every client's money at risk (lines near their 5-year limit and what they could bring), from the
-    optimizer's latest nightly figures; each client's page runs it afresh."""
+    """Every client's money at risk (lines near their 5-year limit and what they could bring): each
+    client's report kept for its current data, else the optimizer's latest nightly figures."""
     require_staff(request.user)
-    rows = figures.firm_money_at_risk(clients=clients_for(request.user))
+    rows = figures.firm_money_at_risk(clients=clients_for(request.user), today=timezone.localdate())
     return render(request, "dashboards/money_at_risk.html", {"rows": rows})
 
 

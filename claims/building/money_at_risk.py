@@ -137,17 +137,36 @@ def data_version(*, client: Client, today: dt.date) -> str:
     ).hexdigest()[:32]
 
 
+def _cache_key(client: Client, today: dt.date) -> str:
+    return f"money-at-risk:{client.pk}:{today.isoformat()}:{data_version(client=client, today=today)}"
+
+
+def _from_cache(key: str, client: Client, today: dt.date) -> MoneyAtRisk | None:
+    kept = cache.get(key)
+    if kept is None:
+        return None
+    lines, buckets = kept
+    return MoneyAtRisk(client=client, today=today, lines=lines, buckets=buckets)
+
+
 def money_at_risk_cached(*, client: Client, today: dt.date | None = None) -> MoneyAtRisk:
     """money_at_risk, from the shared cache while the data it rests on has not changed."""
     today = today or timezone.localdate()
-    key = f"money-at-risk:{client.pk}:{today.isoformat()}:{data_version(client=client, today=today)}"
-    kept = cache.get(key)
-    if kept is not None:
-        lines, buckets = kept
-        return MoneyAtRisk(client=client, today=today, lines=lines, buckets=buckets)
+    key = _cache_key(client, today)
+    report = _from_cache(key, client, today)
+    if report is not None:
+        return report
     report = money_at_risk(client=client, today=today)
     cache.set(key, (report.lines, report.buckets), timeout=settings.MONEY_AT_RISK_CACHE_SECONDS)
     return report
+
+
+def money_at_risk_kept(*, client: Client, today: dt.date | None = None) -> MoneyAtRisk | None:
+    """The report already in the shared cache for the data as it stands now, or None when nothing has
+    computed it since the data last changed. For pages over many clients, which must not run the optimizer
+    once per client (the firm's money-at-risk page)."""
+    today = today or timezone.localdate()
+    return _from_cache(_cache_key(client, today), client, today)
 
 
 def money_at_risk(*, client: Client, today: dt.date | None = None) -> MoneyAtRisk:

@@ -206,7 +206,9 @@ def privilege_warnings_notify(*, today: dt.date) -> int:
     from claims.models import Notification
 
     created = 0
-    for client in Client.objects.filter(is_active=True).select_related("firm").order_by("pk"):
+    for client in (
+        Client.objects.filter(is_active=True, is_workspace=False).select_related("firm").order_by("pk")
+    ):
         warnings = privilege_warnings(client=client, today=today)
         if not warnings:
             continue

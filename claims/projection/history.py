@@ -164,6 +164,7 @@ def firm_observations(*, firm_id: int, today: dt.date) -> Observations:
     history = claim_records(
         claims=Claim.objects.filter(
             client__firm_id=firm_id,
+            client__is_workspace=False,
             filed_on__isnull=False,
             filed_on__gte=today - dt.timedelta(days=HISTORY_YEARS_DAYS),
         )

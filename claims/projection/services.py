@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.building.inputs import engine_inputs_for
-from claims.building.money_at_risk import money_at_risk
+from claims.building.money_at_risk import money_at_risk_cached
 from claims.building.parameters import Exclusions, ExportFilter
 from claims.engine.amounts import EXACT
 from claims.engine.model import Method
@@ -60,7 +60,9 @@ def projection_snapshot_take(
 def projection_snapshots_take(*, on: dt.date | None = None) -> int:
     """The monthly beat job: a snapshot of every active client. Returns how many were taken now."""
     taken = 0
-    for client in Client.objects.filter(is_active=True).select_related("firm").order_by("pk"):
+    for client in (
+        Client.objects.filter(is_active=True, is_workspace=False).select_related("firm").order_by("pk")
+    ):
         _, created = projection_snapshot_take(client=client, on=on)
         taken += created
     return taken
@@ -117,7 +119,8 @@ def client_estimate_refresh(*, client: Client, today: dt.date | None = None) -> 
     values: dict = {"error": ""}
     try:
         values["unclaimed_refund"], values["unclaimed_exports"] = unclaimed_refund(client=client, today=today)
-        risk = money_at_risk(client=client, today=today)
+        # Through the shared cache: the run leaves the day's report for the pages, or reuses theirs.
+        risk = money_at_risk_cached(client=client, today=today)
         values["at_risk"] = [
             {"days": b.days, "from": b.first_day, "lines": b.lines, "refund": str(b.refund)}
             for b in risk.buckets
@@ -138,7 +141,9 @@ def client_estimate_refresh(*, client: Client, today: dt.date | None = None) -> 
 
 def client_estimates_refresh(*, today: dt.date | None = None) -> int:
     count = 0
-    for client in Client.objects.filter(is_active=True).select_related("firm").order_by("pk"):
+    for client in (
+        Client.objects.filter(is_active=True, is_workspace=False).select_related("firm").order_by("pk")
+    ):
         client_estimate_refresh(client=client, today=today)
         count += 1
     return count
