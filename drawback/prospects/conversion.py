@@ -3,8 +3,8 @@
 - The Client: the prospect's workspace itself becomes the client (its numbers, name and address set from the
   conversion form), so the data loaded for the estimate (entries, lines, exports, uploads, findings) is the
   client's at once, moved without a copy; with no workspace a new Client is made.
-- Privileges and rulings the prospect stated they hold: `privilege_from_statement`, the one place that maps
-  a statement to a Privilege.
+- Privileges and rulings the prospect stated they hold or applied for: `privilege_from_statement`, the one
+  place that maps a statement to an application with its status (approved, or submitted to CBP).
 - Contacts: client users with no password, each e-mailed an invitation to set one (invitations.py).
 - Uploaded files: filed as the client's documents (the document service checks and stores them).
 - The lead: converted, linked to the client, with an audit trail entry.
@@ -22,6 +22,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from claims.privileges.services import PrivilegeError, privilege_create
 from drawback.accounts.models import Client, Privilege, User
 from imports.documents import document_create
 from imports.models import Document
@@ -48,21 +49,38 @@ def _date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-def privilege_from_statement(*, client: Client, stated: dict, stated_on: dt.date) -> Privilege:
-    """The Privilege recorded for a privilege or ruling the prospect says CBP granted them (one row of the
-    assessment's privileges step). The only place this mapping lives: privileges are recorded as held from
-    the date stated, with a note that they were stated, not yet checked against CBP's letter."""
-    return Privilege(
+def privilege_from_statement(*, client: Client, stated: dict, stated_on: dt.date, by: User) -> Privilege:
+    """Record a privilege or ruling the prospect stated (one row of the assessment's privileges step) as an
+    application of the client, through the applications service with its first line of history. The only
+    place this mapping lives:
+
+    - one CBP granted them: approved, in force from the day stated (to its expiry, if any);
+    - one they applied for and CBP has not decided: submitted to CBP on the day stated, to be moved on
+      (under review, approved, denied) when CBP's letter comes.
+
+    Either way it is noted as stated by the prospect, not yet checked against CBP's letter. Raises
+    PrivilegeError when the details do not hold together."""
+    applied = stated.get("status") == "applied"
+    when = f"Stated by the prospect in their assessment of {stated_on:%Y-%m-%d}"
+    if applied:
+        status, note = Privilege.Status.SUBMITTED, f"{when}; record CBP's decision when its letter comes."
+    else:
+        status, note = Privilege.Status.APPROVED, f"{when}; check it against CBP's approval letter."
+    return privilege_create(
         client=client,
+        by=by,
         kind=stated["kind"],
+        status=status,
+        note=note,
         reference=stated.get("reference", ""),
-        granted_on=_date(stated["granted_on"]),
-        expires_on=_date(stated.get("expires_on")),
+        ruling_type=stated.get("ruling_type", ""),
+        submitted_on=_date(stated.get("applied_on")),
+        granted_on=None if applied else _date(stated.get("granted_on")),
+        expires_on=None if applied else _date(stated.get("expires_on")),
         bond_type=stated.get("bond_type", ""),
         surety_code=stated.get("surety_code", ""),
         bond_effective_on=_date(stated.get("bond_effective_on")),
-        notes=f"Stated by the prospect in their assessment of {stated_on:%Y-%m-%d}; check it against "
-        "CBP's approval letter.",
+        notes=note,
     )
 
 
@@ -105,12 +123,8 @@ def lead_convert(
             client = _client(assessment, code, legal_name, importer_number, exporter_number, address)
             stated_on = timezone.localtime(assessment.submitted_at).date()
             privileges = [
-                privilege_from_statement(client=client, stated=row, stated_on=stated_on)
-                for row in assessment.answers.get("privileges", [])
+                _privilege(client, row, stated_on, by) for row in assessment.answers.get("privileges", [])
             ]
-            for privilege in privileges:
-                _clean(privilege)
-                privilege.save()
             users = _users(client, assessment.answers.get("contacts", []))
             documents = _documents(client, assessment, by, created_files)
             Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.CONVERTED, client=client)
@@ -133,6 +147,16 @@ def lead_convert(
         raise
     lead.refresh_from_db()
     return client
+
+
+def _privilege(client: Client, stated: dict, stated_on: dt.date, by: User) -> Privilege:
+    try:
+        return privilege_from_statement(client=client, stated=stated, stated_on=stated_on, by=by)
+    except PrivilegeError as exc:
+        kind = Privilege.Kind(stated["kind"]).label
+        raise ConversionError(
+            f"{kind}: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        ) from exc
 
 
 def _clean(obj) -> None:

@@ -234,9 +234,24 @@ class DataSourcesForm(forms.Form):
 
 
 class PrivilegeRowForm(forms.Form):
+    # Where the privilege stands, as the prospect knows it (conversion.privilege_from_statement maps it to
+    # an application's status). Blank is "granted": the step asked only for granted privileges at first.
+    STATED = [("granted", "Granted by CBP"), ("applied", "Applied for, CBP has not decided")]
+
     kind = forms.ChoiceField(choices=[("", "Choose…"), *Privilege.Kind.choices], label="Privilege or ruling")
-    reference = forms.CharField(max_length=60, required=False, help_text="Approval letter or ruling number")
-    granted_on = forms.DateField(label="Granted on", widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(choices=STATED, required=False, initial="granted", label="Where it stands")
+    reference = forms.CharField(
+        max_length=60, required=False, help_text="Application, approval letter or ruling number"
+    )
+    ruling_type = forms.ChoiceField(
+        choices=[("", "—"), *Privilege.RulingType.choices], required=False, label="Manufacturing ruling type"
+    )
+    applied_on = forms.DateField(
+        required=False, label="Applied on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    granted_on = forms.DateField(
+        required=False, label="Granted on", widget=forms.DateInput(attrs={"type": "date"})
+    )
     expires_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     bond_type = forms.ChoiceField(
         choices=[("", "—"), *Privilege.BondType.choices], required=False, label="Bond type"
@@ -246,16 +261,39 @@ class PrivilegeRowForm(forms.Form):
         required=False, label="Bond effective on", widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    def has_changed(self) -> bool:
+        # The status select always posts a value: a row left empty otherwise is still an empty row.
+        return any(name != "status" for name in self.changed_data)
+
     def clean(self):
         data = super().clean()
+        data["status"] = data.get("status") or "granted"
+        granted = data["status"] == "granted"
+        if granted and not data.get("granted_on"):
+            self.add_error("granted_on", "Say when CBP granted it.")
+        if not granted:
+            if not data.get("applied_on"):
+                self.add_error("applied_on", "Say when you applied.")
+            for name in ("granted_on", "expires_on"):
+                if data.get(name):
+                    self.add_error(name, "An application CBP has not decided has no such date yet.")
         if data.get("expires_on") and data.get("granted_on") and data["expires_on"] < data["granted_on"]:
             self.add_error("expires_on", "A privilege cannot expire before it is granted.")
+        if data.get("applied_on") and data.get("granted_on") and data["granted_on"] < data["applied_on"]:
+            self.add_error("granted_on", "CBP cannot grant it before you applied.")
         if data.get("kind") == Privilege.Kind.ACCELERATED_PAYMENT:
             for name in ("bond_type", "surety_code", "bond_effective_on"):
                 if not data.get(name):
                     self.add_error(
                         name, "Accelerated payment needs an activity code 1A bond (19 CFR 190.92)."
                     )
+        if data.get("kind") == Privilege.Kind.MANUFACTURING_RULING:
+            if granted and not data.get("reference", "").strip():
+                self.add_error("reference", "Give the ruling's number (19 CFR 190.51(a)(2)).")
+            if granted and not data.get("ruling_type"):
+                self.add_error("ruling_type", "Say whether the ruling is specific or general.")
+        elif data.get("ruling_type"):
+            self.add_error("ruling_type", "Only manufacturing rulings are specific or general.")
         return data
 
 

@@ -51,8 +51,9 @@ STEPS = [
     Step(
         "privileges",
         "Privileges and rulings",
-        "Drawback privileges and rulings CBP already granted you, if any: accelerated payment, waiver of "
-        "prior notice, a manufacturing ruling, a compliance program. Leave the rows empty if none.",
+        "Drawback privileges and rulings CBP granted you, or that you applied for, if any: accelerated "
+        "payment, waiver of prior notice, a manufacturing ruling, a compliance program. Leave the rows "
+        "empty if none.",
         f.PrivilegeFormSet,
         is_formset=True,
     ),

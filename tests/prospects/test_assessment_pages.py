@@ -53,6 +53,36 @@ def test_each_step_is_checked_on_its_own(client, firm):
     # Accelerated payment stated without its bond is refused, naming the bond.
     privileges = {**STEP_POSTS["privileges"], "privileges-1-surety_code": ""}
     assert "activity code 1A bond" in post_step(client, "privileges", privileges).content.decode()
+    # An application CBP has not decided needs the day it was made, and has no grant date yet; a granted
+    # manufacturing ruling needs its number and type. The third row, left empty, is no row.
+    applied = {
+        **STEP_POSTS["privileges"],
+        "privileges-1-status": "applied",
+        "privileges-2-status": "granted",
+    }
+    html = post_step(client, "privileges", applied).content.decode()
+    assert "Say when you applied." in html and "has no such date yet" in html
+    ruling = {
+        **STEP_POSTS["privileges"],
+        "privileges-0-kind": "manufacturing_ruling",
+        "privileges-0-reference": "",
+    }
+    html = post_step(client, "privileges", ruling).content.decode()
+    assert "Give the ruling" in html and "specific or general" in html
+    fixed = {
+        **applied,
+        "privileges-1-applied_on": "2026-10-01",
+        "privileges-1-granted_on": "",
+        "privileges-1-reference": "",
+    }
+    assert post_step(client, "privileges", fixed).status_code == 302
+    assessment.refresh_from_db()
+    stated = assessment.answers["privileges"]
+    assert [(row["kind"], row["status"]) for row in stated] == [
+        ("waiver_prior_notice", "granted"),
+        ("accelerated_payment", "applied"),
+    ]
+    assert stated[1]["applied_on"] == "2026-10-01" and stated[1]["granted_on"] is None
 
 
 def test_back_and_forward_keep_every_answer_even_unfinished_ones(client, firm):

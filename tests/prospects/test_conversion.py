@@ -2,6 +2,7 @@
 duplicated; a second conversion is refused, also when two are made at the same moment; and the new client
 users set their own password from a one-time invitation."""
 
+import datetime as dt
 import re
 import threading
 
@@ -9,14 +10,15 @@ import pytest
 from django.core import mail
 from django.db import connection, connections
 
+from claims.privileges.services import privilege_status_change
 from drawback.accounts.models import Client, Privilege, User
 from drawback.accounts.tenancy import clients_for
 from drawback.prospects.conversion import ConversionError, lead_convert, privilege_from_statement
-from drawback.prospects.models import AssessmentFile, Lead, LeadEvent
+from drawback.prospects.models import Assessment, AssessmentFile, Lead, LeadEvent
 from drawback.prospects.services import lead_update
 from exports.models import Export
 from imports.models import Document, ImportLine, Upload
-from tests.factories import FirmFactory, UserFactory
+from tests.factories import ClientFactory, FirmFactory, UserFactory
 
 from .conftest import BASE_URL, make_assessment
 
@@ -146,17 +148,117 @@ def test_without_a_workspace_a_new_client_is_made(firm, staff, django_capture_on
     assert client.firm == firm and client.documents.count() == 1 and not client.import_lines.exists()
 
 
-def test_privilege_mapping_is_one_function():
-    stated = {"kind": "manufacturing_ruling", "reference": "T.D. 81-234", "granted_on": "2021-03-04"}
-    import datetime as dt
-
-    privilege = privilege_from_statement(client=Client(), stated=stated, stated_on=dt.date(2026, 12, 6))
-    assert (privilege.kind, privilege.reference, privilege.granted_on) == (
-        "manufacturing_ruling",
+@pytest.mark.django_db
+def test_stated_privileges_become_applications_with_their_status(firm, staff):
+    """privilege_from_statement records each statement through the applications service: granted by CBP is
+    approved and in force from the day given; applied for is submitted to CBP, in force only once CBP's
+    approval is recorded; each with its first line of history, noted as stated."""
+    client = ClientFactory(firm=firm, code="gulfcoast")
+    stated_on = dt.date(2026, 12, 6)
+    ruling = privilege_from_statement(
+        client=client,
+        by=staff,
+        stated_on=stated_on,
+        stated={
+            "kind": "manufacturing_ruling",
+            "status": "granted",
+            "reference": "T.D. 81-234",
+            "ruling_type": "general",
+            "applied_on": None,
+            "granted_on": "2021-03-04",
+            "expires_on": None,
+        },
+    )
+    assert (ruling.status, ruling.reference, ruling.ruling_type, ruling.granted_on) == (
+        Privilege.Status.APPROVED,
         "T.D. 81-234",
+        Privilege.RulingType.GENERAL,
         dt.date(2021, 3, 4),
     )
-    assert privilege.expires_on is None and "2026-12-06" in privilege.notes
+    assert client.privilege(Privilege.Kind.MANUFACTURING_RULING, on=stated_on) == ruling
+    assert "2026-12-06" in ruling.notes and "approval letter" in ruling.notes
+    assert list(ruling.status_changes.values_list("from_status", "to_status", "on", "by")) == [
+        ("", "approved", dt.date(2021, 3, 4), staff.pk)
+    ]
+    # Answers stored before the step asked where a privilege stands were all granted ones.
+    waiver = privilege_from_statement(
+        client=client,
+        by=staff,
+        stated_on=stated_on,
+        stated={"kind": "waiver_prior_notice", "reference": "WPN-1", "granted_on": "2022-05-02"},
+    )
+    assert waiver.status == Privilege.Status.APPROVED and client.privilege(Privilege.Kind.WAIVER_PRIOR_NOTICE)
+
+    applied = privilege_from_statement(
+        client=client,
+        by=staff,
+        stated_on=stated_on,
+        stated={
+            "kind": "accelerated_payment",
+            "status": "applied",
+            "reference": "",
+            "ruling_type": "",
+            "applied_on": "2026-10-01",
+            "granted_on": None,
+            "expires_on": None,
+            "bond_type": "8",
+            "surety_code": "457",
+            "bond_effective_on": "2026-09-15",
+        },
+    )
+    assert (applied.status, applied.submitted_on, applied.granted_on) == (
+        Privilege.Status.SUBMITTED,
+        dt.date(2026, 10, 1),
+        None,
+    )
+    assert (applied.bond_type, applied.surety_code) == ("8", "457")
+    assert list(applied.status_changes.values_list("to_status", "on")) == [
+        ("submitted", dt.date(2026, 10, 1))
+    ]
+    assert "CBP's decision" in applied.notes
+    # Not in force until CBP approves it; then it is, through the ordinary status move.
+    assert client.privilege(Privilege.Kind.ACCELERATED_PAYMENT, on=stated_on) is None
+    privilege_status_change(
+        privilege=applied, to=Privilege.Status.APPROVED, by=staff, on=dt.date(2026, 12, 1)
+    )
+    assert client.privilege(Privilege.Kind.ACCELERATED_PAYMENT, on=stated_on).pk == applied.pk
+
+
+@pytest.mark.django_db
+def test_conversion_records_an_application_the_prospect_made_as_submitted(
+    assessment, staff, django_capture_on_commit_callbacks
+):
+    applied = {
+        "kind": "accelerated_payment",
+        "status": "applied",
+        "applied_on": "2026-11-02",
+        "bond_type": "8",
+        "surety_code": "457",
+        "bond_effective_on": "2026-11-01",
+    }
+    answers = {**assessment.answers, "privileges": [*assessment.answers["privileges"][:1], applied]}
+    Assessment.objects.filter(pk=assessment.pk).update(answers=answers)
+    client = convert(qualified(assessment.lead, staff), staff, django_capture_on_commit_callbacks)
+    statuses = dict(client.privileges.values_list("kind", "status"))
+    assert statuses == {"waiver_prior_notice": "approved", "accelerated_payment": "submitted"}
+    assert client.privilege(Privilege.Kind.WAIVER_PRIOR_NOTICE) is not None
+    assert client.privilege(Privilege.Kind.ACCELERATED_PAYMENT) is None
+
+
+@pytest.mark.django_db
+def test_a_statement_the_applications_refuse_stops_the_conversion(
+    assessment, staff, django_capture_on_commit_callbacks
+):
+    """A manufacturing ruling stated as granted without its number and type (answers kept from before the
+    step asked for them) cannot be an approved ruling: the conversion says why and stores nothing."""
+    ruling = {"kind": "manufacturing_ruling", "reference": "", "granted_on": "2021-03-04"}
+    Assessment.objects.filter(pk=assessment.pk).update(answers={**assessment.answers, "privileges": [ruling]})
+    lead = qualified(assessment.lead, staff)
+    with pytest.raises(ConversionError, match="Manufacturing drawback ruling.*ruling number"):
+        convert(lead, staff, django_capture_on_commit_callbacks)
+    lead.refresh_from_db()
+    assert lead.client is None and not Privilege.objects.exists()
+    assert not User.objects.filter(client__isnull=False).exists()
 
 
 @pytest.mark.django_db
@@ -181,8 +283,11 @@ def test_the_invitation_sets_a_password_once_and_lands_on_the_clients_home(
     assert response.status_code == 302 and response["Location"] == "/"
     home = client.get("/")
     assert home.status_code == 302 and home["Location"] == "/clients/gulfcoast/"
+    # Their company's dashboard, with what the data carried over still needs and the privileges stated.
     overview = client.get("/clients/gulfcoast/").content.decode()
-    assert "Gulf Coast Apparel LLC" in overview and "38" in overview
+    assert "Gulf Coast Apparel LLC" in overview and 'id="pipeline"' in overview
+    assert "25 × export without proof of export" in overview and "AP-2023-0100" in overview
+    assert "38 lines" in client.get("/clients/gulfcoast/lines/").content.decode()
     user = User.objects.get(username="dana@gulfcoast.example.com")
     assert user.check_password("a-long-harbor-pass-7")
     # The link works once.

@@ -127,6 +127,9 @@ def test_from_questionnaire_to_client_dashboard(live_server, page, firm, analyst
     page.get_by_role("button", name="Set my password").click()
     page.wait_for_url(re.compile(r".*/clients/gulfcoast/$"))
     expect(page.get_by_role("heading", name=re.compile("Gulf Coast Apparel LLC"))).to_be_visible()
-    expect(page.locator("main")).to_contain_text("38")
+    # Their company's dashboard: claims by stage (none yet) and what the data carried over still needs.
+    expect(page.locator("#pipeline")).to_contain_text("Claims by stage")
+    expect(page.locator("#needs-documents")).to_contain_text("25 × export without proof of export")
     page.get_by_role("link", name="Import lines", exact=True).click()
     expect(page.get_by_text("6109.10.00.12").first).to_be_visible()
+    expect(page.locator("main")).to_contain_text("38")
