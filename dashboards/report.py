@@ -10,6 +10,8 @@ from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from drawback.lib.spreadsheet import xlsx_append
+
 from .figures import Dashboard
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,12 +53,10 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list]):
         cell.alignment = Alignment(wrap_text=True, vertical="bottom")
     ws.freeze_panes = "A2"
     for row in rows:
-        ws.append(row)
+        # Text someone typed (a reference, a basis) must never run as a formula in a spreadsheet.
+        xlsx_append(ws, row)
         for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str):
-                # Text someone typed (a reference, a basis) must never run as a formula in a spreadsheet.
-                cell.data_type = "s"
-            elif isinstance(cell.value, Decimal):
+            if isinstance(cell.value, Decimal):
                 cell.number_format = MONEY_FORMAT
             elif hasattr(cell.value, "isoformat"):
                 cell.number_format = DATE_FORMAT

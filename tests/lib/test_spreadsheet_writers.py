@@ -36,6 +36,7 @@ WRITERS = {
     "imports/services.py": "test_rejects_csv_neutralises_every_cell",
     "claims/filing/workbook.py": "test_claim_workbook_keeps_hostile_text_as_text",
     "claims/engine/csvio.py": "test_designate_refuses_an_export_ref_that_would_be_a_formula",
+    "dashboards/report.py": "test_dashboard_workbook_keeps_hostile_text_as_text",
 }
 EXEMPT = {
     # The demo's own input files, generated from fixed word lists for seed_demo to load: no outside text.
@@ -174,3 +175,19 @@ def test_designate_refuses_an_export_ref_that_would_be_a_formula(tmp_path):
         stderr=io.StringIO(),
     )
     assert len(assert_no_formula_in_csv(out.read_text())) > 1
+
+
+@pytest.mark.django_db
+def test_dashboard_workbook_keeps_hostile_text_as_text(client_a):
+    """The client's dashboard in Excel: references typed on applications are kept as typed, never run."""
+    from dashboards.figures import client_dashboard
+    from dashboards.report import dashboard_xlsx
+    from tests.factories import PrivilegeFactory
+
+    for text in HOSTILE:
+        PrivilegeFactory(client=client_a, reference=text[:60])
+    book = load_workbook(io.BytesIO(dashboard_xlsx(client_dashboard(client=client_a))))
+    references = [row[1] for row in book["Applications and rulings"].iter_rows(min_row=2)]
+    # Every one kept as typed (XML reads a carriage return back as a line feed), as text, quote-prefixed.
+    assert sorted(c.value.replace("\n", "\r") for c in references) == sorted(t[:60] for t in HOSTILE)
+    assert all(c.data_type == "s" and c.quotePrefix for c in references)
