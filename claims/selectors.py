@@ -74,12 +74,16 @@ def claim_get(*, user, pk: int, client=None) -> Claim:
 
 
 def claim_timeline(*, claim: Claim, for_client: bool = False) -> list[ClaimTransition]:
-    """The claim's moves. `for_client`: the firm's own notes (review comments, reasons for reopening) are
-    left out; CBP's words stay."""
+    """The claim's moves. `for_client`: the firm's own notes (review comments, reasons for reopening, the
+    system's return to review when data changed after approval) are left out; CBP's words (a move only
+    CBP's word makes, from the gateway or a confirmed notice) and the filing stay."""
+    from .lifecycle import CBP_TARGETS
+
     moves = list(claim.transitions.select_related("by").order_by("at", "id"))
     if for_client:
         for move in moves:
-            if move.by_id is not None and move.to_status != Claim.Status.FILED:
+            cbp_word = move.by_id is None and move.to_status in CBP_TARGETS
+            if not (cbp_word or move.to_status == Claim.Status.FILED):
                 move.reason = ""
     return moves
 

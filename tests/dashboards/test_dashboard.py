@@ -12,7 +12,7 @@ import time_machine
 from openpyxl import load_workbook
 
 from claims.cbp.models import CbpRequest, Liquidation, Payment
-from claims.models import Claim, ClaimBuild, ClientEstimate, Finding
+from claims.models import Claim, ClaimBuild, ClientEstimate, Finding, Notification
 from dashboards import charts, figures
 from reviews.services import LineComment, review_return, review_start
 from tests.factories import ClaimFactory, build_claim
@@ -228,12 +228,24 @@ def test_client_users_see_no_review_comments_draft_builds_or_acknowledged_warnin
         comment="INTERNAL acknowledgement",
         fingerprint="acked",
     )
+    # The review is told to the firm's people who act next (the preparer), never to the client.
+    assert Notification.objects.filter(user=analyst, claim=claim, event="returned").exists()
+    assert not Notification.objects.filter(user=client_user_a).exists()
+    # A return made by the system (data changed after approval) is the firm's review too.
+    claim.transitions.create(
+        from_status="ready_to_file", to_status="returned", by=None, reason="INTERNAL data changed"
+    )
     build = ClaimBuild.objects.create(client=client_a, requested_by=analyst, status=ClaimBuild.Status.DONE)
     client.force_login(analyst)
     staff_page = client.get(f"/clients/acme/claims/{claim.pk}/").content.decode()
     assert "INTERNAL overall note" in staff_page and "INTERNAL line note" in staff_page
     client.force_login(client_user_a)
-    for url in (f"/clients/acme/claims/{claim.pk}/", "/clients/acme/", "/clients/acme/findings/"):
+    for url in (
+        f"/clients/acme/claims/{claim.pk}/",
+        "/clients/acme/",
+        "/clients/acme/findings/",
+        "/notifications/",
+    ):
         page = client.get(url).content.decode()
         assert "INTERNAL" not in page and "ACKED" not in page, url
     assert client.get(f"/clients/acme/claims/build/{build.pk}/").status_code == 404
