@@ -350,6 +350,7 @@ class PreflightRun(models.Model):
 
 
 # Models of the claim's life with CBP live in their own module; importing them here registers them.
+from claims.cape.models import CapeDeclaration, CapeEntry  # noqa: E402, F401
 from claims.cbp.models import (  # noqa: E402, F401
     CbpMessage,
     CbpNotice,

@@ -39,6 +39,15 @@ class Firm(models.Model):
     drawback_port = models.CharField(
         max_length=4, default="1001", help_text="Drawback office (port code) new claims are filed with"
     )
+    ieepa_path = models.CharField(
+        max_length=10,
+        choices=[
+            ("cape", "CAPE first: IEEPA duties of entries CAPE can take are refunded by CBP, not drawn back"),
+            ("drawback", "Drawback: IEEPA duties are claimed on drawback where the Chapter 99 table allows"),
+        ],
+        default="cape",
+        help_text="Which path recovers the IEEPA duties of an entry CAPE can still take (counsel's decision)",
+    )
 
     def __str__(self) -> str:
         return self.name
