@@ -7,6 +7,7 @@ class ClaimsConfig(AppConfig):
 
     def ready(self) -> None:
         from claims import checks  # noqa: F401 - registers the settings checks
+        from claims.cape import ingest  # noqa: F401 - registers the liquidation report and CAPE result kinds
         from claims.cbp import admin, notifications  # noqa: F401 - admin registers its model views
 
         notifications.register()  # claim events with CBP are told through claims.lifecycle.EFFECTS

@@ -296,6 +296,8 @@ class Upload(models.Model):
         HTS = "hts", "USITC HTS schedule"
         IMPORTS = "imports", "Canonical imports.csv"
         EXPORTS = "exports", "Canonical exports.csv"
+        LIQUIDATION = "liq_report", "ACE liquidation report (entries' liquidation and protest status)"
+        CAPE = "cape", "CBP's CAPE result (IEEPA refund declarations accepted, rejected, refunded)"
 
     class Status(models.TextChoices):
         # Stored and waiting for the analyst to map its columns (in the browser) before it is loaded.
