@@ -1066,6 +1066,39 @@ def check_replacement_header(d: ClaimData) -> Iterator[PreflightIssue]:
             )
 
 
+@rule("CAPE", "Entry waiting for its IEEPA refund (CAPE)")
+def check_cape_hold(d: ClaimData) -> Iterator[PreflightIssue]:
+    from claims.cape.guards import held_lines
+
+    held = held_lines(d.claim.client, d.lines.keys())
+    for des in d.designations:
+        if des.import_line_id in held:
+            yield PreflightIssue(
+                "CAPE",
+                ERROR,
+                f"{_line_label(d.lines[des.import_line_id])}: {held[des.import_line_id]}. CAPE rejects an "
+                "entry associated with a drawback claim: remove the designation, or release the entry to "
+                "drawback on the client's CAPE page (recorded).",
+                **_where(des),
+            )
+
+
+@rule("CAPE-IEEPA-REFUNDED", "IEEPA duties CBP refunded counted on drawback")
+def check_ieepa_refunded(d: ClaimData) -> Iterator[PreflightIssue]:
+    from claims.cape.guards import refunded_counted
+
+    for des, state, counted in refunded_counted(d.designations, client=d.claim.client, on=d.on):
+        yield PreflightIssue(
+            "CAPE-IEEPA-REFUNDED",
+            ERROR,
+            f"{_line_label(d.lines[des.import_line_id])} counts {format_usd(counted)} of IEEPA duties: "
+            f"{state.decision.reason}. The same dollar cannot be recovered twice: designate the line again "
+            "on its reliquidated duties (build again).",
+            accounting_class="364",
+            **_where(des),
+        )
+
+
 # Rules that depend on the filing date, re-run when the claim is filed.
 FILING_TIME_RULES = frozenset({"PF-10-BEFORE-FILING", "PF-10-CLAIM", "PF-10-R"})
 

@@ -18,6 +18,7 @@ from drawback.lib.money import to_cents
 from exports.models import Export
 from imports.models import ImportLine
 
+from .cape.guards import held_lines
 from .ledger import IN_FORCE_STATUSES, LedgerError, apply_pair_change
 from .lifecycle import (
     CORRECTABLE_STATUSES,
@@ -141,6 +142,12 @@ def designation_add(
         raise ClaimError(f"unknown designation method {method!r}")
     if Designation.objects.filter(claim=locked, import_line=import_line, export=export).exists():
         raise ClaimError("this import line is already designated against this export on the claim")
+    held = held_lines(locked.client, [import_line.pk])
+    if held:
+        raise ClaimError(
+            f"{held[import_line.pk]}. Release the entry to drawback on the client's CAPE page to designate "
+            "it (the decision is recorded)."
+        )
     cleaned = _clean_amounts(amounts)
     try:
         apply_pair_change(locked, (import_line.pk, export.pk), method, ZERO, quantity)

@@ -19,6 +19,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from claims.building.money_at_risk import Bucket, money_at_risk_kept
+from claims.cape.models import CapeEntry
+from claims.cape.projection import cape_projection
+from claims.cape.selectors import cape_windows
 from claims.cbp.models import CbpRequest, Liquidation, Payment
 from claims.models import (
     ACCOUNTING_CLASSES,
@@ -326,8 +329,16 @@ class OtherRefund:
 
 def other_refunds(*, client: Client, today: dt.date) -> list[OtherRefund]:
     """Refunds that do not come through drawback claims join the dashboard here and nowhere else: IEEPA
-    duty refunds (CAPE), received and expected, once their selectors exist. None today."""
-    return []
+    duty refunds (CAPE), received (with interest) and expected (claims.cape.projection), once the client has
+    any entry that paid IEEPA duty."""
+    received = CapeEntry.objects.filter(client=client, status=CapeEntry.Status.REFUNDED).aggregate(
+        refund=Sum("refund_amount"), interest=Sum("interest_amount")
+    )
+    projection = cape_projection(client=client, today=today)
+    got = (received["refund"] or ZERO) + (received["interest"] or ZERO)
+    if not got and not projection.items:
+        return []
+    return [OtherRefund("IEEPA duties refunded through CAPE", got, projection.expected)]
 
 
 # --- the whole dashboard ----------------------------------------------------------------------------------
@@ -576,6 +587,11 @@ class FirmRiskRow:
     refund: Decimal | None
     as_of: dt.date | None
     current: bool  # from the client's money-at-risk report for the data as it stands now
+    # IEEPA duties CAPE should refund on entries not declared yet whose 80-day window is open (read from the
+    # database, no optimizer), and the days left on the first to close.
+    cape: Decimal = ZERO
+    cape_entries: int = 0
+    cape_first_days: int | None = None
 
 
 def firm_money_at_risk(*, clients: QuerySet[Client], today: dt.date) -> list[FirmRiskRow]:
@@ -598,5 +614,9 @@ def firm_money_at_risk(*, clients: QuerySet[Client], today: dt.date) -> list[Fir
             row = FirmRiskRow(client, estimate, buckets, estimate.at_risk_refund, estimate.as_of, False)
         else:
             row = FirmRiskRow(client, estimate, None, None, None, False)
+        windows = report.cape if report is not None else cape_windows(client=client, today=today)
+        row.cape = sum((w.amount for w in windows), ZERO)
+        row.cape_entries = len(windows)
+        row.cape_first_days = windows[0].days_left if windows else None
         rows.append(row)
-    return sorted(rows, key=lambda r: -(r.refund or ZERO))
+    return sorted(rows, key=lambda r: -((r.refund or ZERO) + r.cape))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from claims.cape.projection import cape_projection
 from claims.projection import selectors as projections
 from claims.projection.tasks import client_estimate_refresh
 from drawback.accounts import digests
@@ -91,6 +92,7 @@ def client_projections(request, code: str):
             "page": page,
             "snapshots": projections.snapshot_list(client=client)[:24],
             "estimate": projections.client_estimate(client=client),
+            "cape": cape_projection(client=client),
         },
     )
 

@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("claims.cbp.api_urls")),
     path("", include("reviews.api_urls")),
     path("", include("claims.privileges.api_urls")),
+    path("", include("claims.cape.api_urls")),
     path("", include("dashboards.api_urls")),
 ]

@@ -42,5 +42,6 @@ urlpatterns = [
     path("", include("imports.upload_urls")),
     path("", include("claims.jobs.urls")),
     path("", include("claims.privileges.urls")),
+    path("", include("claims.cape.urls")),
     path("", include("dashboards.portal_urls")),
 ]

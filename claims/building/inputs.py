@@ -216,6 +216,14 @@ def _inputs(client, export_qs, settings, exclusions, pins, line_qs) -> EngineInp
             line_rows[r[0]] = r
 
     ch99 = _ch99(line_rows)
+    # IEEPA refunds (claims.cape): lines of entries waiting for CAPE are held, and IEEPA duties that CAPE
+    # refunds (or refunded) count $0.
+    from claims.cape.guards import CITATION, adjust_lines
+
+    held, ch99 = adjust_lines(client, {lid: r[1] for lid, r in line_rows.items()}, ch99)
+    for lid in sorted(held):
+        r = line_rows.pop(lid)
+        left_out.append(Exclusion("line", str(LineKey(r[1], r[2])), held[lid], CITATION))
     lines = {lid: _line(r, ch99.get(lid, ())) for lid, r in line_rows.items()}
     exports = {eid: _export(r) for eid, r in export_rows.items()}
     tariff = tariff_index({line.hts for line in lines.values()} | {e.hts for e in exports.values()})

@@ -29,10 +29,13 @@ from django.core.cache import cache
 from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 
+from claims.cape.models import CapeEntry
+from claims.cape.selectors import cape_windows
 from claims.engine.amounts import EXACT
 from claims.engine.model import ZERO, Method, Settings
 from claims.engine.optimizer import solve_problem
 from claims.engine.problem import prepare
+from claims.models import Designation
 from drawback.accounts.models import Client
 from drawback.lib.dates import (
     ExportWindow,
@@ -42,7 +45,7 @@ from drawback.lib.dates import (
 )
 from drawback.lib.money import to_cents
 from exports.models import Export
-from imports.models import Chapter99Heading, ImportLine, LineCh99Duty, TariffLine
+from imports.models import Chapter99Heading, ImportEntry, ImportLine, LineCh99Duty, TariffLine
 
 from .inputs import inputs_from
 
@@ -85,10 +88,17 @@ class MoneyAtRisk:
     today: dt.date
     lines: list[LineAtRisk] = field(default_factory=list)
     buckets: list[Bucket] = field(default_factory=list)
+    # Entries whose IEEPA duties CAPE should refund, not declared yet, whose 80-day window after liquidation
+    # is still open (claims.cape.selectors.cape_windows): a deadline like the 5-year limit.
+    cape: list = field(default_factory=list)
 
     @property
     def refund(self) -> Decimal:
         return sum((b.refund for b in self.buckets), ZERO)
+
+    @property
+    def cape_refund(self) -> Decimal:
+        return sum((w.amount for w in self.cape), ZERO)
 
 
 def bucket_of(days_left: int) -> int:
@@ -132,8 +142,16 @@ def data_version(*, client: Client, today: dt.date) -> str:
         TariffLine.objects.aggregate(n=Count("id"), t=Max("updated_at")),
         Chapter99Heading.objects.aggregate(n=Count("id"), t=Max("updated_at")),
     )
+    # IEEPA refunds: CAPE states, liquidations and claims designating entries decide which lines are held
+    # and which entries' CAPE windows count.
+    cape = (
+        client.firm.ieepa_path,
+        CapeEntry.objects.filter(client=client).aggregate(n=Count("id"), t=Max("updated_at")),
+        ImportEntry.objects.filter(client=client).aggregate(n=Count("id"), t=Max("updated_at")),
+        Designation.objects.filter(claim__client=client).aggregate(n=Count("id"), i=Max("id")),
+    )
     return hashlib.sha256(
-        repr((client.firm.export_window, line_figures, ch99, exports, shared)).encode()
+        repr((client.firm.export_window, line_figures, ch99, exports, shared, cape)).encode()
     ).hexdigest()[:32]
 
 
@@ -145,8 +163,8 @@ def _from_cache(key: str, client: Client, today: dt.date) -> MoneyAtRisk | None:
     kept = cache.get(key)
     if kept is None:
         return None
-    lines, buckets = kept
-    return MoneyAtRisk(client=client, today=today, lines=lines, buckets=buckets)
+    lines, buckets, cape = kept
+    return MoneyAtRisk(client=client, today=today, lines=lines, buckets=buckets, cape=cape)
 
 
 def money_at_risk_cached(*, client: Client, today: dt.date | None = None) -> MoneyAtRisk:
@@ -157,7 +175,7 @@ def money_at_risk_cached(*, client: Client, today: dt.date | None = None) -> Mon
     if report is not None:
         return report
     report = money_at_risk(client=client, today=today)
-    cache.set(key, (report.lines, report.buckets), timeout=settings.MONEY_AT_RISK_CACHE_SECONDS)
+    cache.set(key, (report.lines, report.buckets, report.cape), timeout=settings.MONEY_AT_RISK_CACHE_SECONDS)
     return report
 
 
@@ -187,7 +205,7 @@ def money_at_risk(*, client: Client, today: dt.date | None = None) -> MoneyAtRis
             "uom",
         )
     )
-    result = MoneyAtRisk(client=client, today=today)
+    result = MoneyAtRisk(client=client, today=today, cape=cape_windows(client=client, today=today))
     if not rows:
         result.buckets = [Bucket(days, lo, 0, ZERO) for days, lo in _bucket_bounds()]
         return result

@@ -28,6 +28,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from claims.cape.guards import held_lines
 from claims.engine.model import Method
 from claims.engine.optimizer import _pairs_in, assemble, build_groups, solve_group
 from claims.engine.problem import prepare
@@ -373,6 +374,13 @@ def claim_build_save(*, build: ClaimBuild, user: User) -> list[Claim]:
     if not rows:
         raise BuildError("the proposal designates nothing; there is no claim to save")
     params = parameters_for(build)
+    held = held_lines(client, {r["import_line_id"] for r in rows})
+    if held:
+        more = f" (and {len(held) - 1} more line(s))" if len(held) > 1 else ""
+        raise BuildError(
+            f"Nothing was saved: {held[min(held)]}{more}. Run the build again: it leaves such lines out, "
+            "or release the entry to drawback on the client's CAPE page (the decision is recorded)."
+        )
     try:
         plan = split_into_claims([_split_row(r) for r in rows])
     except SplitError as exc:

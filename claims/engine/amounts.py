@@ -223,7 +223,8 @@ def line_amounts(
         )
         if decision.warning:
             warnings.append(f"{ch.number}: {decision.warning}")
-        if decision.eligible and decision.heading and decision.heading.program.upper().startswith("IEEPA"):
+        ieepa = decision.heading and decision.heading.program.upper().startswith("IEEPA")
+        if decision.eligible and ieepa and ch.amount:
             warnings.append(
                 f"{ch.number}: IEEPA duties were held unauthorized (Feb 20, 2026); a CAPE refund and "
                 "drawback cannot both recover the same dollars, and CAPE rejects entries tied to drawback"

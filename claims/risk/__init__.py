@@ -7,6 +7,7 @@ information needs no action. `claims.risk.services.assess_client` runs them all 
 
 from collections.abc import Callable, Iterable
 
+from claims.cape import risk as cape_risk
 from drawback.accounts.models import Client
 
 from . import exports, imports, tariff
@@ -32,6 +33,7 @@ RULES: list[tuple[str, str, Rule]] = [
     (exports.USMCA_CHILE, "Export to Canada, Mexico or Chile", exports.usmca_chile),
     (imports.ENTRY_DOCUMENTS, "Entry without entry summary or invoice", imports.entry_documents),
     (exports.EXPORT_DOCUMENTS, "Export without proof of export", exports.export_documents),
+    (cape_risk.RULE, "IEEPA duties refunded by CBP counted on a claim", cape_risk.ieepa_refunded_on_claims),
 ]
 RULE_TITLES = {code: title for code, title, _ in RULES}
 

@@ -299,6 +299,34 @@ def portal_data(d, *, marker: str, staff):
     d.client.contact_emails = d.contact
     d.client.save(update_fields=["contact_emails"])
     d.snapshot, _ = projection_snapshot_take(client=d.client)
+    cape_data(d, marker=marker, staff=staff)
+    return d
+
+
+def cape_data(d, *, marker: str, staff):
+    """What the IEEPA refund (CAPE) routes reach: an entry with IEEPA duty declared on a declaration file not
+    yet submitted (`cape_entry`, `cape_declaration`), and one more waiting to be declared."""
+    from claims.cape.services import declarations_create
+    from drawback.lib.entry_numbers import make
+
+    filer = d.entry.entry_number[:3]
+    for n, serial in enumerate((8765401, 8765402)):
+        if n == 1:
+            d.cape_declaration = declarations_create(client=d.client, user=staff.analyst)[0]
+        entry = ImportEntryFactory(
+            client=d.client,
+            entry_number=make(filer, serial),
+            import_date=dt.date(2025, 6, 2),
+            importer_name=f"{marker} Importer",
+        )
+        line = ImportLineFactory(
+            entry=entry, line_number=1, description=f"{marker} IEEPA goods", hts="9405100000"
+        )
+        LineCh99Duty.objects.create(line=line, ordinal=1, number="9903.01.25", amount=Decimal("100.00"))
+        if n == 0:
+            d.cape_entry = entry
+        else:
+            d.cape_waiting = entry
     return d
 
 

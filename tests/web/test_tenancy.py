@@ -33,6 +33,7 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.fields import DateTimeField
 
+from claims.cape.models import CapeDeclaration, CapeEntry
 from claims.cbp.models import CbpMessage, CbpNotice, CbpRequest, CbpTransmission, Notification, Protest
 from claims.jobs.models import Job
 from claims.models import (
@@ -625,6 +626,34 @@ SCOPED = {
         staff_only=True,
         shows=lambda d: d.contact,
     ),
+    # --- IEEPA refunds (CAPE)
+    "cape:page": Route(kwargs=CODE, shows=lambda d: d.cape_entry.display_number),
+    "cape:declarations-create": Route(kwargs=CODE, requests=(Req("post"),), staff_only=True),
+    "cape:declaration-action": Route(
+        kwargs=lambda d: {"code": d.client.code, "pk": d.cape_declaration.pk},
+        requests=(
+            Req(
+                "post",
+                body=lambda d: {"action": "submitted", "submitted_on": "2026-11-02", "ace_reference": "X1"},
+                label="submitted",
+            ),
+            Req("post", body=lambda d: {"action": "discard"}, label="discard"),
+        ),
+        object_kwargs=("pk",),
+        staff_only=True,
+    ),
+    "cape:declaration-download": Route(
+        kwargs=lambda d: {"code": d.client.code, "pk": d.cape_declaration.pk},
+        object_kwargs=("pk",),
+        shows=lambda d: d.cape_entry.entry_number,
+    ),
+    "cape:entry-action": Route(
+        kwargs=lambda d: {"code": d.client.code, "pk": d.cape_waiting.pk},
+        requests=(Req("post", body=lambda d: {"action": "release", "reason": "counsel"}, label="release"),),
+        object_kwargs=("pk",),
+        staff_only=True,
+    ),
+    "api-cape-entries": Route(kwargs=API_CODE, shows=lambda d: d.cape_entry.entry_number),
     "api-privileges": Route(kwargs=API_CODE, shows=lambda d: d.privilege.reference),
     "api-privilege-detail": Route(
         kwargs=lambda d: {"client_code": d.client.code, "pk": d.privilege.pk},
@@ -866,6 +895,14 @@ def snapshot(d) -> dict:
         ),
         "estimates": list(ClientEstimate.objects.filter(client=client).values_list("computed_at", flat=True)),
         "projection snapshots": ProjectionSnapshot.objects.filter(client=client).count(),
+        "cape entries": sorted(
+            CapeEntry.objects.filter(client=client).values_list(
+                "pk", "status", "declaration", "release_reason"
+            )
+        ),
+        "cape declarations": sorted(
+            CapeDeclaration.objects.filter(client=client).values_list("pk", "submitted_on", "ace_reference")
+        ),
     }
 
 
