@@ -63,7 +63,7 @@ def observed_lags(refunds: Iterable[tuple[dt.date, dt.date]], today: dt.date) ->
 def project_cape(pending: Sequence[Pending], lags: Sequence[int], today: dt.date) -> CapeProjection:
     from claims.projection.method import MIN_OBSERVATIONS
 
-    sample = Sample.of(lags, "of the firm's CAPE refunds") if len(lags) >= MIN_OBSERVATIONS else None
+    sample = Sample.of(lags, "across the firm") if len(lags) >= MIN_OBSERVATIONS else None
     items = []
     basis_of_lag = ""
     for p in pending:

@@ -21,7 +21,7 @@ from claims.cbp.services import claim_file
 from claims.models import ClaimBuild
 from claims.risk.services import assess_client
 from claims.services import claim_validate
-from dashboards import demo, demo_portal, demo_prospects
+from dashboards import demo, demo_cape, demo_portal, demo_prospects
 from drawback.accounts.models import Client, Firm, Privilege, User
 from exports.models import Export
 from imports.documents import document_create
@@ -70,6 +70,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{client.legal_name}: risk assessment {counts}")
             demo_portal.seed_client(client, stdout=self.stdout)
             if spec.code == "acme":
+                demo_cape.seed(client, stdout=self.stdout)
                 self._claims(client)
         demo_portal.seed(stdout=self.stdout)
         demo_prospects.load(self.stdout)
