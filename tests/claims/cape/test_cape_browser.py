@@ -45,7 +45,7 @@ def test_analyst_declares_loads_cbps_result_and_builds_on_other_duties(
     assert sorted(r[0] for r in rows[1:]) == sorted([e1.entry_number, e2.entry_number, other.entry_number])
 
     page.fill('#cape-declarations input[name="ace_reference"]', "CAPE-4471")
-    page.click("#cape-declarations button:has-text(\"Record the submission\")")
+    page.click('#cape-declarations button:has-text("Record the submission")')
     assert "submission recorded" in page.inner_text("main")
     assert "CAPE-4471" in page.inner_text("#cape-declarations")
 
