@@ -64,7 +64,7 @@ bench-db: install
 bench-ingest: bench-db ## load a generated 1,000,000-row ES-003 file into PostgreSQL and print figures
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_ingest --rows $${ROWS:-1000000}
 
-bench-optimize: install ## run the optimizer on generated data at three sizes and print figures
+bench-optimize: install ## run the optimizer on generated data at three sizes and on ../shared/bench/large-4711 (if present); print figures
 	$(PY) manage.py bench_optimize
 
 bench-preflight: bench-db ## time pre-flight and validation of a generated 10,000-designation claim

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import api
 from .building import api as building
+from .jobs import api as jobs
 
 urlpatterns = [
     path("claims/", api.ClaimListApi.as_view(), name="api-claims"),
@@ -22,6 +23,7 @@ urlpatterns = [
         name="api-claim-build-designations",
     ),
     path("claim-builds/<int:pk>/save/", building.ClaimBuildSaveApi.as_view(), name="api-claim-build-save"),
+    path("jobs/<int:pk>/", jobs.JobDetailApi.as_view(), name="api-job-detail"),
     path(
         "clients/<slug:client_code>/money-at-risk/",
         building.MoneyAtRiskApi.as_view(),

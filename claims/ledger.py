@@ -14,7 +14,7 @@ nothing ("superseded").
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet
@@ -147,10 +147,16 @@ def _line_label(line_id: int) -> str:
     return f"entry {line.entry.display_number} line {line.line_number}"
 
 
-def reserve(holding: dict[Pair, tuple[Decimal, str]]) -> None:
-    """Take the quantities from the lines and exports, or raise LedgerError (the caller rolls back)."""
+def reserve(
+    holding: dict[Pair, tuple[Decimal, str]], *, progress: Callable[[float], None] | None = None
+) -> None:
+    """Take the quantities from the lines and exports, or raise LedgerError (the caller rolls back).
+    `progress` is told the share of lines and exports done (a large claim takes tens of thousands)."""
     lines, methods, exports = _by_line_and_export(holding)
-    for line_id in sorted(lines):
+    steps = max(1, len(lines) + len(exports))
+    for n, line_id in enumerate(sorted(lines)):
+        if progress is not None and n % 500 == 0:
+            progress(n / steps)
         qty = lines[line_id]
         if len(methods[line_id]) > 1:
             raise LedgerError(
@@ -176,7 +182,9 @@ def reserve(holding: dict[Pair, tuple[Decimal, str]]) -> None:
                 f"{line.quantity_available.normalize():f} available; it was designated on another claim "
                 "meanwhile (19 U.S.C. 1313(v))"
             )
-    for export_id in sorted(exports):
+    for n, export_id in enumerate(sorted(exports), start=len(lines)):
+        if progress is not None and n % 500 == 0:
+            progress(n / steps)
         qty = exports[export_id]
         updated = Export.objects.filter(pk=export_id, quantity_available__gte=qty).update(
             quantity_available=F("quantity_available") - qty

@@ -58,3 +58,11 @@ def claim_build_finish(results: list, *, build_id: int) -> None:
     from claims.building.services import claim_build_finish as finish
 
     finish(build_id=build_id, results=results)
+
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=5)
+def claim_build_save_task(*, build_id: int, user_id: int, job_id: int | None = None) -> list[int]:
+    """Save a build's proposal as draft claims (all or nothing), following its job; the ids of the claims."""
+    from claims.building.services import claim_build_save_run
+
+    return claim_build_save_run(build_id=build_id, user_id=user_id, job_id=job_id)

@@ -4,12 +4,14 @@ client users get 404), and a client's money at risk (everyone who may see the cl
 POST /api/v1/clients/<code>/claim-builds/     start (202); GET lists the client's builds
 GET  /api/v1/claim-builds/<id>/                 status, progress and, once done, the proposal's summary
 GET  /api/v1/claim-builds/<id>/designations/    the proposal's designations, a page at a time
-POST /api/v1/claim-builds/<id>/save/            save the proposal as draft claims (201), or 409 with why
+POST /api/v1/claim-builds/<id>/save/            save the proposal as draft claims on a worker (202 with the
+                                                job to poll at /api/v1/jobs/<id>/), or 409 with why
 GET  /api/v1/clients/<code>/money-at-risk/      lines passing the 5-year limit within 180 days
 """
 
 from decimal import ROUND_HALF_UP
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -18,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.engine.model import Method
+from claims.jobs.api import JobSerializer
 from claims.models import DRAWBACK_PORTS, Claim, ClaimBuild, ProposedDesignation
 from drawback.accounts.tenancy import client_for_code, get_scoped_or_404, require_staff
 from drawback.api import ExpensiveRateThrottle
@@ -262,20 +265,24 @@ class ClaimBuildDesignationsApi(generics.ListAPIView):
 
 
 class ClaimBuildSaveApi(APIView):
-    """Save the build's proposal as draft claims. 409 when it cannot be saved as it stands (not ready,
-    already saved, or quantities taken by another claim since it ran: nothing is saved then)."""
+    """Save the build's proposal as draft claims, on a worker: 202 with the job to follow at
+    /api/v1/jobs/<id>/ (its `claims` once done; its `message` says why if it failed, and nothing is saved
+    then). 409 when it cannot be saved as it stands: not ready, already saved, or being saved."""
 
     throttle_classes = [ExpensiveRateThrottle]
 
-    @extend_schema(request=None, responses={201: BuildClaimSerializer(many=True), 409: Problem})
+    @extend_schema(request=None, responses={202: JobSerializer, 409: Problem})
     def post(self, request: Request, pk: int) -> Response:
         require_staff(request.user)
         build = get_scoped_or_404(selectors.builds_for(request.user), request.user, pk=pk)
         try:
-            claims = services.claim_build_save(build=build, user=request.user)
+            job = services.claim_build_save_start(build=build, user=request.user)
         except services.BuildError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        return Response(BuildClaimSerializer(claims, many=True).data, status=status.HTTP_201_CREATED)
+        job.refresh_from_db()  # without a worker the save has already run
+        response = Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        response["Location"] = reverse("api-job-detail", kwargs={"pk": job.pk})
+        return response
 
 
 class LineAtRiskSerializer(serializers.Serializer):

@@ -12,6 +12,10 @@ A build runs as Celery tasks (claims.tasks), thin wrappers over the functions he
 3. `claim_build_finish` reads the data again, checks it is what the groups were built from (a fingerprint),
    assembles exact designations per method (claims.engine.optimizer.assemble) and stores the proposal.
 
+4. Saving the proposal as draft claims (`claim_build_save`, all or nothing in one transaction) runs on a
+   worker too, as a job the page and the API follow (`claim_build_save_start`, `claim_build_save_run`): a
+   large proposal takes tens of seconds, longer than a request should.
+
 Every step is safe to run twice (a message delivered again): the build moves QUEUED -> RUNNING -> DONE by
 conditional UPDATEs, and a batch sets its own count of groups done rather than adding to the build's.
 Database errors that pass (a dropped connection, a lock timeout) are retried by the tasks; anything else
@@ -21,9 +25,10 @@ marks the build FAILED with the reason, so the analyst never waits on a build th
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,6 +37,8 @@ from claims.cape.guards import held_lines
 from claims.engine.model import Method
 from claims.engine.optimizer import _pairs_in, assemble, build_groups, solve_group
 from claims.engine.problem import prepare
+from claims.jobs.models import Job
+from claims.jobs.services import job_create, job_run
 from claims.ledger import LedgerError, reserve
 from claims.models import Claim, ClaimBuild, ClaimBuildBatch, Designation, ProposedDesignation
 from claims.privileges.services import accelerated_payment_note, claims_accelerated_payment_apply
@@ -340,14 +347,107 @@ def claim_build_fail(*, build_id: int, message: str) -> None:
 # --- saving ---------------------------------------------------------------------------------------------
 
 
-def claim_build_save(*, build: ClaimBuild, user: User) -> list[Claim]:
+# A save that has not ended this long after it was asked for lost its worker (killed past the hard time
+# limit, a machine gone): its transaction was rolled back, and another save may start.
+def _save_lost_after() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
+def saving_job(build: ClaimBuild) -> Job | None:
+    """The save of this build waiting for or running on a worker, if any."""
+    return (
+        Job.objects.filter(
+            kind=Job.Kind.BUILD_SAVE, build=build, status__in=(Job.Status.QUEUED, Job.Status.RUNNING)
+        )
+        .select_related("requested_by")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def claim_build_save_start(*, build: ClaimBuild, user: User) -> Job:
+    """Ask a worker to save the proposal as draft claims (claim_build_save), recorded as a job whose progress
+    the page and the API follow. Refused (BuildError) when the build is not ready, already saved, or being
+    saved: one save at a time."""
+    from claims.tasks import claim_build_save_task
+
+    _require_staff(build.client, user)
+    with transaction.atomic():
+        # The build's row locked: two requests at the same moment start one save between them.
+        locked = ClaimBuild.objects.select_for_update().defer("result").get(pk=build.pk)
+        if locked.status == S.SAVED:
+            raise BuildError("this proposal has already been saved as claims")
+        if locked.status != S.DONE:
+            raise BuildError("the proposal is not ready to save")
+        running = saving_job(locked)
+        if running is not None and running.created_at < timezone.now() - _save_lost_after():
+            Job.objects.filter(pk=running.pk, status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).update(
+                status=Job.Status.FAILED,
+                progress=100,
+                message="The save lost its worker before it ended; nothing was saved.",
+                finished_at=timezone.now(),
+            )
+            running = None
+        if running is not None:
+            raise BuildError(
+                f"this proposal is already being saved (asked for by {running.requested_by.get_username()} "
+                f"at {timezone.localtime(running.created_at):%H:%M:%S}, {running.progress}% done); "
+                "wait for it to finish"
+            )
+        job = job_create(kind=Job.Kind.BUILD_SAVE, requested_by=user, build=locked)
+        transaction.on_commit(
+            lambda: claim_build_save_task.delay(build_id=locked.pk, user_id=user.pk, job_id=job.pk)
+        )
+    return job
+
+
+def claim_build_save_run(*, build_id: int, user_id: int, job_id: int | None) -> list[int]:
+    """The worker's side of claim_build_save_start: save, with the job's progress and outcome. A reason the
+    analyst can act on (quantities taken meanwhile, already saved) ends the job failed with that reason;
+    nothing is saved then, since the save is one transaction."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    with job_run(job_id) as run:
+        build = ClaimBuild.objects.select_related("client__firm").defer("result").get(pk=build_id)
+        user = User.objects.get(pk=user_id)
+        try:
+            claims = claim_build_save(build=build, user=user, progress=run.report)
+        except BuildError as exc:
+            run.fail(as_sentence(str(exc)))
+            return []
+        except SoftTimeLimitExceeded:
+            run.fail("The save ran past its time limit and was stopped; nothing was saved. Try again.")
+            return []
+        run.message = saved_message(claims)
+        return [c.pk for c in claims]
+
+
+def as_sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def saved_message(claims: list[Claim]) -> str:
+    numbers = ", ".join(c.display_number for c in claims)
+    asked = [c.display_number for c in claims if c.accelerated_payment]
+    note = f" Accelerated payment requested on {', '.join(asked)}." if asked else ""
+    return f"Saved as {len(claims)} draft claim(s): {numbers}.{note}"
+
+
+# Progress of a save: the rows read and split up to READ, the ledger up to RESERVED, then the claims' rows.
+READ, RESERVED = 0.05, 0.45
+
+
+def claim_build_save(
+    *, build: ClaimBuild, user: User, progress: Callable[[float], None] | None = None
+) -> list[Claim]:
     """Save the proposal as draft claims: one per provision, split at the ACE record limits, numbered from
     the firm's sequence, the designated quantities taken through the ledger, totals per class rounded once.
 
     All or nothing, in one transaction. If another claim took any of the quantities since the build ran,
     nothing is saved and BuildError names the line (the analyst runs the build again). A build is saved
-    once; a second save (a double click, two analysts) is refused.
+    once; a second save (a double click, two analysts) is refused. `progress` is told the share done.
     """
+    tell = progress or (lambda fraction: None)
     build = ClaimBuild.objects.select_related("client__firm").defer("result").get(pk=build.pk)
     client = build.client
     _require_staff(client, user)
@@ -390,12 +490,15 @@ def claim_build_save(*, build: ClaimBuild, user: User) -> list[Claim]:
     except NumbersExhausted as exc:
         raise BuildError(str(exc)) from exc
     holding = {(r["import_line_id"], r["export_id"]): (r["quantity"], r["method"]) for r in rows}
+    tell(READ)
     try:
         with transaction.atomic():
             if not ClaimBuild.objects.filter(pk=build.pk, status=S.DONE).update(status=S.SAVED):
                 raise BuildError("this proposal was saved meanwhile")
             # Quantities first: if another claim took them since the build ran, stop before writing.
-            reserve(holding)
+            reserve(holding, progress=lambda share: tell(READ + (RESERVED - READ) * share))
+            tell(RESERVED)
+            written = 0
             claims = []
             parts: dict[str, int] = {}
             for provision, _ in plan:
@@ -424,6 +527,8 @@ def claim_build_save(*, build: ClaimBuild, user: User) -> list[Claim]:
                     insert_rows(
                         Designation, (_designation(claim, row) for row in chunk.values_list("row", flat=True))
                     )
+                    written += len(positions[start : start + 2000])
+                    tell(RESERVED + (1 - RESERVED) * 0.95 * written / len(rows))
                 claim_totals_recompute(claim=claim)
                 claims.append(claim)
             choices = claims_accelerated_payment_apply(

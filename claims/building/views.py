@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from claims.jobs.models import Job
+from claims.jobs.views import jobs_for_page, tell_outcome
 from claims.models import ACCOUNTING_CLASSES, DRAWBACK_PORTS, ClaimBuild
 from drawback.accounts.tenancy import client_for_code, require_staff
 
@@ -83,6 +85,7 @@ def build_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "claims": list(build.claims.order_by("provision", "number")),
         "excluded": selectors.excluded_labels(build=build),
         "pins": selectors.pin_labels(build=build),
+        "save_jobs": jobs_for_page(request, kind=Job.Kind.BUILD_SAVE, build=build),
     }
     if proposal:
         page, groups = selectors.proposal_page(
@@ -155,18 +158,14 @@ def build_rerun(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def build_save(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Ask a worker to save the proposal; the build's page follows the save and ends on the saved claims."""
     client, build = _build(request, code, pk, proposal=False)  # the service reads the proposal itself
     try:
-        claims = services.claim_build_save(build=build, user=request.user)
+        job = services.claim_build_save_start(build=build, user=request.user)
     except services.BuildError as exc:
-        messages.error(request, str(exc))
-        return redirect("claims:build-detail", code=code, pk=build.pk)
-    numbers = ", ".join(c.display_number for c in claims)
-    asked = [c.display_number for c in claims if c.accelerated_payment]
-    note = f" Accelerated payment requested on {', '.join(asked)}." if asked else ""
-    messages.success(request, f"Saved as {len(claims)} draft claim(s): {numbers}.{note}")
-    if len(claims) == 1:
-        return redirect("claims:detail", code=code, pk=claims[0].pk)
+        messages.error(request, services.as_sentence(str(exc)))
+    else:
+        tell_outcome(request, job, waiting="Saving the proposal as draft claims; its progress shows below.")
     return redirect("claims:build-detail", code=code, pk=build.pk)
 
 

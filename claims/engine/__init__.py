@@ -11,6 +11,7 @@ Plain frozen dataclasses in, results out:
 - problem      direct identification settled, substitution grouped
 - optimizer    the exact optimum and FIFO/LIFO/low-to-high (`solve`, `build_groups`, `solve_group`,
                `assemble`); transport holds the per-group solver
+- workers      the pool of solver processes, which never outlive the process or task that started them
 - explain      the rule steps behind a designation, the reasons for what was left out
 - csvio        the canonical files of data-contract.md
 - benchdata    generated client data for `bench_optimize`

@@ -78,7 +78,6 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -93,6 +92,7 @@ from .amounts import EXACT, drawback_rate, factor_of, pair_amounts, round_class
 from .model import ZERO, Designation, Exclusion, Export, ImportLine, Method, Provision, Settings, bulk
 from .problem import UNUSED_PROVISION, Problem, last_export_ordinal, per_unit_parts, prepare
 from .tariff import TariffIndex
+from .workers import solver_pool
 
 # ----------------------------------------------------------------------------------------------------------
 # Groups
@@ -638,8 +638,8 @@ def solve_groups(groups: Sequence[dict], method: Method, *, workers: int | None 
         return [solve_group(g, method) for g in groups]
     order = sorted(range(len(groups)), key=lambda k: -sizes[k])  # largest first balances the workers
     results: list[dict | None] = [None] * len(groups)
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(workers, len(groups)), mp_context=context) as pool:
+    # The workers end with this process, and at once if solving fails or is interrupted (a time limit).
+    with solver_pool(min(workers, len(groups))) as pool:
         futures = {pool.submit(solve_group, groups[k], method.value): k for k in order}
         for future, k in futures.items():
             results[k] = future.result()

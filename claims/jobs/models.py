@@ -1,11 +1,12 @@
-"""A piece of work asked for from a page. Imported by claims.models so the model belongs to `claims`."""
+"""A piece of work asked for from a page or the API. Imported by claims.models so it belongs to `claims`."""
 
 from django.conf import settings
 from django.db import models
 
 
 class Job(models.Model):
-    """One request for work that a task carries out: who asked, for which client or claim, and how it went.
+    """One request for work that a task carries out: who asked, for which client, claim or claim build, and
+    how it went.
 
     Without a broker the task runs before the request returns and the job is finished when the page is
     drawn; with a worker the page shows its progress until it ends.
@@ -15,6 +16,7 @@ class Job(models.Model):
         PACKAGE = "package", "Filing package"
         CBP_CHECK = "cbp_check", "Check with CBP"
         ASSESSMENT = "assessment", "Risk assessment"
+        BUILD_SAVE = "build_save", "Saving as draft claims"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting for a worker"
@@ -29,6 +31,10 @@ class Job(models.Model):
     )
     claim = models.ForeignKey(
         "claims.Claim", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The claim build whose proposal the work saves as draft claims.
+    build = models.ForeignKey(
+        "claims.ClaimBuild", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

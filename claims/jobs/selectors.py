@@ -11,22 +11,28 @@ from .models import Job
 def jobs_visible_to(user) -> QuerySet[Job]:
     if not user.is_authenticated:
         return Job.objects.none()
-    return Job.objects.filter(Q(client__in=clients_for(user)) | Q(client=None, requested_by=user))
+    jobs = Job.objects.filter(Q(client__in=clients_for(user)) | Q(client=None, requested_by=user))
+    if user.is_client_user:  # claim builds, and so their saves, are the firm's work
+        jobs = jobs.exclude(kind=Job.Kind.BUILD_SAVE)
+    return jobs
 
 
-def jobs_running(*, user, kind: str, claim=None, client=None) -> list[Job]:
-    """Unfinished jobs of one kind the user may see (of a claim or client when given), newest first."""
+def jobs_running(*, user, kind: str, claim=None, client=None, build=None) -> list[Job]:
+    """Unfinished jobs of one kind the user may see (of a claim, build or client when given), newest
+    first."""
     jobs = jobs_visible_to(user).filter(kind=kind, status__in=(Job.Status.QUEUED, Job.Status.RUNNING))
     if claim is not None:
         jobs = jobs.filter(claim=claim)
     if client is not None:
         jobs = jobs.filter(client=client)
-    if claim is None and client is None:
+    if build is not None:
+        jobs = jobs.filter(build=build)
+    if claim is None and client is None and build is None:
         jobs = jobs.filter(requested_by=user)
     return list(jobs.order_by("-created_at", "-id")[:3])
 
 
-def jobs_untold(*, user, kind: str, claim=None, client=None) -> list[Job]:
+def jobs_untold(*, user, kind: str, claim=None, client=None, build=None) -> list[Job]:
     """Finished jobs the user asked for whose outcome they have not been told yet, oldest first."""
     if not user.is_authenticated:
         return []
@@ -37,4 +43,6 @@ def jobs_untold(*, user, kind: str, claim=None, client=None) -> list[Job]:
         jobs = jobs.filter(claim=claim)
     if client is not None:
         jobs = jobs.filter(client=client)
+    if build is not None:
+        jobs = jobs.filter(build=build)
     return list(jobs.order_by("created_at", "id")[:5])

@@ -40,9 +40,9 @@ def tell_outcome(request, job: Job, *, waiting: str) -> None:
         _tell(request, job)
 
 
-def jobs_for_page(request, *, kind: str, claim=None, client=None) -> list[Job]:
+def jobs_for_page(request, *, kind: str, claim=None, client=None, build=None) -> list[Job]:
     """The jobs a page shows with a progress bar (unfinished ones). Work the user asked for that has ended
     on a worker since is told once, as a message on this page."""
-    for job in jobs_untold(user=request.user, kind=kind, claim=claim, client=client):
+    for job in jobs_untold(user=request.user, kind=kind, claim=claim, client=client, build=build):
         _tell(request, job)
-    return jobs_running(user=request.user, kind=kind, claim=claim, client=client)
+    return jobs_running(user=request.user, kind=kind, claim=claim, client=client, build=build)

@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from claims.jobs.models import Job
 from claims.models import Claim, ClaimBuild
 from tests.claims.build_data import FILING, client_lines, run_build
 
@@ -52,9 +54,24 @@ def test_start_follow_and_save_a_build(api, client_a, analyst, django_capture_on
     assert proposal["totals"]["364"]["claim"] == "1878.53"
     assert all(d["explanation"] and d["amounts"] for d in rows)
 
-    saved = api.post(f"/api/v1/claim-builds/{body['id']}/save/")
-    assert saved.status_code == 201
-    assert [(c["provision"], c["status"]) for c in saved.json()] == [("58", "draft"), ("59", "draft")]
+    # The save runs on a worker (here when the request's transaction commits): 202 with the job to follow.
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = api.post(f"/api/v1/claim-builds/{body['id']}/save/")
+    assert saved.status_code == 202, saved.content
+    job = saved.json()
+    assert (job["kind"], job["build"], job["client"], job["status"]) == (
+        "build_save",
+        body["id"],
+        "acme",
+        "queued",
+    )
+    assert job["claims"] == []  # answered before the save ran
+    assert saved["Location"] == f"/api/v1/jobs/{job['id']}/"
+    followed = api.get(saved["Location"]).json()
+    assert (followed["status"], followed["progress"], followed["requested_by"]) == ("done", 100, "alice")
+    assert followed["message"].startswith("Saved as 2 draft claim(s): ")
+    assert [(c["provision"], c["status"]) for c in followed["claims"]] == [("58", "draft"), ("59", "draft")]
+    assert {c["id"] for c in followed["claims"]} == set(Claim.objects.values_list("pk", flat=True))
     again = api.post(f"/api/v1/claim-builds/{body['id']}/save/")
     assert again.status_code == 409 and "already been saved" in again.json()["detail"]
     listed = api.get("/api/v1/clients/acme/claim-builds/").json()
@@ -74,16 +91,62 @@ def test_bad_parameters_are_answered_400(api, client_a, analyst):
     assert not ClaimBuild.objects.exists()
 
 
-def test_a_save_that_lost_its_quantities_is_a_409_and_saves_nothing(api, client_a, analyst):
+def test_a_save_that_lost_its_quantities_fails_with_the_reason_and_saves_nothing(
+    api, client_a, analyst, django_capture_on_commit_callbacks
+):
     client_lines(client_a)
     dear = run_build(client_a, analyst, destinations=["JP"])
     cheap = run_build(client_a, analyst, destinations=["DE"])
     api.force_login(analyst)
-    assert api.post(f"/api/v1/claim-builds/{dear.pk}/save/").status_code == 201
-    response = api.post(f"/api/v1/claim-builds/{cheap.pk}/save/")
-    assert response.status_code == 409
-    assert "line 1: 50 DOZ needed but only 20 available" in response.json()["detail"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(f"/api/v1/claim-builds/{dear.pk}/save/").status_code == 202
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/v1/claim-builds/{cheap.pk}/save/")
+    assert response.status_code == 202
+    job = api.get(f"/api/v1/jobs/{response.json()['id']}/").json()
+    assert job["status"] == "failed" and job["claims"] == []
+    assert job["message"].startswith("Nothing was saved: ")
+    assert "line 1: 50 DOZ needed but only 20 available" in job["message"]
     assert Claim.objects.count() == 1
+    # The proposal is as it was: it can be built again (or saved, once the quantities are back).
+    assert ClaimBuild.objects.get(pk=cheap.pk).status == ClaimBuild.Status.DONE
+
+
+def test_a_second_save_while_one_is_waiting_or_running_is_a_409(
+    api, client_a, analyst, reviewer, django_capture_on_commit_callbacks
+):
+    client_lines(client_a)
+    build = run_build(client_a, analyst)
+    api.force_login(analyst)
+    with django_capture_on_commit_callbacks(execute=False):  # no worker has taken it yet
+        first = api.post(f"/api/v1/claim-builds/{build.pk}/save/")
+    assert first.status_code == 202 and first.json()["status"] == "queued"
+    api.force_login(reviewer)
+    second = api.post(f"/api/v1/claim-builds/{build.pk}/save/")
+    assert second.status_code == 409
+    assert "already being saved (asked for by alice at " in second.json()["detail"]
+    assert Job.objects.filter(kind="build_save").count() == 1 and not Claim.objects.exists()
+
+
+def test_a_save_that_lost_its_worker_no_longer_blocks_another(
+    api, client_a, analyst, django_capture_on_commit_callbacks, settings
+):
+    client_lines(client_a)
+    build = run_build(client_a, analyst)
+    api.force_login(analyst)
+    with django_capture_on_commit_callbacks(execute=False):
+        lost = api.post(f"/api/v1/claim-builds/{build.pk}/save/").json()
+    # Older than the hard time limit: its worker was killed and its transaction rolled back.
+    Job.objects.filter(pk=lost["id"]).update(
+        status="running",
+        created_at=timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 61),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/v1/claim-builds/{build.pk}/save/")
+    assert response.status_code == 202
+    assert api.get(f"/api/v1/jobs/{lost['id']}/").json()["status"] == "failed"
+    assert api.get(f"/api/v1/jobs/{response.json()['id']}/").json()["status"] == "done"
+    assert Claim.objects.count() == 2
 
 
 def test_client_users_get_404_on_builds_but_read_their_money_at_risk(api, client_a, analyst, client_user_a):

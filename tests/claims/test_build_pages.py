@@ -134,19 +134,52 @@ def test_pinning_a_designation_keeps_it_in_the_next_run(
     assert "pinned 30" in html and "Unpin" in html
 
 
-def test_saving_from_the_page_creates_the_draft_claims(client, client_a, analyst):
+def test_saving_from_the_page_shows_its_progress_and_ends_on_the_saved_claims(
+    client, client_a, analyst, reviewer, django_capture_on_commit_callbacks
+):
     client_lines(client_a)
     build = run_build(client_a, analyst)
     client.force_login(analyst)
-    response = client.post(f"/clients/acme/claims/build/{build.pk}/save/", follow=True)
+    page = f"/clients/acme/claims/build/{build.pk}/"
+    # The request only asks for the save (the worker takes it when the request's transaction commits).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{page}save/", follow=True)
+        html = response.content.decode()
+        assert "Saving the proposal as draft claims; its progress shows below." in html
+        assert 'id="save-progress"' in html and "data-job-status" in html and 'id="save-claims"' not in html
+        assert not Claim.objects.exists()
+        # Meanwhile a second save, by anyone, is refused with the reason.
+        client.force_login(reviewer)
+        refused = client.post(f"{page}save/", follow=True).content.decode()
+        assert "This proposal is already being saved (asked for by alice at " in refused
+        client.force_login(analyst)
     claims = list(Claim.objects.order_by("provision"))
     assert [c.provision for c in claims] == ["58", "59"]
-    html = response.content.decode()
-    assert "Saved as 2 draft claim(s)" in html
+    html = client.get(page).content.decode()
+    assert "Saved as 2 draft claim(s): " in html  # told once, on the page the save ends on
+    assert 'id="saved-claims"' in html and "data-job-status" not in html
     for claim in claims:
         assert f'href="/clients/acme/claims/{claim.pk}/">Claim {claim.display_number}</a>' in html
-    again = client.post(f"/clients/acme/claims/build/{build.pk}/save/", follow=True)
+    assert "Saved as 2 draft claim(s): " not in client.get(page).content.decode()
+    again = client.post(f"{page}save/", follow=True)
     assert "already been saved" in again.content.decode() and Claim.objects.count() == 2
+
+
+def test_a_failed_save_shows_its_reason_and_saves_nothing(
+    client, client_a, analyst, django_capture_on_commit_callbacks
+):
+    client_lines(client_a)
+    dear = run_build(client_a, analyst, destinations=["JP"])
+    cheap = run_build(client_a, analyst, destinations=["DE"])
+    client.force_login(analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/clients/acme/claims/build/{dear.pk}/save/")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/clients/acme/claims/build/{cheap.pk}/save/")
+    html = client.get(f"/clients/acme/claims/build/{cheap.pk}/").content.decode()
+    assert "Nothing was saved: " in html and "line 1: 50 DOZ needed but only 20 available" in html
+    assert 'id="save-claims"' in html  # the proposal as it was, with its actions
+    assert Claim.objects.count() == 1 and ClaimBuild.objects.get(pk=cheap.pk).status == S.DONE
 
 
 @pytest.mark.parametrize(

@@ -65,8 +65,8 @@ def test_a_save_waiting_on_the_others_uncommitted_designation_fails_naming_the_l
     real_reserve = services.reserve
     a_holds_the_line = threading.Event()
 
-    def reserve_then_linger(holding):
-        real_reserve(holding)
+    def reserve_then_linger(holding, **options):
+        real_reserve(holding, **options)
         if threading.current_thread().name == "A":
             # A has taken 80 of L1 and not committed yet; B starts now and must wait for A's row lock.
             a_holds_the_line.set()

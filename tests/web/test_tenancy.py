@@ -579,6 +579,7 @@ SCOPED = {
         shows=lambda d: f"{d.marker} bill of lading",
     ),
     "jobs:status": Route(kwargs=lambda d: {"pk": d.job.pk}, shows=lambda d: f'"id": {d.job.pk}'),
+    "api-job-detail": Route(kwargs=lambda d: {"pk": d.job.pk}, shows=lambda d: f'"id":{d.job.pk},'),
     "api-cbp-request-respond": Route(
         kwargs=lambda d: {"pk": d.cbp_request.pk},
         requests=(Req("post", body=lambda d: {"response_text": "Invoices attached"}),),
