@@ -11,6 +11,8 @@ class ClaimsConfig(AppConfig):
 
         notifications.register()  # claim events with CBP are told through claims.lifecycle.EFFECTS
 
+        # Register the bill of materials, production and returns parsers with the ingestion registry.
+        from claims.manufacturing import ingest  # noqa: F401
         from imports.signals import data_loaded
 
         data_loaded.connect(_reassess_after_load, dispatch_uid="claims-reassess-after-load")

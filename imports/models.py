@@ -296,6 +296,9 @@ class Upload(models.Model):
         HTS = "hts", "USITC HTS schedule"
         IMPORTS = "imports", "Canonical imports.csv"
         EXPORTS = "exports", "Canonical exports.csv"
+        BOM = "bom", "Bills of materials"
+        PRODUCTION = "production", "Production lots"
+        RETURNS = "returns", "Rejected-merchandise returns"
 
     class Status(models.TextChoices):
         # Stored and waiting for the analyst to map its columns (in the browser) before it is loaded.
