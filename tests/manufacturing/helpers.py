@@ -13,6 +13,23 @@ def load(kind: str, path: Path, client, **options):
     return ingest_file(path=path, name=Path(path).name, kind=kind, client=client, **options)
 
 
+def manufacturer(client):
+    """The sample manufacturer's data for `client`: the tariff rows, every sample file and the ruling."""
+    import datetime as dt
+
+    from drawback.accounts.models import Privilege
+
+    load("hts", Path(__file__).resolve().parents[1] / "fixtures" / "hts_sample.csv", None)
+    load_samples(client)
+    Privilege.objects.create(
+        client=client,
+        kind=Privilege.Kind.MANUFACTURING_RULING,
+        reference="H301234",
+        ruling_type=Privilege.RulingType.SPECIFIC,
+        granted_on=dt.date(2024, 1, 1),
+    )
+
+
 def load_samples(client, kinds=ORDER):
     results = {}
     for kind in kinds:
