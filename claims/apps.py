@@ -7,11 +7,15 @@ class ClaimsConfig(AppConfig):
 
     def ready(self) -> None:
         from claims import checks  # noqa: F401 - registers the settings checks
-        from claims.cape import ingest  # noqa: F401 - registers the liquidation report and CAPE result kinds
+
+        # Register the parsers of the liquidation report, CBP's CAPE result, bills of materials, production
+        # lots and returns with the ingestion registry.
+        from claims.cape import ingest as cape_ingest  # noqa: F401
         from claims.cbp import admin, notifications  # noqa: F401 - admin registers its model views
 
         notifications.register()  # claim events with CBP are told through claims.lifecycle.EFFECTS
 
+        from claims.manufacturing import ingest as manufacturing_ingest  # noqa: F401
         from imports.signals import data_loaded
 
         data_loaded.connect(_reassess_after_load, dispatch_uid="claims-reassess-after-load")

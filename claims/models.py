@@ -362,4 +362,11 @@ from claims.cbp.models import (  # noqa: E402, F401
     Protest,
 )
 from claims.jobs.models import Job  # noqa: E402, F401
+from claims.manufacturing.models import (  # noqa: E402, F401
+    BillOfMaterials,
+    BomItem,
+    LotComponent,
+    ProductionLot,
+    RejectedReturn,
+)
 from claims.projection.models import ClientEstimate, ProjectionSnapshot  # noqa: E402, F401

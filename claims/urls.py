@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .building import views as building
+from .manufacturing import views as manufacturing
 
 app_name = "claims"
 
@@ -21,4 +22,6 @@ urlpatterns = [
     path("clients/<slug:code>/claims/build/<int:pk>/rerun/", building.build_rerun, name="build-rerun"),
     path("clients/<slug:code>/claims/build/<int:pk>/save/", building.build_save, name="build-save"),
     path("clients/<slug:code>/money-at-risk/", building.money_at_risk_page, name="money-at-risk"),
+    # The drawback type per export: unused, manufacturing or rejected merchandise (staff).
+    path("clients/<slug:code>/claims/types/", manufacturing.type_choice, name="types"),
 ]

@@ -298,6 +298,9 @@ class Upload(models.Model):
         EXPORTS = "exports", "Canonical exports.csv"
         LIQUIDATION = "liq_report", "ACE liquidation report (entries' liquidation and protest status)"
         CAPE = "cape", "CBP's CAPE result (IEEPA refund declarations accepted, rejected, refunded)"
+        BOM = "bom", "Bills of materials"
+        PRODUCTION = "production", "Production lots"
+        RETURNS = "returns", "Rejected-merchandise returns"
 
     class Status(models.TextChoices):
         # Stored and waiting for the analyst to map its columns (in the browser) before it is loaded.

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0010_projection_snapshots_estimates_client_notices'),
+        ('claims', '0011_cape_entries_declarations'),
     ]
 
     operations = [

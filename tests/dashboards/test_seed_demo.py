@@ -40,7 +40,7 @@ def test_demo_loads_realistic_data_once(settings, tmp_path):
     call_command("seed_demo", "--address", "http://127.0.0.1:8010", stdout=out)
     first = counts()
     clients, lines, ch99, exports, documents, users, uploads, claims, *_ = first
-    assert clients == 2 and lines >= 3000 and ch99 >= 1000 and 300 <= exports <= 1000 and documents > 500
+    assert clients == 3 and lines >= 3000 and ch99 >= 1000 and 300 <= exports <= 1000 and documents > 500
     assert set(User.objects.values_list("role", flat=True)) == set(User.Role.values)
     assert all(u.client_id for u in User.objects.filter(role="client_user"))
     assert "password: demo-analyst-2026" in out.getvalue()
@@ -77,6 +77,14 @@ def test_demo_loads_realistic_data_once(settings, tmp_path):
     # The client holding accelerated payment has its claims ask for it; the other's do not.
     assert history.filter(client__code="acme", accelerated_payment=True).exists()
     assert not Claim.objects.filter(client__code="borealis", accelerated_payment=True).exists()
+    # The manufacturer: its exported ovens carry manufacturing drawback where that pays more.
+    from claims.manufacturing.data import type_inputs
+    from claims.manufacturing.types import Kind, choose_types
+
+    keystone = Client.objects.get(code="keystone")
+    assert keystone.bills_of_materials.count() == 1 and keystone.production_lots.count() == 2
+    result = choose_types(**type_inputs(keystone, dt.date(2026, 12, 1)).kwargs(), alternatives=False)
+    assert result.choice("X20250310000401").chosen == Kind.MANUFACTURING
     again = io.StringIO()
     call_command("seed_demo", stdout=again)
     assert counts() == first

@@ -37,6 +37,7 @@ WRITERS = {
     "claims/filing/workbook.py": "test_claim_workbook_keeps_hostile_text_as_text",
     "claims/engine/csvio.py": "test_designate_refuses_an_export_ref_that_would_be_a_formula",
     "dashboards/report.py": "test_dashboard_workbook_keeps_hostile_text_as_text",
+    "claims/management/commands/designate_types.py": "test_designate_types_keeps_hostile_text_as_text",
 }
 EXEMPT = {
     # The demo's own input files, generated from fixed word lists for seed_demo to load: no outside text.
@@ -191,3 +192,41 @@ def test_dashboard_workbook_keeps_hostile_text_as_text(client_a):
     # Every one kept as typed (XML reads a carriage return back as a line feed), as text, quote-prefixed.
     assert sorted(c.value.replace("\n", "\r") for c in references) == sorted(t[:60] for t in HOSTILE)
     assert all(c.data_type == "s" and c.quotePrefix for c in references)
+
+
+@pytest.mark.django_db
+def test_designate_types_keeps_hostile_text_as_text(client_a, settings, tmp_path):
+    from tests.manufacturing.helpers import SAMPLES, load
+
+    settings.MEDIA_ROOT = tmp_path
+    load("hts", ROOT / "tests" / "fixtures" / "hts_sample.csv", None)
+    load("imports", SAMPLES / "imports.csv", client_a)
+    hostile = [t for t in HOSTILE if len(t.strip()) <= 60 and t == t.strip()]
+    exports = tmp_path / "exports.csv"
+    with open(exports, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["export_ref", "export_date", "hts", "quantity", "uom", "value", "destination"]
+            + ["entry_number", "line_number"]
+        )
+        for n, text in enumerate(hostile):
+            writer.writerow(
+                [text, f"2025-0{n + 1}-15", "8516604060", "1", "NO", "300.00", "DE"] + ["M4K-4100002-3", "2"]
+            )
+    assert load("exports", exports, client_a).loaded
+    out, choices = tmp_path / "types.csv", tmp_path / "choices.csv"
+    call_command(
+        "designate_types",
+        "--client",
+        "acme",
+        "--filing-date",
+        "2026-12-01",
+        "--out",
+        str(out),
+        "--choices",
+        str(choices),
+        stdout=io.StringIO(),
+    )
+    for path in (out, choices):
+        rows = assert_no_formula_in_csv(path.read_text(encoding="utf-8"))
+        assert {row[0] for row in rows[1:]} == {"'" + text for text in hostile}

@@ -1,5 +1,6 @@
 """Load the demo: one firm, two client companies with a few thousand import lines and several hundred
-exports loaded through the ordinary ingestion pipeline, their documents, and one user per role.
+exports loaded through the ordinary ingestion pipeline, their documents, a manufacturer with bills of
+materials, production lots and a return of rejected goods, and one user per role.
 
 Repeatable: a second run creates nothing new and prints the users again.
 """
@@ -30,6 +31,12 @@ from imports.services import upload_ingest_now
 from reviews.services import checklist_items, review_approve, review_start
 
 DEMO_CATAIR_PASSWORD = "DEMO26"
+MANUFACTURER = {
+    "code": "keystone",
+    "legal_name": "Keystone Appliance Works Inc",
+    "importer_number": "23-4567890AB",
+    "ruling": "H301234",
+}
 USERS = [
     # username, role, client code, password
     ("admin", User.Role.FIRM_ADMIN, None, "demo-admin-2026"),
@@ -72,6 +79,7 @@ class Command(BaseCommand):
             if spec.code == "acme":
                 demo_cape.seed(client, stdout=self.stdout)
                 self._claims(client)
+        self._manufacturer(firm)
         demo_portal.seed(stdout=self.stdout)
         demo_prospects.load(self.stdout)
         self.stdout.write(f"\nDemo users (log in at {options['address'].rstrip('/')}/login/):")
@@ -146,6 +154,39 @@ class Command(BaseCommand):
                 path.write_text(files[kind], encoding="utf-8")
                 summary = self._ingest(client, kind, path)
                 self.stdout.write(f"{client.legal_name}: {name} {summary}")
+
+    def _manufacturer(self, firm: Firm) -> None:
+        """A manufacturer whose exported ovens can carry manufacturing drawback on their components, unused
+        merchandise on imported ovens, or rejected merchandise on a returned lot (from
+        docs/samples/manufacturing)."""
+        with transaction.atomic():
+            client, created = Client.objects.get_or_create(
+                code=MANUFACTURER["code"],
+                defaults={
+                    "firm": firm,
+                    "legal_name": MANUFACTURER["legal_name"],
+                    "importer_number": MANUFACTURER["importer_number"],
+                    "exporter_number": MANUFACTURER["importer_number"],
+                    "address": "2200 Lakeshore Drive, Erie, PA 16505",
+                    "contact_emails": "drawback@keystone.example.com",
+                },
+            )
+            if created:
+                Privilege.objects.create(
+                    client=client,
+                    kind=Privilege.Kind.MANUFACTURING_RULING,
+                    reference=MANUFACTURER["ruling"],
+                    ruling_type=Privilege.RulingType.SPECIFIC,
+                    granted_on="2024-01-01",
+                )
+        if ImportEntry.objects.filter(client=client).exists():
+            self.stdout.write(f"{client.legal_name}: demo data already loaded")
+            return
+        self._tariff()
+        folder = Path(settings.BASE_DIR) / "docs" / "samples" / "manufacturing"
+        for kind in ("imports", "exports", "bom", "production", "returns"):
+            summary = self._ingest(client, kind, folder / f"{kind}.csv")
+            self.stdout.write(f"{client.legal_name}: {kind} {summary}")
 
     def _ingest(self, client: Client | None, kind: str, path: Path) -> dict:
         upload, result = upload_ingest_now(client=client, kind=kind, path=path)

@@ -21,7 +21,10 @@ from imports.services import upload_ingest_now
 
 
 class Command(BaseCommand):
-    help = "Load ES-003, fee, AES, HTS, imports.csv or exports.csv files; prints a JSON summary last."
+    help = (
+        "Load ES-003, fee, AES, HTS, imports.csv, exports.csv, bill of materials, production or returns "
+        "files; prints a JSON summary last."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE")

@@ -1,0 +1,714 @@
+"""The drawback type of each export, chosen for the largest refund of the whole claim.
+
+An export can carry, as the data allows:
+- **unused merchandise** on the exported good itself: (j)(1) when the export names its import line, (j)(2)
+  substitution by the same classification otherwise (the rules and amounts of claims.engine.problem);
+- **manufacturing** on the components of an exported article (a bill of materials, a production lot and its
+  ruling): 1313(a) on the import lines the lot's records show used, 1313(b) on any import of the same 8-digit
+  HTS (claims.manufacturing.rules);
+- **rejected merchandise** on a return of the goods (1313(c), provisions 53-56).
+
+Each export takes one type (a claim is under one provision, and the export's quantity goes on one claim).
+The types compete for the same import quantity: no quantity of a line is designated twice (1313(v)), and a
+line is designated by direct identification ((j)(1), (a), (c)) or by substitution ((j)(2), (b)), never both
+(19 CFR 190.51(a)(3)). 1313(a) designations of a lot use at most what the lot's records show used.
+
+The choice is a mixed-integer program solved exactly by HiGHS: a binary per export and type, a binary per
+line that could serve both methods, and a quantity per eligible (line, export, type[, component]) arc in
+units of 0.0001 (CATAIR's four decimals). With the binaries fixed, the constraints form two laminar families
+(line and lot capacities; export and component requirements), so the quantities at the optimum are whole
+units. The floating-point solve only picks the designation: every amount is then worked out again in exact
+Decimal (amounts.pair_amounts), each claim's classes rounded once.
+
+For each export the alternative it beat is the best claim with that export forced to its best other type
+(solved again), so the difference shown is what the choice earns the whole claim.
+"""
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal, localcontext
+from enum import StrEnum
+
+import highspy
+import numpy as np
+
+from claims.engine.amounts import (
+    EXACT,
+    LineAmounts,
+    drawback_rate,
+    factor_of,
+    line_amounts,
+    pair_amounts,
+    round_class,
+)
+from claims.engine.model import ZERO, Election, Export, ImportLine, LineKey, Settings, Step
+from claims.engine.problem import (
+    UNUSED_PROVISION,
+    direct_line_amounts,
+    last_export_ordinal,
+    per_unit_parts,
+    prepare,
+)
+from claims.engine.tariff import TariffIndex
+from drawback.lib.chapter99 import Chapter99Table
+
+from . import rules
+
+SCALE = 10_000  # quantities in units of 0.0001
+QUANTUM = Decimal("0.0001")
+
+
+class Kind(StrEnum):
+    UNUSED = "unused"
+    MANUFACTURING = "manufacturing"
+    REJECTED = "rejected"
+
+
+KIND_LABELS = {
+    Kind.UNUSED: "Unused merchandise (1313(j))",
+    Kind.MANUFACTURING: "Manufacturing (1313(a)/(b))",
+    Kind.REJECTED: "Rejected merchandise (1313(c))",
+}
+
+
+@dataclass
+class Arc:
+    """Quantity of an import line that may be designated against an export under one type."""
+
+    line: int
+    export: int
+    kind: Kind
+    provision: str
+    cap: int  # scaled units
+    weight: Decimal  # exact refund per unit
+    direct: bool  # direct identification (else substitution)
+    amounts: LineAmounts
+    factor: Decimal
+    rate: Decimal
+    share: Decimal = Decimal(1)
+    requirement: tuple = ()  # the export requirement row this arc counts in
+    lot_use: tuple | None = None  # (lot, line) for 1313(a) lot usage
+    component: str = ""
+    lot: str = ""
+    basis: str = ""
+
+
+@dataclass
+class TypeDesignation:
+    line: LineKey
+    export_ref: str
+    kind: Kind
+    provision: str
+    quantity: Decimal
+    amounts: dict[str, Decimal]
+    component: str = ""
+    lot: str = ""
+    basis: str = ""
+
+    @property
+    def refund(self) -> Decimal:
+        return sum(self.amounts.values(), ZERO)
+
+
+@dataclass
+class ExportChoice:
+    export_ref: str
+    chosen: Kind | None
+    refund: Decimal  # exact refund of this export's designations
+    allowed: dict[Kind, list[Step]]  # types the data allows, with the steps that allow them
+    refused: dict[Kind, str]  # types it does not allow, and why
+    alternative: Kind | None = None
+    alternative_total: Decimal | None = None  # the whole claim's exact refund with the alternative
+    steps: list[Step] = field(default_factory=list)
+
+    def explanation(self) -> str:
+        if self.chosen is None:
+            return "no type earns a refund: " + "; ".join(f"{k}: {v}" for k, v in self.refused.items())
+        text = f"{KIND_LABELS[self.chosen]} refunds {self.refund.quantize(Decimal('0.01'))}"
+        return text
+
+
+@dataclass
+class TypeResult:
+    designations: list[TypeDesignation]
+    choices: list[ExportChoice]
+    class_totals: dict[str, dict[str, Decimal]]  # provision -> class -> exact
+    rounded: dict[str, dict[str, Decimal]]  # provision -> class -> cents
+    refund: Decimal  # sum of every claim's rounded classes
+    exact: Decimal  # exact total before rounding
+    seconds: float = 0.0
+    arcs: int = 0
+
+    def choice(self, ref: str) -> ExportChoice:
+        return next(c for c in self.choices if c.export_ref == ref)
+
+
+@dataclass
+class Model:
+    lines: list[ImportLine]
+    exports: list[Export]
+    arcs: list[Arc]
+    requirements: dict[tuple, int]  # (export, kind, component) -> scaled quantity
+    line_caps: dict[int, int]
+    lot_caps: dict[tuple, int]
+    allowed: dict[int, dict[Kind, list[Step]]]
+    refused: dict[int, dict[Kind, str]]
+
+
+def _scaled(value: Decimal) -> int:
+    with localcontext(EXACT):
+        return int((value / QUANTUM).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def build_model(
+    *,
+    lines: Sequence[ImportLine],
+    exports: Sequence[Export],
+    tariff: TariffIndex,
+    chapter99: Chapter99Table,
+    settings: Settings,
+    boms: dict[str, rules.Bom] | None = None,
+    lots: Sequence[rules.Lot] = (),
+    rulings: Sequence[rules.Ruling] = (),
+    returns: Sequence[rules.Return] = (),
+) -> Model:
+    boms = boms or {}
+    problem = prepare(lines=lines, exports=exports, tariff=tariff, chapter99=chapter99, settings=settings)
+    plines, pexports = problem.lines, problem.exports
+    index = problem.line_index()
+    e_index = {e.ref: i for i, e in enumerate(pexports)}
+    arcs: list[Arc] = []
+    requirements: dict[tuple, int] = {}
+    allowed: dict[int, dict[Kind, list[Step]]] = defaultdict(dict)
+    refused: dict[int, dict[Kind, str]] = defaultdict(dict)
+    returns_by_export: dict[str, list[rules.Return]] = defaultdict(list)
+    for ret in returns:
+        if ret.export_ref:
+            returns_by_export[ret.export_ref].append(ret)
+
+    # Unused merchandise: the engine's direct identifications and substitution groups.
+    rate58 = drawback_rate("58", settings)
+    rate59 = drawback_rate(UNUSED_PROVISION, settings)
+    direct_pairs = [(d.line, d.export_ref) for d in problem.direct]
+    for choice in problem.contested.values():
+        direct_pairs += [(d.line, d.export_ref) for d in choice.designations]
+    for key, ref in direct_pairs:
+        l_idx, e_idx = index[key], e_index[ref]
+        line, export = plines[l_idx], pexports[e_idx]
+        barred = [r for r in returns_by_export.get(ref, []) if r.line == key and not r.unused]
+        if barred:
+            refused[e_idx][Kind.UNUSED] = (
+                f"return {barred[0].ref}: the records do not show the returned goods unused (1313(j)(1))"
+            )
+            continue
+        amounts = direct_line_amounts(line, problem.amounts[l_idx], tariff, chapter99)
+        factor = factor_of(line, export, lesser_of=False)
+        weight = _per_unit(amounts, factor, rate58)
+        if weight <= 0:
+            continue
+        req = (e_idx, Kind.UNUSED, "")
+        requirements[req] = _scaled(export.remaining)
+        arcs.append(
+            Arc(
+                l_idx,
+                e_idx,
+                Kind.UNUSED,
+                "58",
+                min(_scaled(export.remaining), _scaled(line.remaining)),
+                weight,
+                True,
+                amounts,
+                factor,
+                rate58,
+                requirement=req,
+            )
+        )
+        allowed[e_idx].setdefault(Kind.UNUSED, []).append(
+            Step("19 U.S.C. 1313(j)(1)", f"the export names {key}: unused merchandise, direct identification")
+        )
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for l_idx, key in problem.sub_lines.items():
+        by_key[key].append(l_idx)
+    for e_idx, key in problem.sub_exports.items():
+        export = pexports[e_idx]
+        day = export.export_date.toordinal()
+        req = (e_idx, Kind.UNUSED, "")
+        for l_idx in by_key.get(key, ()):
+            line = plines[l_idx]
+            if not (line.import_date.toordinal() <= day <= last_export_ordinal(line.import_date, settings)):
+                continue
+            factor = factor_of(line, export, lesser_of=True)
+            specific, ad_valorem = per_unit_parts(problem.amounts[l_idx], settings)
+            with localcontext(EXACT):
+                weight = specific + ad_valorem * factor
+            if weight <= 0:
+                continue
+            requirements[req] = _scaled(export.remaining)
+            arcs.append(
+                Arc(
+                    l_idx,
+                    e_idx,
+                    Kind.UNUSED,
+                    "59",
+                    min(_scaled(export.remaining), _scaled(line.remaining)),
+                    weight,
+                    False,
+                    problem.amounts[l_idx],
+                    factor,
+                    rate59,
+                    requirement=req,
+                )
+            )
+        if req in requirements:
+            allowed[e_idx].setdefault(Kind.UNUSED, []).append(
+                Step(
+                    "19 U.S.C. 1313(j)(2)",
+                    f"imports of the same classification ({key.split('|')[0]}) in the "
+                    "5-year window: unused merchandise, substitution",
+                )
+            )
+    for ex in problem.exclusions:
+        if ex.subject == "export" and ex.ref in e_index:
+            refused[e_index[ex.ref]].setdefault(Kind.UNUSED, ex.reason)
+
+    # Manufacturing.
+    lots_by_export: dict[str, rules.Lot] = {}
+    lots_by_article: dict[str, list[rules.Lot]] = defaultdict(list)
+    for lot in lots:
+        for ref in lot.export_refs:
+            lots_by_export[ref] = lot
+        lots_by_article[lot.article_part].append(lot)
+    line_amount_cache: dict[tuple[int, str], LineAmounts] = {}
+
+    def amounts_for(l_idx: int, provision: str) -> LineAmounts:
+        key = (l_idx, provision)
+        if key not in line_amount_cache:
+            line_amount_cache[key] = line_amounts(
+                plines[l_idx], tariff=tariff, chapter99=chapter99, provision=provision, explain=False
+            )
+        return line_amount_cache[key]
+
+    lines_by_hts8: dict[str, list[int]] = defaultdict(list)
+    for l_idx, line in enumerate(plines):
+        lines_by_hts8[line.hts[:8]].append(l_idx)
+    lot_caps: dict[tuple, int] = {}
+    rate51 = drawback_rate("51", settings)
+    rate52 = drawback_rate("52", settings)
+    for e_idx, export in enumerate(pexports):
+        if export.direct_line is not None:
+            refused[e_idx][Kind.MANUFACTURING] = (
+                "the export names an import line: it is the imported good itself"
+            )
+            continue
+        lot = lots_by_export.get(export.ref)
+        if lot is None:
+            candidates = [
+                x
+                for b in boms.values()
+                if b.article_hts == export.hts
+                for x in lots_by_article.get(b.article_part, ())
+                if x.started_on <= export.export_date
+            ]
+            lot = max(candidates, key=lambda x: (x.finished_on, x.lot), default=None)
+        if lot is None or lot.article_part not in boms:
+            refused[e_idx][Kind.MANUFACTURING] = "no production lot of a bill of materials for this article"
+            continue
+        bom = boms[lot.article_part]
+        checks = [
+            rules.manufactured_destination(export.destination if not export.is_destruction else ""),
+            rules.ruling_covers(bom, rulings, lot.started_on, lot.finished_on),
+            Check_uom(bom, export),
+        ]
+        failed = next((c for c in checks if not c.ok), None)
+        if failed:
+            refused[e_idx][Kind.MANUFACTURING] = failed.step.text
+            continue
+        steps = [c.step for c in checks]
+        reasons = []
+        for c_idx, component in enumerate(bom.components):
+            plan = rules.per_article(bom, component)
+            if plan.refusal:
+                reasons.append(plan.refusal.text)
+                continue
+            with localcontext(EXACT):
+                need = _scaled(export.remaining * plan.quantity)
+            if need <= 0:
+                continue
+            req = (e_idx, Kind.MANUFACTURING, f"{c_idx}:{component.hts}")
+            used_lines = {u.line for u in lot.uses if u.line is not None and u.hts[:8] == component.hts[:8]}
+            count = 0
+            for l_idx in lines_by_hts8.get(component.hts[:8], ()):
+                line = plines[l_idx]
+                if line.uom != component.uom or line.remaining <= 0:
+                    continue
+                for provision in (rules.MANUFACTURING_DIRECT, rules.MANUFACTURING_SUBSTITUTION):
+                    direct = provision == rules.MANUFACTURING_DIRECT
+                    if direct and line.key not in used_lines:
+                        continue
+                    if line.election is not None and line.election != (
+                        Election.DIRECT if direct else Election.SUBSTITUTION
+                    ):
+                        continue
+                    if not direct and component.unit_value is None:
+                        continue
+                    timely = rules.manufacturing_timely(
+                        line.import_date, lot, export.export_date, settings, provision=provision
+                    )
+                    if not timely.ok:
+                        continue
+                    amounts = amounts_for(l_idx, provision)
+                    if direct:
+                        factor, rate = Decimal(1), rate51
+                    else:
+                        rate = rate52
+                        with localcontext(EXACT):
+                            per_unit_value = line.entered_value / line.quantity
+                            factor = (
+                                Decimal(1)
+                                if per_unit_value == 0
+                                else min(Decimal(1), component.unit_value / per_unit_value)
+                            )
+                    with localcontext(EXACT):
+                        weight = _per_unit(amounts, factor, rate) * plan.share
+                    if weight <= 0:
+                        continue
+                    lot_use = None
+                    if direct:
+                        used, _ = rules.used_in_lot(lot, line.key, component)
+                        lot_use = (lot.lot, l_idx, component.hts[:8])
+                        lot_caps[lot_use] = _scaled(used)
+                    requirements[req] = need
+                    arcs.append(
+                        Arc(
+                            l_idx,
+                            e_idx,
+                            Kind.MANUFACTURING,
+                            provision,
+                            min(need, _scaled(line.remaining)),
+                            weight,
+                            direct,
+                            amounts,
+                            factor,
+                            rate,
+                            plan.share,
+                            req,
+                            lot_use,
+                            component.hts,
+                            lot.lot,
+                            plan.basis,
+                        )
+                    )
+                    count += 1
+            if count:
+                steps.append(
+                    Step(
+                        rules.CIT_B,
+                        f"component {component.hts}: {plan.quantity} {component.uom} per article "
+                        f"(basis {plan.basis}), share {plan.share}; {count} eligible import arc(s)",
+                    )
+                )
+            else:
+                reasons.append(f"component {component.hts}: no eligible import line")
+        if any(r[:2] == (e_idx, Kind.MANUFACTURING) for r in requirements):
+            allowed[e_idx][Kind.MANUFACTURING] = [
+                Step(
+                    rules.CIT_A,
+                    f"article {bom.article_part} of lot {lot.lot} ({lot.started_on} to {lot.finished_on})",
+                ),
+                *steps,
+            ]
+        else:
+            refused[e_idx][Kind.MANUFACTURING] = "; ".join(reasons) or "no component earns a refund"
+
+    # Rejected merchandise.
+    for e_idx, export in enumerate(pexports):
+        mine = returns_by_export.get(export.ref, [])
+        if not mine:
+            refused[e_idx][Kind.REJECTED] = "no return of rejected merchandise names this export"
+            continue
+        for ret in mine:
+            l_idx = index.get(ret.line)
+            if l_idx is None:
+                refused[e_idx][Kind.REJECTED] = f"return {ret.ref}: {ret.line} is not among the import lines"
+                continue
+            line = plines[l_idx]
+            check = rules.rejected_conditions(
+                ret,
+                import_date=line.import_date,
+                line_uom=line.uom,
+                export_date=export.export_date,
+                export_uom=export.uom,
+                settings=settings,
+            )
+            if not check.ok:
+                refused[e_idx][Kind.REJECTED] = f"return {ret.ref}: {check.step.text}"
+                continue
+            if line.election == Election.SUBSTITUTION:
+                refused[e_idx][Kind.REJECTED] = f"{line.key} is already designated by substitution"
+                continue
+            amounts = amounts_for(l_idx, ret.provision)
+            rate = drawback_rate(ret.provision, settings)
+            factor = factor_of(line, export, lesser_of=False)
+            weight = _per_unit(amounts, factor, rate)
+            if weight <= 0:
+                continue
+            req = (e_idx, Kind.REJECTED, ret.ref)
+            need = min(_scaled(ret.quantity), _scaled(export.remaining))
+            requirements[req] = need
+            arcs.append(
+                Arc(
+                    l_idx,
+                    e_idx,
+                    Kind.REJECTED,
+                    ret.provision,
+                    min(need, _scaled(line.remaining)),
+                    weight,
+                    True,
+                    amounts,
+                    factor,
+                    rate,
+                    requirement=req,
+                )
+            )
+            allowed[e_idx].setdefault(Kind.REJECTED, []).append(check.step)
+            refused[e_idx].pop(Kind.REJECTED, None)
+    line_caps = {i: _scaled(line.remaining) for i, line in enumerate(plines)}
+    for e_idx in allowed:
+        for kind in allowed[e_idx]:
+            refused[e_idx].pop(kind, None)
+    return Model(
+        list(plines), list(pexports), arcs, requirements, line_caps, lot_caps, dict(allowed), dict(refused)
+    )
+
+
+def Check_uom(bom: rules.Bom, export: Export):  # noqa: N802 - reads as the rule it is
+    ok = bom.article_uom == export.uom
+    return rules.Check(
+        ok,
+        Step(
+            "19 CFR 190.51(a)(2)", f"export in {export.uom}, article {bom.article_part} in {bom.article_uom}"
+        ),
+    )
+
+
+def _per_unit(amounts: LineAmounts, factor: Decimal, rate: Decimal) -> Decimal:
+    line = amounts.line
+    with localcontext(EXACT):
+        return rate * (amounts.specific_total + amounts.ad_valorem_total * factor) / line.quantity
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The mixed-integer program
+
+
+@dataclass
+class Solution:
+    quantities: dict[int, int]  # arc -> scaled quantity
+    chosen: dict[int, Kind]  # export -> type
+    status: str
+
+
+def solve_model(model: Model, *, force: dict[int, Kind] | None = None) -> Solution:
+    """The designation of largest refund. `force` fixes the type of some exports (the alternatives)."""
+    arcs = model.arcs
+    if not arcs:
+        return Solution({}, {}, "optimal")
+    types = sorted({(a.export, a.kind) for a in arcs}, key=lambda t: (t[0], t[1].value))
+    t_index = {t: i for i, t in enumerate(types)}
+    direct_lines = {a.line for a in arcs if a.direct}
+    subst_lines = {a.line for a in arcs if not a.direct}
+    both = sorted(direct_lines & subst_lines)
+    b_index = {line: i for i, line in enumerate(both)}
+    n_arc, n_type, n_both = len(arcs), len(types), len(both)
+    n = n_arc + n_type + n_both
+    cost = np.zeros(n)
+    lower = np.zeros(n)
+    upper = np.zeros(n)
+    for i, arc in enumerate(arcs):
+        cost[i] = float(arc.weight) / SCALE
+        upper[i] = arc.cap
+    upper[n_arc : n_arc + n_type] = 1
+    upper[n_arc + n_type :] = 1
+    force = force or {}
+    for (e_idx, kind), i in t_index.items():
+        if e_idx in force:
+            value = 1.0 if kind == force[e_idx] else 0.0
+            lower[n_arc + i] = upper[n_arc + i] = value
+    rows: list[tuple[list[int], list[float], float, float]] = []
+    by_line: dict[int, list[int]] = defaultdict(list)
+    by_req: dict[tuple, list[int]] = defaultdict(list)
+    by_lot: dict[tuple, list[int]] = defaultdict(list)
+    for i, arc in enumerate(arcs):
+        by_line[arc.line].append(i)
+        by_req[arc.requirement].append(i)
+        if arc.lot_use is not None:
+            by_lot[arc.lot_use].append(i)
+    inf = highspy.kHighsInf
+    for l_idx, members in by_line.items():
+        rows.append((members, [1.0] * len(members), -inf, float(model.line_caps[l_idx])))
+    for req, members in by_req.items():
+        u = n_arc + t_index[(req[0], req[1])]
+        rows.append((members + [u], [1.0] * len(members) + [-float(model.requirements[req])], -inf, 0.0))
+    by_export: dict[int, list[int]] = defaultdict(list)
+    for (e_idx, _), i in t_index.items():
+        by_export[e_idx].append(n_arc + i)
+    for members in by_export.values():
+        if len(members) > 1:
+            rows.append((members, [1.0] * len(members), -inf, 1.0))
+    for key, members in by_lot.items():
+        rows.append((members, [1.0] * len(members), -inf, float(model.lot_caps[key])))
+    for l_idx in both:
+        d = n_arc + n_type + b_index[l_idx]
+        cap = float(model.line_caps[l_idx])
+        direct = [i for i in by_line[l_idx] if arcs[i].direct]
+        subst = [i for i in by_line[l_idx] if not arcs[i].direct]
+        rows.append((direct + [d], [1.0] * len(direct) + [-cap], -inf, 0.0))
+        rows.append((subst + [d], [1.0] * len(subst) + [cap], -inf, cap))
+    columns: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    for r, (members, coefs, _, _) in enumerate(rows):
+        for j, a in zip(members, coefs, strict=True):
+            columns[j].append((r, a))
+    starts, index, values = [0], [], []
+    for col in columns:
+        for r, a in col:
+            index.append(r)
+            values.append(a)
+        starts.append(len(index))
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = len(rows)
+    lp.col_cost_ = cost
+    lp.col_lower_ = lower
+    lp.col_upper_ = upper
+    lp.row_lower_ = np.array([r[2] for r in rows])
+    lp.row_upper_ = np.array([r[3] for r in rows])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.array(values)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    lp.sense_ = highspy.ObjSense.kMaximize
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 1e-9)
+    h.setOptionValue("threads", 1)
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(f"the type choice did not solve: {h.modelStatusToString(status)}")
+    x = h.getSolution().col_value
+    quantities = {i: int(round(x[i])) for i in range(n_arc) if round(x[i]) > 0}
+    chosen = {}
+    for (e_idx, kind), i in t_index.items():
+        if x[n_arc + i] > 0.5 and any(arcs[a].export == e_idx and arcs[a].kind == kind for a in quantities):
+            chosen[e_idx] = kind
+    return Solution(quantities, chosen, "optimal")
+
+
+def designations_of(model: Model, solution: Solution) -> list[TypeDesignation]:
+    out = []
+    for i, scaled in sorted(solution.quantities.items()):
+        arc = model.arcs[i]
+        quantity = Decimal(scaled) * QUANTUM
+        amounts = pair_amounts(arc.amounts, quantity, arc.factor, rate=arc.rate)
+        if arc.share != 1:
+            with localcontext(EXACT):
+                amounts = {k: v * arc.share for k, v in amounts.items()}
+        out.append(
+            TypeDesignation(
+                model.lines[arc.line].key,
+                model.exports[arc.export].ref,
+                arc.kind,
+                arc.provision,
+                quantity,
+                amounts,
+                arc.component,
+                arc.lot,
+                arc.basis,
+            )
+        )
+    out.sort(key=lambda d: (d.export_ref, d.provision, d.line.entry_number, d.line.line_number, d.component))
+    return out
+
+
+def exact_total(designations: Sequence[TypeDesignation]) -> Decimal:
+    with localcontext(EXACT):
+        return sum((d.refund for d in designations), ZERO)
+
+
+def choose_types(
+    *,
+    lines: Sequence[ImportLine],
+    exports: Sequence[Export],
+    tariff: TariffIndex,
+    chapter99: Chapter99Table,
+    settings: Settings,
+    boms: dict[str, rules.Bom] | None = None,
+    lots: Sequence[rules.Lot] = (),
+    rulings: Sequence[rules.Ruling] = (),
+    returns: Sequence[rules.Return] = (),
+    alternatives: bool = True,
+) -> TypeResult:
+    started = time.perf_counter()
+    model = build_model(
+        lines=lines,
+        exports=exports,
+        tariff=tariff,
+        chapter99=chapter99,
+        settings=settings,
+        boms=boms,
+        lots=lots,
+        rulings=rulings,
+        returns=returns,
+    )
+    solution = solve_model(model)
+    designations = designations_of(model, solution)
+    total = exact_total(designations)
+    per_export: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for d in designations:
+        per_export[d.export_ref] += d.refund
+    choices = []
+    for e_idx, export in enumerate(model.exports):
+        allowed = model.allowed.get(e_idx, {})
+        chosen = solution.chosen.get(e_idx)
+        choice = ExportChoice(
+            export.ref,
+            chosen,
+            per_export.get(export.ref, ZERO),
+            allowed,
+            model.refused.get(e_idx, {}),
+        )
+        if chosen is not None:
+            choice.steps = list(allowed.get(chosen, []))
+        if alternatives:
+            best = None
+            for kind in allowed:
+                if kind == chosen:
+                    continue
+                other = exact_total(designations_of(model, solve_model(model, force={e_idx: kind})))
+                if best is None or other > best[1]:
+                    best = (kind, other)
+            if best is not None:
+                choice.alternative, choice.alternative_total = best
+        choices.append(choice)
+    class_totals: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    with localcontext(EXACT):
+        for d in designations:
+            for klass, value in d.amounts.items():
+                class_totals[d.provision][klass] = class_totals[d.provision].get(klass, ZERO) + value
+    rounded = {p: {k: round_class(v) for k, v in sorted(c.items())} for p, c in sorted(class_totals.items())}
+    refund = sum((v for c in rounded.values() for v in c.values()), ZERO)
+    return TypeResult(
+        designations,
+        choices,
+        dict(class_totals),
+        rounded,
+        refund,
+        total,
+        seconds=time.perf_counter() - started,
+        arcs=len(model.arcs),
+    )

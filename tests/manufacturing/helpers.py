@@ -1,0 +1,52 @@
+"""The sample manufacturer's files (docs/samples/manufacturing) and small helpers to change and load them."""
+
+import csv
+from pathlib import Path
+
+from imports.ingest.pipeline import ingest_file
+
+SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples" / "manufacturing"
+ORDER = ("imports", "exports", "bom", "production", "returns")
+
+
+def load(kind: str, path: Path, client, **options):
+    return ingest_file(path=path, name=Path(path).name, kind=kind, client=client, **options)
+
+
+def manufacturer(client):
+    """The sample manufacturer's data for `client`: the tariff rows, every sample file and the ruling."""
+    import datetime as dt
+
+    from drawback.accounts.models import Privilege
+
+    load("hts", Path(__file__).resolve().parents[1] / "fixtures" / "hts_sample.csv", None)
+    load_samples(client)
+    Privilege.objects.create(
+        client=client,
+        kind=Privilege.Kind.MANUFACTURING_RULING,
+        reference="H301234",
+        ruling_type=Privilege.RulingType.SPECIFIC,
+        granted_on=dt.date(2024, 1, 1),
+    )
+
+
+def load_samples(client, kinds=ORDER):
+    results = {}
+    for kind in kinds:
+        results[kind] = load(kind, SAMPLES / f"{kind}.csv", client)
+        assert results[kind].loaded, [e.describe() for e in results[kind].errors]
+    return results
+
+
+def rows(kind: str) -> tuple[list[str], list[dict[str, str]]]:
+    with open(SAMPLES / f"{kind}.csv", newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames), list(reader)
+
+
+def write(path: Path, headers: list[str], data: list[dict[str, str]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=headers)
+        writer.writeheader()
+        writer.writerows(data)
+    return path

@@ -1,0 +1,198 @@
+"""The type choice: on small random instances its refund equals a brute-force optimum (every type per export
+and every method per line tried, each allocation solved exactly in fractions), it follows the rules of the
+model (capacities, one type per export, one method per line), and on the sample manufacturer it picks
+manufacturing where that pays more and names the alternative it beat."""
+
+import datetime as dt
+import itertools
+import random
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from claims.manufacturing import rules
+from claims.manufacturing.types import SCALE, Kind, build_model, choose_types, designations_of, solve_model
+from tests.engine.builders import CH99, TARIFF, d, export, line, settings
+from tests.reference.exact_lp import simplex
+
+RESIN, BOLTS, OVEN = "3926909990", "7318152095", "8516604060"
+
+
+def instance(seed: int):
+    rng = random.Random(seed)
+    lines = []
+    for n in range(rng.randint(2, 5)):
+        hts = rng.choice([RESIN, RESIN, BOLTS, OVEN])
+        qty = rng.randint(1, 4)
+        lines.append(
+            line(
+                entry=f"B76{n:07d}",
+                number=1,
+                date=f"2024-0{rng.randint(1, 4)}-1{rng.randint(0, 9)}",
+                hts=hts,
+                uom="NO" if hts == OVEN else "KG",
+                qty=str(qty),
+                value=str(rng.randint(1, 20) * qty),
+                duty=str(rng.randint(1, 40)),
+                mpf=str(rng.choice([0, 0, 3])),
+            )
+        )
+    ovens = [x for x in lines if x.hts == OVEN]
+    exports, returns = [], []
+    for n in range(rng.randint(1, 3)):
+        direct = rng.choice(ovens).key if ovens and rng.random() < 0.3 else None
+        ref = f"E{n}"
+        exports.append(
+            export(
+                ref=ref,
+                date=f"2024-0{rng.randint(6, 9)}-0{rng.randint(1, 9)}",
+                hts=OVEN,
+                uom="NO",
+                qty=str(rng.randint(1, 3)),
+                value=str(rng.randint(1, 30)),
+                direct=tuple(direct) if direct else None,
+            )
+        )
+        if direct is not None:
+            returns.append(
+                rules.Return(
+                    f"R{n}",
+                    rng.choice(list(rules.REJECTED_PROVISIONS)),
+                    direct,
+                    d(rng.randint(1, 3)),
+                    "NO",
+                    dt.date(2024, 5, 1),
+                    dt.date(2024, 5, 20),
+                    "Inspection report",
+                    "P1",
+                    rng.random() < 0.5,
+                    ref,
+                )
+            )
+    components = [
+        rules.Component(RESIN, d(rng.randint(1, 2)), "KG", rng.choice([None, d(rng.randint(1, 9))]))
+    ]
+    if rng.random() < 0.5:
+        components.append(rules.Component(BOLTS, d(1), "KG", d(rng.randint(1, 9))))
+    bom = rules.Bom("ART", OVEN, "NO", "H1", tuple(components))
+    uses = tuple(
+        rules.LotUse(x.hts, d(rng.randint(1, 3)), x.key)
+        for x in lines
+        if x.hts != OVEN and rng.random() < 0.6
+    )
+    lot = rules.Lot(
+        "L1",
+        "ART",
+        d(10),
+        dt.date(2024, 5, 1),
+        dt.date(2024, 5, 31),
+        uses,
+        tuple(e.ref for e in exports if e.direct_line is None),
+    )
+    return {
+        "lines": lines,
+        "exports": exports,
+        "tariff": TARIFF,
+        "chapter99": CH99,
+        "settings": settings("2026-11-26"),
+        "boms": {"ART": bom},
+        "lots": [lot],
+        "rulings": [rules.Ruling("H1", dt.date(2020, 1, 1))],
+        "returns": returns,
+    }
+
+
+def brute_force(model) -> Fraction:
+    """Every type for every export and every method for every line that could take either, each allocation
+    solved exactly as a linear program."""
+    arcs = model.arcs
+    exports = sorted({a.export for a in arcs})
+    options = [[None, *sorted({a.kind for a in arcs if a.export == e})] for e in exports]
+    both = sorted({a.line for a in arcs if a.direct} & {a.line for a in arcs if not a.direct})
+    best = Fraction(0)
+    for kinds in itertools.product(*options):
+        chosen = dict(zip(exports, kinds, strict=True))
+        for methods in itertools.product([True, False], repeat=len(both)):
+            direct_of = dict(zip(both, methods, strict=True))
+            usable = [
+                i
+                for i, a in enumerate(arcs)
+                if chosen[a.export] == a.kind and direct_of.get(a.line, a.direct) == a.direct
+            ]
+            if not usable:
+                continue
+            pos = {i: k for k, i in enumerate(usable)}
+            constraints = []
+            groups = {}
+            for i in usable:
+                a = arcs[i]
+                constraints.append(({pos[i]: 1}, "<=", a.cap))
+                groups.setdefault(("line", a.line), []).append(pos[i])
+                groups.setdefault(("req", a.requirement), []).append(pos[i])
+                if a.lot_use is not None:
+                    groups.setdefault(("lot", a.lot_use), []).append(pos[i])
+            for (kind, key), members in groups.items():
+                cap = {"line": model.line_caps, "req": model.requirements, "lot": model.lot_caps}[kind][key]
+                constraints.append(({m: 1 for m in members}, "<=", cap))
+            objective = [Fraction(arcs[i].weight) / SCALE for i in usable]
+            result = simplex(objective, constraints, len(usable))
+            assert result.status == "optimal"
+            best = max(best, result.value)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_the_choice_equals_the_brute_force_optimum(seed):
+    data = instance(seed)
+    model = build_model(**data)
+    solution = solve_model(model)
+    designations = designations_of(model, solution)
+    got = sum((Fraction(x.refund) for x in designations), Fraction(0))
+
+    assert abs(got - brute_force(model)) < Fraction(1, 10**20)
+    # The rules of the model hold for the designation found.
+    used: dict = {}
+    for i, q in solution.quantities.items():
+        arc = model.arcs[i]
+        assert 0 < q <= arc.cap
+        used[arc.line] = used.get(arc.line, 0) + q
+    assert all(used[x] <= model.line_caps[x] for x in used)
+    for ref in {x.export_ref for x in designations}:
+        assert len({x.kind for x in designations if x.export_ref == ref}) == 1
+    for key in {x.line for x in designations}:
+        direct = {x.provision in ("51", "53", "54", "55", "56", "58") for x in designations if x.line == key}
+        assert len(direct) == 1
+
+
+def test_an_export_forced_to_another_type_gives_a_claim_no_larger():
+    for seed in range(20):
+        data = instance(seed)
+        result = choose_types(**data)
+        for choice in result.choices:
+            if choice.alternative is not None:
+                assert choice.alternative_total <= result.exact
+
+
+@pytest.mark.django_db
+def test_the_sample_manufacturer_gets_manufacturing_where_it_pays_more(client_a):
+    from claims.manufacturing.data import type_inputs
+
+    from .helpers import manufacturer
+
+    manufacturer(client_a)
+
+    result = choose_types(**type_inputs(client_a, dt.date(2026, 12, 1)).kwargs())
+
+    ovens = result.choice("X20250310000401")
+    assert ovens.chosen == Kind.MANUFACTURING and ovens.alternative == Kind.UNUSED
+    assert ovens.alternative_total < result.exact
+    assert {(x.provision, x.component) for x in result.designations if x.export_ref == ovens.export_ref} == {
+        ("51", "3923900080"),
+        ("52", BOLTS),
+    }
+    assert result.choice("X20250915000302").chosen == Kind.UNUSED
+    returned = result.choice("X20251120000020")
+    assert (returned.chosen, returned.alternative) == (Kind.UNUSED, Kind.REJECTED)
+    assert returned.alternative_total < result.exact
+    assert result.refund == Decimal("1357.60")
