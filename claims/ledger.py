@@ -31,6 +31,8 @@ ZERO = Decimal("0")
 IN_FORCE_STATUSES = frozenset(FILED_STATUSES - {S.FILED})
 
 Pair = tuple[int, int]  # (import line id, export id)
+# A holding is {pair: (line quantity, method)} or {pair: (line quantity, method, export quantity)}: the export
+# quantity differs from the line's only for manufacturing designations (Designation.export_quantity).
 
 
 class LedgerError(Exception):
@@ -44,12 +46,14 @@ def is_open_correction(claim: Claim) -> bool:
     return bool(claim.replaces_id) and claim.status not in RELEASED_STATUSES | IN_FORCE_STATUSES
 
 
-def claim_pairs(claim_id: int) -> dict[Pair, tuple[Decimal, str]]:
-    """{(line, export): (quantity, method)} of a claim's designations."""
+def claim_pairs(claim_id: int) -> dict[Pair, tuple[Decimal, str, Decimal]]:
+    """{(line, export): (quantity, method, export quantity)} of a claim's designations."""
     rows = Designation.objects.filter(claim_id=claim_id).values_list(
-        "import_line_id", "export_id", "quantity", "method"
+        "import_line_id", "export_id", "quantity", "method", "export_quantity"
     )
-    return {(line, export): (qty, method) for line, export, qty, method in rows}
+    return {
+        (line, export): (qty, method, qty if exp is None else exp) for line, export, qty, method, exp in rows
+    }
 
 
 def claim_holding(claim: Claim) -> dict[Pair, tuple[Decimal, str]]:
@@ -59,10 +63,11 @@ def claim_holding(claim: Claim) -> dict[Pair, tuple[Decimal, str]]:
         return pairs
     replaced = claim_pairs(claim.replaces_id)
     excess = {}
-    for pair, (qty, method) in pairs.items():
-        over = qty - replaced.get(pair, (ZERO, ""))[0]
-        if over > 0:
-            excess[pair] = (over, method)
+    for pair, (qty, method, exp) in pairs.items():
+        old = replaced.get(pair, (ZERO, "", ZERO))
+        over, export_over = max(ZERO, qty - old[0]), max(ZERO, exp - old[2])
+        if over > 0 or export_over > 0:
+            excess[pair] = (over, method, export_over)
     return excess
 
 
@@ -82,8 +87,21 @@ def _held(field: str, ids: Iterable[int] | QuerySet) -> dict[int, Decimal]:
     rows = list(
         Designation.objects.filter(**{f"{field}__in": ids})
         .order_by()
-        .values("claim_id", "import_line_id", "export_id", "quantity", "claim__status", "claim__replaces_id")
+        .values(
+            "claim_id",
+            "import_line_id",
+            "export_id",
+            "quantity",
+            "export_quantity",
+            "claim__status",
+            "claim__replaces_id",
+        )
     )
+    on_export = field == "export_id"
+
+    def qty_of(r) -> Decimal:
+        return r["export_quantity"] if on_export and r["export_quantity"] is not None else r["quantity"]
+
     claim_ids = {r["claim_id"] for r in rows}
     superseded = set(
         Claim.objects.filter(pk__in=claim_ids, corrections__status__in=IN_FORCE_STATUSES).values_list(
@@ -100,14 +118,14 @@ def _held(field: str, ids: Iterable[int] | QuerySet) -> dict[int, Decimal]:
         for r in (
             Designation.objects.filter(claim_id__in=set(open_corrections.values()), **{f"{field}__in": ids})
             .order_by()
-            .values("claim_id", "import_line_id", "export_id", "quantity")
+            .values("claim_id", "import_line_id", "export_id", "quantity", "export_quantity")
         ):
-            replaced_qty[(r["claim_id"], (r["import_line_id"], r["export_id"]))] = r["quantity"]
+            replaced_qty[(r["claim_id"], (r["import_line_id"], r["export_id"]))] = qty_of(r)
     held: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for r in rows:
         if r["claim__status"] in RELEASED_STATUSES or r["claim_id"] in superseded:
             continue
-        qty = r["quantity"]
+        qty = qty_of(r)
         if r["claim_id"] in open_corrections:
             pair = (r["import_line_id"], r["export_id"])
             qty = max(ZERO, qty - replaced_qty.get((open_corrections[r["claim_id"]], pair), ZERO))
@@ -135,10 +153,10 @@ def _by_line_and_export(holding: dict[Pair, tuple[Decimal, str]]):
     lines: dict[int, Decimal] = defaultdict(lambda: ZERO)
     methods: dict[int, set[str]] = defaultdict(set)
     exports: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for (line, export), (qty, method) in holding.items():
+    for (line, export), (qty, method, *export_qty) in holding.items():
         lines[line] += qty
         methods[line].add(method)
-        exports[export] += qty
+        exports[export] += export_qty[0] if export_qty else qty
     return lines, methods, exports
 
 
@@ -220,13 +238,28 @@ def release(holding: dict[Pair, tuple[Decimal, str]]) -> None:
         ImportLine.objects.filter(pk__in=free).update(designation_method="")
 
 
-def apply_pair_change(claim: Claim, pair: Pair, method: str, old_qty: Decimal, new_qty: Decimal) -> None:
-    """Move the counters for one designation added (old 0), removed (new 0) or changed on a draft."""
+def apply_pair_change(
+    claim: Claim,
+    pair: Pair,
+    method: str,
+    old_qty: Decimal,
+    new_qty: Decimal,
+    old_export: Decimal | None = None,
+    new_export: Decimal | None = None,
+) -> None:
+    """Move the counters for one designation added (old 0), removed (new 0) or changed on a draft. The
+    export's quantities are the line's unless given (manufacturing designations)."""
     delta = pair_delta(claim, pair, old_qty, new_qty)
-    if delta > 0:
-        reserve({pair: (delta, method)})
-    elif delta < 0:
-        release({pair: (-delta, method)})
+    if old_export is None and new_export is None:
+        export_delta = delta
+    else:
+        old_e = old_qty if old_export is None else old_export
+        new_e = new_qty if new_export is None else new_export
+        export_delta = new_e - old_e if not is_open_correction(claim) else delta
+    if delta > 0 or export_delta > 0:
+        reserve({pair: (max(delta, ZERO), method, max(export_delta, ZERO))})
+    if delta < 0 or export_delta < 0:
+        release({pair: (max(-delta, ZERO), method, max(-export_delta, ZERO))})
 
 
 def on_transition(claim: Claim, from_status: str, to: str) -> None:
@@ -243,8 +276,9 @@ def on_transition(claim: Claim, from_status: str, to: str) -> None:
         # The replacement is on file: the replaced claim stops holding what the correction dropped.
         mine = claim_pairs(claim.pk)
         dropped = {}
-        for pair, (qty, method) in claim_pairs(claim.replaces_id).items():
-            over = qty - mine.get(pair, (ZERO, ""))[0]
-            if over > 0:
-                dropped[pair] = (over, method)
+        for pair, (qty, method, exp) in claim_pairs(claim.replaces_id).items():
+            now = mine.get(pair, (ZERO, "", ZERO))
+            over, export_over = max(ZERO, qty - now[0]), max(ZERO, exp - now[2])
+            if over > 0 or export_over > 0:
+                dropped[pair] = (over, method, export_over)
         release(dropped)

@@ -194,12 +194,20 @@ class Designation(models.Model):
     provision = models.CharField(max_length=2)
     method = models.CharField(max_length=12, choices=ImportLine.Method.choices[1:])
     quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    # Quantity of the export this designation holds, in the export's unit, when it is not `quantity` (a
+    # manufacturing designation holds kilograms of a component but articles of the export; an export's
+    # articles are held once, by one of its designations, the others hold none of it).
+    export_quantity = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     refund = models.DecimalField(**AMOUNT, help_text="All eligible classes, before the claim's rounding")
     # {"364": {"claim": "12.345678", "calculated": "20.0"}, "399": {...}} - exact, unrounded.
     amounts = models.JSONField(default=dict)
     entered_value_per_unit = models.DecimalField(**AMOUNT, null=True, blank=True)
     substituted_value_per_unit = models.DecimalField(**AMOUNT, null=True, blank=True)
     explanation = models.JSONField(default=list, help_text="Rule steps taken, with citations")
+    # Manufacturing provisions: {"lot", "component", "basis", "ruling"} - the production lot the exported
+    # articles came from, the component's HTS, the CATAIR basis of claim and the ruling
+    # (claims.manufacturing).
+    manufacture = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["claim", "export", "import_line"]

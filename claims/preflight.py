@@ -901,6 +901,10 @@ def check_bill_of_materials(d: ClaimData) -> Iterator[PreflightIssue]:
     linked = documents.filter(Q(exports__in=d.export_ids) | Q(import_entries__in=entries)).exists()
     if linked:
         return
+    # Designations built from the client's bills of materials name their lot: the loaded bill of materials
+    # is the evidence (claims.manufacturing's pre-flight checks each one).
+    if d.designations and all((x.manufacture or {}).get("lot") for x in d.designations):
+        return
     if documents.exists():
         yield PreflightIssue(
             "CFR-190.51-BOM",
@@ -1151,3 +1155,8 @@ def issue_counts(issues: Iterable[PreflightIssue]) -> dict[str, int]:
     for issue in issues:
         counts[issue.severity] += 1
     return counts
+
+
+# Rules on the records behind manufacturing and rejected-merchandise designations (bills of materials, lots,
+# rulings, returns) live with those records; importing them registers them.
+from claims.manufacturing import preflight as _manufacturing_rules  # noqa: E402, F401

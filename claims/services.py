@@ -180,7 +180,15 @@ def designation_remove(*, designation: Designation, by: User, recompute: bool = 
     pair = (designation.import_line_id, designation.export_id)
     designation.delete()
     try:
-        apply_pair_change(locked, pair, designation.method, designation.quantity, ZERO)
+        apply_pair_change(
+            locked,
+            pair,
+            designation.method,
+            designation.quantity,
+            ZERO,
+            designation.export_quantity,
+            None if designation.export_quantity is None else ZERO,
+        )
     except LedgerError as exc:
         raise ClaimError(str(exc)) from exc
     if recompute:

@@ -24,4 +24,5 @@ urlpatterns = [
     path("clients/<slug:code>/money-at-risk/", building.money_at_risk_page, name="money-at-risk"),
     # The drawback type per export: unused, manufacturing or rejected merchandise (staff).
     path("clients/<slug:code>/claims/types/", manufacturing.type_choice, name="types"),
+    path("clients/<slug:code>/claims/types/save/", manufacturing.type_choice_save_view, name="types-save"),
 ]

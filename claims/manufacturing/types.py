@@ -93,6 +93,8 @@ class Arc:
     component: str = ""
     lot: str = ""
     basis: str = ""
+    ruling: str = ""
+    substituted_value: Decimal | None = None  # per unit, where the lesser-of applies
 
 
 @dataclass
@@ -106,6 +108,10 @@ class TypeDesignation:
     component: str = ""
     lot: str = ""
     basis: str = ""
+    ruling: str = ""
+    # The maximum before the lesser-of (CATAIR 43-record "calculated amount"), per class.
+    calculated: dict[str, Decimal] = field(default_factory=dict)
+    substituted_value: Decimal | None = None
 
     @property
     def refund(self) -> Decimal:
@@ -259,6 +265,7 @@ def build_model(
                     factor,
                     rate59,
                     requirement=req,
+                    substituted_value=export.value / export.quantity,
                 )
             )
         if req in requirements:
@@ -398,6 +405,8 @@ def build_model(
                             component.hts,
                             lot.lot,
                             plan.basis,
+                            bom.ruling,
+                            None if direct else component.unit_value,
                         )
                     )
                     count += 1
@@ -615,9 +624,12 @@ def designations_of(model: Model, solution: Solution) -> list[TypeDesignation]:
         arc = model.arcs[i]
         quantity = Decimal(scaled) * QUANTUM
         amounts = pair_amounts(arc.amounts, quantity, arc.factor, rate=arc.rate)
+        # The 43-record's calculated amount: the maximum before the lesser-of.
+        calculated = amounts if arc.direct else pair_amounts(arc.amounts, quantity, Decimal(1), rate=arc.rate)
         if arc.share != 1:
             with localcontext(EXACT):
                 amounts = {k: v * arc.share for k, v in amounts.items()}
+                calculated = {k: v * arc.share for k, v in calculated.items()}
         out.append(
             TypeDesignation(
                 model.lines[arc.line].key,
@@ -629,6 +641,9 @@ def designations_of(model: Model, solution: Solution) -> list[TypeDesignation]:
                 arc.component,
                 arc.lot,
                 arc.basis,
+                arc.ruling,
+                calculated,
+                arc.substituted_value,
             )
         )
     out.sort(key=lambda d: (d.export_ref, d.provision, d.line.entry_number, d.line.line_number, d.component))

@@ -48,6 +48,57 @@ def manufacturing_ready(ctx):
     ctx.export.documents.add(bom)
 
 
+def manufacturing_records(ctx):
+    """The designation built from the client's records: its lot, bill of materials and ruling."""
+    from claims.models import BillOfMaterials, BomItem, ProductionLot
+
+    PrivilegeFactory(
+        client=ctx.client,
+        kind=Privilege.Kind.MANUFACTURING_RULING,
+        reference="H777001",
+        granted_on=dt.date(2015, 1, 1),
+    )
+    bom = BillOfMaterials.objects.create(
+        client=ctx.client,
+        article_part="A1",
+        article_hts=ctx.export.hts,
+        article_uom=ctx.export.uom,
+        ruling="H777001",
+    )
+    BomItem.objects.create(
+        bom=bom, position=1, kind="component", hts=ctx.line.hts, quantity=1, uom=ctx.line.uom
+    )
+    ProductionLot.objects.create(
+        client=ctx.client,
+        lot="L1",
+        bom=bom,
+        quantity=10,
+        started_on=ctx.line.import_date,
+        finished_on=ctx.line.import_date,
+    )
+    update(ctx.des, manufacture={"lot": "L1", "component": ctx.line.hts, "basis": "01", "ruling": "H777001"})
+
+
+def rejected_return(ctx):
+    from claims.models import RejectedReturn
+
+    RejectedReturn.objects.create(
+        client=ctx.client,
+        return_ref="RMA-1",
+        reason="retail",
+        entry_number=ctx.entry.entry_number,
+        line_number=ctx.line.line_number,
+        import_line=ctx.line,
+        part="SKU-1",
+        quantity=ctx.des.quantity,
+        uom=ctx.line.uom,
+        rejected_on=ctx.line.import_date,
+        returned_on=ctx.line.import_date,
+        proof="Return authorisation RA-1",
+        export_ref=ctx.export.export_ref,
+    )
+
+
 def correction_of(ctx):
     update(ctx.claim, status=S.ACCEPTED)
     ctx.claim = claim_correction_create(claim=ctx.claim, by=ctx.claim.preparer)
@@ -65,6 +116,18 @@ class Case:
     prepare: Callable | None = None
     build: dict = field(default_factory=dict)
     points_at: str | None = None  # "designation", "import_line" or "export"
+
+
+def ProductionLotModel():  # noqa: N802 - the model class, imported where the case runs
+    from claims.models import ProductionLot
+
+    return ProductionLot
+
+
+def RejectedReturnModel():  # noqa: N802
+    from claims.models import RejectedReturn
+
+    return RejectedReturn
 
 
 def wrong_check_digit(number: str) -> str:
@@ -317,6 +380,26 @@ CASES = [
         provision="52",
         prepare=manufacturing_ready,
         build={"classes": ("364",)},
+    ),
+    Case(
+        "lot-finished-before-import",
+        "MFG-LOT",
+        "error",
+        lambda c: ProductionLotModel().objects.update(finished_on=c.line.import_date - dt.timedelta(days=1)),
+        provision="52",
+        prepare=lambda c: (manufacturing_ready(c), manufacturing_records(c)),
+        build={"classes": ("364",)},
+        points_at="designation",
+    ),
+    Case(
+        "return-without-proof",
+        "CFR-190.42",
+        "error",
+        lambda c: RejectedReturnModel().objects.update(proof=""),
+        provision="56",
+        prepare=rejected_return,
+        build={"classes": ("364",)},
+        points_at="designation",
     ),
     Case(
         "no-bill-of-materials",

@@ -28,6 +28,12 @@ def manufacturer(client):
         ruling_type=Privilege.RulingType.SPECIFIC,
         granted_on=dt.date(2024, 1, 1),
     )
+    Privilege.objects.create(
+        client=client,
+        kind=Privilege.Kind.WAIVER_PRIOR_NOTICE,
+        reference="WPN-2024-7",
+        granted_on=dt.date(2024, 1, 1),
+    )
 
 
 def load_samples(client, kinds=ORDER):

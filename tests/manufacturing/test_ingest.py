@@ -186,11 +186,11 @@ def test_merchandise_is_not_used_before_it_is_imported(client_a, tmp_path):
     headers, data = rows("production")
     lot = [dict(r) for r in data[2:]]
     for r in lot:
-        r.update(started_on="2024-06-01", finished_on="2025-01-31")
+        r.update(started_on="2024-06-01", finished_on="2024-06-03")
 
     result = load("production", write(tmp_path / "production.csv", headers, lot), client_a)
 
-    assert errors_of(result) == [(3, "entry_number", "used_before_import")]
+    assert errors_of(result) == [(2, "entry_number", "used_before_import")]
 
 
 @pytest.mark.parametrize(

@@ -102,3 +102,70 @@ def test_a_bad_filing_date_says_so_and_uses_today(client, client_a, analyst):
 def test_client_users_do_not_see_the_type_choice(client, client_a, client_user_a):
     client.force_login(client_user_a)
     assert client.get(reverse("claims:types", args=["acme"])).status_code == 404
+
+
+def test_saving_the_choice_makes_draft_claims_per_provision_that_pass_their_records_checks(
+    client, client_a, analyst
+):
+    from claims.models import Claim
+    from claims.preflight import claim_preflight
+
+    manufacturer(client_a)
+    client.force_login(analyst)
+
+    response = client.post(reverse("claims:types-save", args=["acme"]), {"filing_date": "2026-12-01"})
+
+    assert response.status_code == 302 and response["Location"] == reverse("claims:list", args=["acme"])
+    claims = {c.provision: c for c in Claim.objects.filter(client=client_a)}
+    assert set(claims) == {"51", "52", "58", "59"}
+    assert {str(t.claim_amount) for t in claims["51"].class_totals.all()} == {"140.10"}
+    plastic = claims["51"].designations.get()
+    assert plastic.manufacture == {
+        "lot": "LOT-2401",
+        "component": "3923900080",
+        "basis": "02",
+        "ruling": "H301234",
+    }
+    assert (plastic.method, str(plastic.quantity)) == ("direct", "1572.4137")
+    line = plastic.import_line
+    line.refresh_from_db()
+    assert (line.designation_method, str(line.quantity_available)) == ("direct", "6427.5863")
+    import datetime as dt
+
+    for provision in ("51", "52"):
+        issues = claim_preflight(claim=claims[provision], on=dt.date(2026, 12, 1))
+        assert not [i for i in issues if i.rule in ("MFG-LOT", "CFR-190.8", "CFR-190.51-BOM")], issues
+    # The quantities are taken: what is left of the exports is all that a new choice could claim.
+    from exports.models import Export
+
+    left = dict(Export.objects.filter(client=client_a).values_list("export_ref", "quantity_available"))
+    assert {k: str(v) for k, v in left.items()} == {
+        "X20250310000401": "0.0000",
+        "X20250915000302": "200.0000",
+        "X20251120000020": "0.0000",
+    }
+
+
+def test_a_rejected_merchandise_claim_is_saved_and_passes_pre_flight(client_a, analyst):
+    import datetime as dt
+
+    from claims.manufacturing.services import type_choice_save
+    from claims.models import Claim
+    from claims.preflight import claim_preflight
+    from exports.models import Export
+
+    manufacturer(client_a)
+    # The returned goods' records do not show them unused: only 1313(c) is open to them.
+    from claims.models import RejectedReturn
+
+    RejectedReturn.objects.update(unused=False)
+    type_choice_save(client=client_a, user=analyst, filing_date=dt.date(2026, 12, 1))
+
+    claim = Claim.objects.get(client=client_a, provision="55")
+    assert claim.designations.get().export == Export.objects.get(export_ref="X20251120000020")
+    assert {str(t.claim_amount) for t in claim.class_totals.all()} == {"171.07"}
+    errors = [i for i in claim_preflight(claim=claim, on=dt.date(2026, 12, 1)) if i.is_error]
+    assert errors == []
+    RejectedReturn.objects.update(proof="")
+    errors = [i for i in claim_preflight(claim=claim, on=dt.date(2026, 12, 1)) if i.is_error]
+    assert [i.rule for i in errors] == ["CFR-190.42"] and "no proof" in errors[0].message

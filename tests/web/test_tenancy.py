@@ -526,6 +526,9 @@ SCOPED = {
     "claims:build-save": Route(kwargs=BUILD, requests=(Req("post"),), object_kwargs=("pk",), staff_only=True),
     "claims:money-at-risk": Route(kwargs=CODE, shows=lambda d: d.client.legal_name),
     "claims:types": Route(kwargs=CODE, staff_only=True, shows=lambda d: d.client.legal_name),
+    "claims:types-save": Route(
+        kwargs=CODE, requests=(Req("post", body=lambda d: {"filing_date": "2026-11-26"}),), staff_only=True
+    ),
     "api-claim-build-list": Route(
         kwargs=API_CODE,
         requests=(GET, Req("post", body=lambda d: {"filing_date": "2026-11-26"})),

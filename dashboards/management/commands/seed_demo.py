@@ -179,6 +179,12 @@ class Command(BaseCommand):
                     ruling_type=Privilege.RulingType.SPECIFIC,
                     granted_on="2024-01-01",
                 )
+                Privilege.objects.create(
+                    client=client,
+                    kind=Privilege.Kind.WAIVER_PRIOR_NOTICE,
+                    reference="WPN-2024-0311",
+                    granted_on="2024-01-01",
+                )
         if ImportEntry.objects.filter(client=client).exists():
             self.stdout.write(f"{client.legal_name}: demo data already loaded")
             return
