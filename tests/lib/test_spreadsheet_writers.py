@@ -37,6 +37,7 @@ WRITERS = {
     "claims/filing/workbook.py": "test_claim_workbook_keeps_hostile_text_as_text",
     "claims/engine/csvio.py": "test_designate_refuses_an_export_ref_that_would_be_a_formula",
     "dashboards/report.py": "test_dashboard_workbook_keeps_hostile_text_as_text",
+    "claims/cape/services.py": "test_cape_declaration_keeps_hostile_text_as_text",
 }
 EXEMPT = {
     # The demo's own input files, generated from fixed word lists for seed_demo to load: no outside text.
@@ -191,3 +192,13 @@ def test_dashboard_workbook_keeps_hostile_text_as_text(client_a):
     # Every one kept as typed (XML reads a carriage return back as a line feed), as text, quote-prefixed.
     assert sorted(c.value.replace("\n", "\r") for c in references) == sorted(t[:60] for t in HOSTILE)
     assert all(c.data_type == "s" and c.quotePrefix for c in references)
+
+
+def test_cape_declaration_keeps_hostile_text_as_text():
+    """Entry numbers are checked on load, but the declaration writer does not rely on it."""
+    from claims.cape.services import declaration_csv
+
+    rows = assert_no_formula_in_csv(declaration_csv(HOSTILE))
+    assert rows[0] == ["Entry Number"]
+    assert len(rows) == len(HOSTILE) + 1
+    assert all(row[0].startswith("'") for row in rows[1:])
