@@ -198,8 +198,10 @@ class LiquidationReportParser(_EntryRowsParser):
         counts = Counts()
         now = timezone.now()
         ids = list(staged.rows)
-        entries = ImportEntry.objects.in_bulk(ids)
-        rows = {r.entry_id: r for r in CapeEntry.objects.filter(entry_id__in=ids)}
+        entries = _in_bulk(ImportEntry, ids)
+        rows = {r.entry_id: r for r in _in_chunks(CapeEntry.objects, "entry_id", ids)}
+        entry_updates, cape_new, cape_updates = [], [], []
+        keys = ("reliquidated_on", "ieepa_removed", "protest_status", "adcvd", "surety_paid")
         for entry_id, v in staged.rows.items():
             entry = entries[entry_id]
             changed = False
@@ -212,25 +214,26 @@ class LiquidationReportParser(_EntryRowsParser):
                     v["liquidation_date"],
                 )
                 entry.updated_at = now
-                entry.save(update_fields=["liquidation_status", "liquidation_date", "updated_at"])
+                entry_updates.append(entry)
                 changed = True
-            cape = {
-                k: v[k]
-                for k in ("reliquidated_on", "ieepa_removed", "protest_status", "adcvd", "surety_paid")
-            }
+            cape = {k: v[k] for k in keys}
             row = rows.get(entry_id)
             if row is None and any(cape.values()):
-                row = CapeEntry.objects.create(client=ctx.client, entry=entry, **cape)
+                cape_new.append(CapeEntry(client=ctx.client, entry=entry, **cape))
                 changed = True
             elif row is not None and any(getattr(row, k) != val for k, val in cape.items()):
                 for k, val in cape.items():
                     setattr(row, k, val)
-                row.save()
+                row.updated_at = now
+                cape_updates.append(row)
                 changed = True
             if changed:
                 counts.updated += 1
             else:
                 counts.unchanged += 1
+        _update_grouped(ImportEntry, entry_updates, ["liquidation_status", "liquidation_date", "updated_at"])
+        CapeEntry.objects.bulk_create(cape_new, batch_size=1000)
+        _update_grouped(CapeEntry, cape_updates, [*keys, "updated_at"])
         return counts
 
 
@@ -311,9 +314,12 @@ class CapeResultParser(_EntryRowsParser):
     def write(self, ctx: LoadContext, staged: _Stage) -> Counts:
         counts = Counts()
         today = timezone.localdate()
+        now = timezone.now()
         ids = list(staged.rows)
-        entries = ImportEntry.objects.in_bulk(ids)
-        rows = {r.entry_id: r for r in CapeEntry.objects.filter(entry_id__in=ids)}
+        entries = _in_bulk(ImportEntry, ids)
+        rows = {r.entry_id: r for r in _in_chunks(CapeEntry.objects, "entry_id", ids)}
+        to_create: list[CapeEntry] = []
+        to_update: list[CapeEntry] = []
         for entry_id, v in staged.rows.items():
             row = rows.get(entry_id)
             created = row is None
@@ -345,12 +351,38 @@ class CapeResultParser(_EntryRowsParser):
                 continue
             for k, val in new.items():
                 setattr(row, k, val)
-            row.save()
-            if created:
-                counts.created += 1
-            else:
-                counts.updated += 1
+            row.updated_at = now
+            (to_create if created else to_update).append(row)
+        CapeEntry.objects.bulk_create(to_create, batch_size=1000)
+        fields = ["status", "cbp_reason", "accepted_on", "refund_amount", "interest_amount", "refunded_on"]
+        _update_grouped(CapeEntry, to_update, [*fields, "updated_at"])
+        counts.created += len(to_create)
+        counts.updated += len(to_update)
         return counts
+
+
+def _update_grouped(model, rows: list, fields: list[str]) -> None:
+    """Save `fields` of the rows, one UPDATE per set of values: CBP's answers repeat the same few values
+    (accepted on one day), where bulk_update's one CASE per field and row grows with the file."""
+    groups: dict[tuple, list[int]] = {}
+    for row in rows:
+        groups.setdefault(tuple(getattr(row, f) for f in fields), []).append(row.pk)
+    for values, pks in groups.items():
+        for start in range(0, len(pks), 900):
+            model.objects.filter(pk__in=pks[start : start + 900]).update(
+                **dict(zip(fields, values, strict=True))
+            )
+
+
+def _in_chunks(manager, field: str, ids: list[int]) -> list:
+    found = []
+    for start in range(0, len(ids), 900):
+        found.extend(manager.filter(**{f"{field}__in": ids[start : start + 900]}))
+    return found
+
+
+def _in_bulk(model, ids: list[int]) -> dict:
+    return {row.pk: row for row in _in_chunks(model.objects, "pk", ids)}
 
 
 register(LiquidationReportParser())

@@ -75,15 +75,17 @@ def declarations_create(*, client: Client, user: User, on: dt.date | None = None
             entry_count=len(chunk),
             created_by=user,
         )
-        for entry_number in chunk:
-            CapeEntry.objects.update_or_create(
-                entry_id=ids[entry_number],
-                defaults={
-                    "client": client,
-                    "status": S.DECLARED,
-                    "declaration": declaration,
-                    "cbp_reason": "",
-                },
+        entry_ids = [ids[n] for n in chunk]
+        for start in range(0, len(entry_ids), 900):
+            part = entry_ids[start : start + 900]
+            known = set(CapeEntry.objects.filter(entry_id__in=part).values_list("entry_id", flat=True))
+            CapeEntry.objects.filter(entry_id__in=known).update(
+                status=S.DECLARED, declaration=declaration, cbp_reason="", updated_at=timezone.now()
+            )
+            CapeEntry.objects.bulk_create(
+                CapeEntry(client=client, entry_id=pk, status=S.DECLARED, declaration=declaration)
+                for pk in part
+                if pk not in known
             )
         made.append(declaration)
     return made

@@ -110,12 +110,22 @@ def entry_states(
 ) -> list[EntryState]:
     """The IEEPA/CAPE state of the client's entries (those in `entry_ids` when given), by entry number."""
     on = on or timezone.localdate()
+    if entry_ids is not None:
+        entry_ids = set(entry_ids)
+        if len(entry_ids) > BATCH:
+            # Many entries: reading the client's IEEPA rows whole is cheaper than long lists of ids.
+            return [s for s in entry_states(client=client, on=on) if s.entry_id in entry_ids]
     ranges = ieepa_ranges()
     table = chapter99_table()
     duties = LineCh99Duty.objects.filter(line__client=client).filter(ieepa_q(ranges))
-    rows = CapeEntry.objects.filter(client=client).select_related("declaration", "released_by")
+    # The declaration file's text is not read with each of its (up to 9,999) entries.
+    rows = (
+        CapeEntry.objects.filter(client=client)
+        .select_related("declaration", "released_by")
+        .defer("declaration__content")
+    )
     if entry_ids is not None:
-        entry_ids = list(entry_ids)
+        entry_ids = sorted(entry_ids)
         duties = duties.filter(line__entry_id__in=entry_ids)
         rows = rows.filter(entry_id__in=entry_ids)
     paid: dict[int, Decimal] = defaultdict(lambda: ZERO)

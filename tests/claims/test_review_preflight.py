@@ -480,7 +480,28 @@ CASES = [
         lambda c: update(c.claim, drawback_port="3901"),
         prepare=correction_of,
     ),
+    Case("cape-waiting", "CAPE", "error", lambda c: cape_state(c, "declared"), points_at="designation"),
+    Case(
+        "cape-ieepa-refunded",
+        "CAPE-IEEPA-REFUNDED",
+        "error",
+        lambda c: cape_state(c, "refunded", counted=True),
+        points_at="designation",
+    ),
 ]
+
+
+def cape_state(c, status, counted=False):
+    """The designated line paid IEEPA duty; its entry is in this CAPE status. `counted`: the designation
+    counted that IEEPA duty (99% of it for the quantity), as a claim made before CBP refunded it would."""
+    from claims.cape.models import CapeEntry
+
+    LineCh99Duty.objects.create(line=c.line, ordinal=1, number="9903.01.25", amount=Decimal("1000.00"))
+    CapeEntry.objects.create(client=c.client, entry=c.entry, status=status, refund_amount=Decimal("1000.00"))
+    if counted:
+        share = c.des.quantity / c.line.quantity
+        amount = str(Decimal("0.99") * (c.line.duty + Decimal("1000.00")) * share)
+        update(c.des, amounts={**c.des.amounts, "364": {"claim": amount, "calculated": amount}})
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.rule}:{c.id}")

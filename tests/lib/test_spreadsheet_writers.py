@@ -38,6 +38,7 @@ WRITERS = {
     "claims/engine/csvio.py": "test_designate_refuses_an_export_ref_that_would_be_a_formula",
     "dashboards/report.py": "test_dashboard_workbook_keeps_hostile_text_as_text",
     "claims/management/commands/designate_types.py": "test_designate_types_keeps_hostile_text_as_text",
+    "claims/cape/services.py": "test_cape_declaration_keeps_hostile_text_as_text",
 }
 EXEMPT = {
     # The demo's own input files, generated from fixed word lists for seed_demo to load: no outside text.
@@ -230,3 +231,13 @@ def test_designate_types_keeps_hostile_text_as_text(client_a, settings, tmp_path
     for path in (out, choices):
         rows = assert_no_formula_in_csv(path.read_text(encoding="utf-8"))
         assert {row[0] for row in rows[1:]} == {"'" + text for text in hostile}
+
+
+def test_cape_declaration_keeps_hostile_text_as_text():
+    """Entry numbers are checked on load, but the declaration writer does not rely on it."""
+    from claims.cape.services import declaration_csv
+
+    rows = assert_no_formula_in_csv(declaration_csv(HOSTILE))
+    assert rows[0] == ["Entry Number"]
+    assert len(rows) == len(HOSTILE) + 1
+    assert all(row[0].startswith("'") for row in rows[1:])
