@@ -1,7 +1,6 @@
 """Writes of jobs: recording the request, and the task's side of it (running, progress, outcome)."""
 
 import contextlib
-import time
 from collections.abc import Iterator
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -18,10 +17,6 @@ def job_create(*, kind: str, requested_by, client=None, claim=None, build=None) 
     return Job.objects.create(kind=kind, requested_by=requested_by, client=client, claim=claim, build=build)
 
 
-# Progress is written at most this often (a long save reports thousands of steps).
-PROGRESS_SECONDS = 0.5
-
-
 class JobRun:
     """What a task tells its job: progress (0..1), the outcome message, or an expected failure.
 
@@ -35,17 +30,15 @@ class JobRun:
         self.message = ""
         self.failure = ""
         self._percent = -1
-        self._written = 0.0
         self._side = None
 
     def report(self, fraction: float) -> None:
         if self.job_id is None:
             return
         percent = max(0, min(int(fraction * 100), 99))
-        now = time.monotonic()
-        if percent == self._percent or (now - self._written < PROGRESS_SECONDS and percent < 99):
+        if percent == self._percent:  # at most a hundred writes, whatever the number of steps
             return
-        self._percent, self._written = percent, now
+        self._percent = percent
         if connection.in_atomic_block and connection.vendor == "postgresql":
             if self._side is None:
                 self._side = connections.create_connection(DEFAULT_DB_ALIAS)

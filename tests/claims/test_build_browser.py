@@ -1,12 +1,14 @@
 """In a real browser: an analyst builds a claim for a client, watches the progress bar follow the product
-groups to 100%, reads the proposal and saves it as draft claims.
+groups to 100%, reads the proposal and saves it as draft claims, watching the save's progress too.
 
-The chord's tasks are run here one at a time, as workers would run them, so the page can be watched between
-them."""
+The chord's tasks and the save are run here, as workers would run them, so the page can be watched between
+their steps."""
 
 import re
+import threading
 
 import pytest
+from django.db import connection
 
 from claims import tasks
 from claims.building import services
@@ -66,7 +68,38 @@ def test_analyst_builds_watches_progress_and_saves_draft_claims(
     assert "19 U.S.C. 1313(j)" in page.inner_text("#designations")
     assert "not an exportation" in page.inner_text("#exclusions")
 
+    # Saving goes to a worker: the page follows it, then shows the saved claims.
+    saves = []
+    monkeypatch.setattr(tasks.claim_build_save_task, "delay", lambda **kw: saves.append(kw))
     page.click("#save-claims")
+    page.wait_for_selector("#save-progress progress")
+    assert "progress shows below" in page.inner_text("main")
+    assert page.locator("#save-claims").count() == 0
+    written, go_on = threading.Event(), threading.Event()
+    recompute = services.claim_totals_recompute
+
+    def recompute_slowly(**kwargs):  # the worker holds here, its first claim's rows written
+        written.set()
+        go_on.wait(30)
+        recompute(**kwargs)
+
+    monkeypatch.setattr(services, "claim_totals_recompute", recompute_slowly)
+    (save,) = saves
+
+    def work():
+        try:
+            services.claim_build_save_run(**save)
+        finally:
+            connection.close()  # this thread's own
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    assert written.wait(30)
+    if connection.vendor == "postgresql":  # progress is written beside the save's open transaction
+        page.wait_for_function("document.querySelector('#save-progress progress').value >= 45")
+        assert page.inner_text("#save-progress [data-field=status]") == "Running"
+    go_on.set()
+    worker.join(30)
     page.wait_for_selector("#saved-claims")
     assert "Saved as 2 draft claim(s)" in page.inner_text("main")
     claims = list(Claim.objects.order_by("provision"))

@@ -14,7 +14,7 @@ from claims.jobs import services as job_services
 from claims.jobs.models import Job
 from claims.models import Claim, ClaimBuild
 from imports.models import ImportLine
-from tests.claims.build_data import client_lines, run_build
+from tests.claims.build_data import PARAMS, client_lines, run_build
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="progress beside an open transaction needs PostgreSQL"
@@ -38,7 +38,6 @@ def test_the_saves_progress_is_seen_while_its_transaction_is_open(client_a, anal
     client_lines(client_a)
     build = run_build(client_a, analyst)
     job = Job.objects.create(kind=Job.Kind.BUILD_SAVE, requested_by=analyst, client=client_a, build=build)
-    monkeypatch.setattr(job_services, "PROGRESS_SECONDS", 0)
     seen = []
     report = job_services.JobRun.report
 
@@ -121,11 +120,19 @@ def test_client_users_do_not_see_build_saves_even_of_their_own_company(client_a,
     assert api.get(f"/jobs/{job.pk}/status/").status_code == 404
 
 
+def _wait(condition, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not condition():
+        time.sleep(0.1)
+
+
 @pytest.mark.live_services
 @pytest.mark.django_db(transaction=True)
 def test_a_save_runs_on_the_worker_and_the_api_follows_it(live_worker, client_a, analyst):
     client_lines(client_a)
-    build = run_build(client_a, analyst)
+    build = services.claim_build_start(client=client_a, user=analyst, parameters=PARAMS)  # on the worker
+    _wait(lambda: not ClaimBuild.objects.get(pk=build.pk).running)
+    assert ClaimBuild.objects.get(pk=build.pk).status == ClaimBuild.Status.DONE
     api = APIClient()
     api.force_login(analyst)
     started = api.post(f"/api/v1/claim-builds/{build.pk}/save/")

@@ -20,6 +20,22 @@ def test_bench_optimize_prints_figures_for_a_small_size():
     refund, fifo = (Decimal(x.replace(",", "")) for x in row[9:11])
     assert refund >= fifo > 0
     assert re.search(r"lohi: [\d,]+\.\d\d", out.getvalue())
+    assert re.search(r"the largest \(\d+ lines x \d+ exports, [\d,]+ pairs\) in [\d.]+ s", out.getvalue())
+    assert re.search(
+        r"projected solve wall with 1 / 2 / 4 / 8 workers: [\d.]+ / [\d.]+ / [\d.]+ / [\d.]+ s",
+        out.getvalue(),
+    )
+
+
+def test_the_projection_never_beats_the_largest_group():
+    from claims.management.commands.bench_optimize import projected_wall
+
+    assert projected_wall([10.0, 3.0, 3.0, 2.0], 1) == 18.0
+    assert (
+        projected_wall([10.0, 3.0, 3.0, 2.0], 2) == 10.0
+    )  # one worker on the largest, the other on the rest
+    assert projected_wall([4.0, 4.0, 4.0, 4.0], 2) == 8.0
+    assert projected_wall([5.0, 1.0], 8) == 5.0
 
 
 def _shared_folder(tmp_path, optimum: str):

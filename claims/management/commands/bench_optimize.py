@@ -113,6 +113,7 @@ class Command(BaseCommand):
             for method, value in row["comparison"].items():
                 if method != "fifo":
                     self.stdout.write(f"{'':>9} {method}: {float(value):,.2f}")
+            self.stdout.write(_spread_line(row))
 
     def run_shared_data(self, folder: Path, options) -> None:
         missing = [name for name in SHARED_FILES if not (folder / name).is_file()]
@@ -140,6 +141,7 @@ class Command(BaseCommand):
             f"{row['total_s']:>7.1f} {row['cpu_s']:>7.1f} {row['peak_mb']:>7.0f} {refund:>16,.2f} "
             f"{row['gap']:>8.2g}"
         )
+        self.stdout.write(_spread_line(row))
         if reference.optimum is None:
             self.stdout.write(
                 "no certified optimum found in the README.md beside the data: refund not checked"
@@ -171,7 +173,7 @@ class Command(BaseCommand):
             settings=data.settings,
         )
         prepared = time.perf_counter()
-        result = solve_problem(problem, Method.OPTIMAL, workers=options["workers"])
+        result, spread = solve_spread(problem, options["workers"])
         solved = time.perf_counter()
         cpu_solved = _cpu_s()
         comparison = {}
@@ -194,6 +196,7 @@ class Command(BaseCommand):
             "refund": str(result.refund),
             "gap": result.bound_gap,
             "comparison": comparison,
+            **spread,
         }
 
 
@@ -222,8 +225,7 @@ def shared_reference(folder: Path) -> SharedReference:
 def run_shared(folder: Path, workers: int | None) -> dict:
     """Read the canonical files as `designate` does, then prepare and solve exactly (timed apart)."""
     from claims.engine import csvio
-    from claims.engine.model import Method, Settings, bulk
-    from claims.engine.optimizer import _group_arrays, _pairs_in, assemble, solve_groups
+    from claims.engine.model import Settings
     from claims.engine.problem import prepare
 
     reference = shared_reference(folder)
@@ -246,21 +248,14 @@ def run_shared(folder: Path, workers: int | None) -> dict:
         settings=Settings(filing_date=reference.filing_date),
     )
     prepared = time.perf_counter()
-    with bulk():
-        groups = _group_arrays(problem)
-    results = solve_groups(groups, Method.OPTIMAL, workers=workers)
-    with bulk():
-        result = assemble(problem, results, Method.OPTIMAL)
+    result, spread = solve_spread(problem, workers)
     solved = time.perf_counter()
-    largest = max(groups, key=_pairs_in) if groups else None
     return {
         "imports": len(imports.lines),
         "exports": len(exports.exports),
-        "groups": len(groups),
-        "pairs": sum(_pairs_in(g) for g in groups),
-        "largest_lines": len(largest["line_id"]) if largest else 0,
-        "largest_exports": len(largest["export_id"]) if largest else 0,
-        "largest_s": round(max((r["seconds"] for r in results), default=0.0), 2),
+        "groups": result.groups,
+        "pairs": result.pairs,
+        **spread,
         "read_s": round(read - started, 2),
         "prepare_s": round(prepared - read, 2),
         "optimal_s": round(solved - prepared, 2),
@@ -270,6 +265,52 @@ def run_shared(folder: Path, workers: int | None) -> dict:
         "refund": str(result.refund),
         "gap": result.bound_gap,
     }
+
+
+def solve_spread(problem, workers: int | None):
+    """The exact optimum as solve_problem finds it, and how its work spreads over the product groups: each
+    group's solve time, the largest group, and the solve's wall time projected for 1, 2, 4 and 8 worker
+    processes (largest group first to the first free worker, as the pool and the chord hand them out)."""
+    from claims.engine.model import Method, bulk
+    from claims.engine.optimizer import _group_arrays, _pairs_in, assemble, solve_groups
+
+    with bulk():
+        groups = _group_arrays(problem)
+    results = solve_groups(groups, Method.OPTIMAL, workers=workers)
+    with bulk():
+        result = assemble(problem, results, Method.OPTIMAL)
+    result.pairs = sum(_pairs_in(g) for g in groups)
+    seconds = [float(r["seconds"]) for r in results]
+    biggest = max(range(len(groups)), key=lambda k: _pairs_in(groups[k])) if groups else None
+    return result, {
+        "largest_lines": len(groups[biggest]["line_id"]) if groups else 0,
+        "largest_exports": len(groups[biggest]["export_id"]) if groups else 0,
+        "largest_pairs": _pairs_in(groups[biggest]) if groups else 0,
+        "largest_s": round(seconds[biggest], 2) if groups else 0.0,
+        "groups_s": round(sum(seconds), 2),
+        "projected_s": {n: round(projected_wall(seconds, n), 1) for n in (1, 2, 4, 8)},
+    }
+
+
+def projected_wall(seconds: list[float], workers: int) -> float:
+    """Wall time of these group solves on `workers` processes, largest first to the first free one: never
+    below the largest group, which one process solves alone while the others take the rest."""
+    free = [0.0] * max(1, workers)
+    for s in sorted(seconds, reverse=True):
+        k = free.index(min(free))
+        free[k] += s
+    return max(free)
+
+
+def _spread_line(row: dict) -> str:
+    projected = " / ".join(f"{row['projected_s'][str(n)]:.1f}" for n in (1, 2, 4, 8))
+    return (
+        f"{'':>9} the groups' solves took {row['groups_s']:.1f} s in all (each timed in its process); "
+        f"the largest "
+        f"({row['largest_lines']:,} lines x {row['largest_exports']:,} exports, "
+        f"{row['largest_pairs']:,} pairs)"
+        f" in {row['largest_s']:.1f} s; projected solve wall with 1 / 2 / 4 / 8 workers: {projected} s"
+    )
 
 
 def _run_child(cmd: list[str], label: str) -> dict:
