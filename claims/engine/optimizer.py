@@ -47,10 +47,10 @@ Speed: column generation, not a solve over every pair
 -----------------------------------------------------
 Imports of a group are sorted by date; since the last export day is a non-decreasing function of the import
 date, the lines that may serve an export form a contiguous index window [lo_j, hi_j). The restricted master
-holds a few candidate pairs per export and per line; pricing evaluates the reduced costs of every pair of
-every window with numpy, block by block (weights computed once per group), and adds the best few improving
-pairs per export. Early rounds run on coarse costs and capacities (quick to solve; they only find columns),
-the last rounds on the exact ones. See `transport` for the details.
+holds a few candidate pairs per export and per line and is solved by a network simplex that keeps its tree
+from round to round; pricing evaluates the reduced costs of the pairs of the windows in compiled loops, part
+of the group at a time, skipping blocks of lines that the weights' structure bounds below the export's dual,
+and adds the best few improving pairs per export. See `transport` and `netsimplex` for the details.
 
 Ties
 ----

@@ -6,43 +6,52 @@ Input (numpy arrays, lines sorted by import date, exports by export date):
     weights w(i, j) = s_i + p_i * f       refund per scaled unit (see optimizer's docstring)
 
 The exact optimum is found by column generation:
-- The restricted master problem holds a few candidate pairs per export. It is a min-cost flow problem
-  (source -> line -> export -> sink, plus a bypass so nothing has to move), solved by OR-Tools' network
-  solver on integer costs c = round(w * K), K chosen so the largest cost is about 2**45 (a relative
-  precision of about 3e-14) while staying inside the solver's overflow limits.
-- Its duals are recovered exactly, in integers: the optimal flow makes the complementary-slackness
-  conditions a system of difference constraints (alpha_i + beta_j >= c_ij on every candidate pair, = on
-  pairs carrying flow, alpha_i = 0 on lines with quantity left, beta_j = 0 on exports not covered, all >= 0),
-  solved by Bellman-Ford relaxation in numpy. Optimality of the flow guarantees there is no negative cycle.
-- Pricing scans every pair of every window with numpy (the group's weights are computed once and kept,
-  block by block) for w(i, j) - alpha_i - beta_j > tolerance; the best few per export join the master.
-When no pair prices out, the flow is optimal for the full problem (up to the integer rounding of costs,
-whose effect is bounded and reported through the duality gap: see `Solution.bound`).
+- The restricted master problem holds a few candidate pairs per export and per line. It is a min-cost flow
+  problem (line -> export -> T, plus each line's arc to T for what it keeps), solved by a primal network
+  simplex (`netsimplex`) on integer costs c = round(w * K), K chosen so the largest cost is about 2**45 (a
+  relative precision of about 3e-14) while tree potentials stay inside 64 bits. The simplex keeps its
+  spanning tree from round to round: the columns a round adds start at zero flow, so the next solve starts
+  from the last optimum instead of from nothing.
+- Its duals are the tree's potentials, exact integers; they are checked against the complementary-slackness
+  conditions (alpha_i + beta_j >= c_ij on every candidate pair, = on pairs carrying flow, alpha_i = 0 on lines
+  with quantity left, beta_j = 0 on exports not covered, all >= 0), and recovered by Bellman-Ford relaxation
+  in numpy should the check ever fail.
+- Pricing runs compiled loops over the windows for w(i, j) - alpha_i - beta_j > tolerance, in parts of the
+  group in turn (the duals are renewed after each part that adds columns); blocks of lines whose bound on
+  w - alpha (from the weights' structure) cannot reach beta_j are skipped. The best few per export join the
+  master.
+When every part in a row prices out nothing under the same duals, the flow is optimal for the full problem
+(up to the integer rounding of costs, whose effect is bounded and reported through the duality gap: see
+`Solution.bound`).
 """
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
+
+from . import netsimplex
 
 MIN_WEIGHT = 0.0  # a pair that earns anything is a pair: per scaled unit a refund can be 1e-14 or less
-BLOCK_ELEMENTS = 2_000_000  # pairs per numpy block
-CACHE_PAIRS = 40_000_000  # keep a group's weights in memory up to this many pairs (320 MB)
+BLOCK_ELEMENTS = 2_000_000  # pairs per run of exports priced at once
+PRICE_BLOCK_LINES = 64  # lines per block of the pricing bounds
+PRICE_THREADS = 2  # the pricing loops release the interpreter lock: a large group prices on two threads
+PARALLEL_PRICE_PAIRS = 4_000_000  # ...from this many pairs in one call
+# A round prices the exports of one part of the group of about this many pairs (the parts in turn), so the
+# duals are renewed before the whole group is priced again; the optimum is proven when every part in a row
+# prices out nothing under the same duals.
+PARTIAL_PAIRS = 16_000_000
 INITIAL_COLUMNS = 8  # best pairs per export in the first master
-INITIAL_PER_LINE = 3  # and best pairs per line (per block of exports)
+INITIAL_PER_LINE = 3  # and best pairs per line
 COLUMNS_PER_ROUND = 12
 RC_TOL = 1e-12  # relative to the largest weight
 PRUNE_RC = 2e-3  # columns this far below zero reduced cost (relative) leave a large master
 PRUNE_SIZE = 6  # a master is large beyond this many columns per line and export
-MAX_ROUNDS = 500
-# Column generation runs on costs rounded to COARSE_BITS (faster network solves); the last rounds re-solve on
-# COST_BITS, so the optimum proven is that of the fine costs.
-COARSE_BITS = 20
-COST_BITS = 45
-# ...and on capacities divided down to about this many units (the network solver is much quicker on small
-# capacities); those rounds only find columns: the last rounds use the true capacities.
-COARSE_UNITS = 64
+PRUNE_KEEP = 3  # and then keeps about this many per line and export, besides the tree
+MAX_ROUNDS = 5_000
+PIVOT_BLOCK = 1.0  # arcs searched for the entering arc: this times the square root of their number
+COST_BITS = 45  # costs are whole numbers of about this many bits (see Master)
 
 
 def weights(s, p, big_u, u, r):
@@ -99,146 +108,224 @@ def blocks(lo, hi, limit: int = BLOCK_ELEMENTS) -> Iterator[tuple[int, int]]:
 
 
 class Pairs:
-    """The weights of every pair of the group's windows, by blocks of exports; -inf where no pair."""
+    """Every pair of the group's windows, priced by compiled loops over the windows (nothing is stored), in
+    runs of exports of about BLOCK_ELEMENTS pairs, shared between threads when the group is large."""
 
     def __init__(self, g: Group):
         self.g = g
-        self.spans = [
-            (j0, j1, int(g.lo[j0:j1].min()), int(g.hi[j0:j1].max())) for j0, j1 in blocks(g.lo, g.hi)
-        ]
         self.count = int(np.sum(g.hi - g.lo))
-        self.cached = self.count <= CACHE_PAIRS
-        self._store = [self._block(*span) for span in self.spans] if self.cached else None
-
-    def _block(self, j0, j1, c0, c1) -> np.ndarray:
-        g = self.g
-        if c1 <= c0:
-            return np.full((j1 - j0, 0), -np.inf)
-        w = weights(
-            g.s[None, c0:c1],
-            g.p[None, c0:c1],
-            g.value[None, c0:c1],
-            g.export_value[j0:j1, None],
-            g.export_recovered[j0:j1, None],
-        )
-        cols = np.arange(c0, c1)
-        outside = (
-            (cols[None, :] < g.lo[j0:j1, None]) | (cols[None, :] >= g.hi[j0:j1, None]) | (w <= MIN_WEIGHT)
-        )
-        w[outside] = -np.inf
-        return w
-
-    def __iter__(self):
-        for k, span in enumerate(self.spans):
-            yield span, (self._store[k] if self.cached else self._block(*span))
+        self._s = np.ascontiguousarray(g.s, dtype=np.float64)
+        self._p = np.ascontiguousarray(g.p, dtype=np.float64)
+        self._big_u = np.ascontiguousarray(g.value, dtype=np.float64)
+        self._u = np.ascontiguousarray(g.export_value, dtype=np.float64)
+        self._r = np.ascontiguousarray(g.export_recovered, dtype=np.float64)
+        self._lo = np.ascontiguousarray(g.lo, dtype=np.int64)
+        self._hi = np.ascontiguousarray(np.maximum(g.hi, g.lo), dtype=np.int64)
+        self.spans = list(blocks(g.lo, g.hi, max(1, BLOCK_ELEMENTS)))
+        self._max_weight = None
+        # Blocks of consecutive lines sorted by entered value per unit, for the bounds that let pricing skip
+        # most of a large window (netsimplex.price_bounded).
+        n, width = g.n, PRICE_BLOCK_LINES
+        count = -(-n // width)
+        key = np.where(self._big_u > 0, self._big_u, -np.inf)
+        padded = np.full(count * width, np.inf)
+        padded[:n] = key
+        by_block = np.argsort(padded.reshape(count, width), axis=1, kind="stable")
+        self._order = (by_block + (np.arange(count) * width)[:, None]).ravel()
+        self._sorted_u = padded[self._order]
+        self._order = np.ascontiguousarray(self._order[self._order < n]) if count * width > n else self._order
+        self._d = np.where(self._big_u > 0, self._p / np.where(self._big_u > 0, self._big_u, 1.0), 0.0)
+        self._top = float(np.max(self._s + self._p, initial=0.0))
 
     def max_weight(self) -> float:
-        if getattr(self, "_max_weight", None) is None:
-            top = 0.0
-            for _, w in self:
-                if w.size:
-                    top = max(top, float(w.max()))
-            self._max_weight = top
+        if self._max_weight is None:
+            best, _, _, _ = self.price(np.zeros(self.g.n), np.zeros(self.g.m), top=0, tol=0.0)
+            finite = best[np.isfinite(best)]
+            self._max_weight = max(0.0, float(finite.max())) if len(finite) else 0.0
         return self._max_weight
 
     def best_per_line(self, top: int):
-        """For each line, its `top` best pairs within each block of exports."""
-        out_i, out_j, out_w = [], [], []
-        for (j0, j1, c0, c1), w in self:
-            if c1 <= c0 or j1 <= j0:
-                continue
-            k = min(top, j1 - j0)
-            part = (
-                np.argpartition(w, -k, axis=0)[-k:, :]
-                if k < j1 - j0
-                else np.tile(np.arange(j1 - j0)[:, None], (1, c1 - c0))
-            )
-            vals = np.take_along_axis(w, part, axis=0)
-            rr, cc = np.nonzero(np.isfinite(vals))
-            out_i.append(cc + c0)
-            out_j.append(part[rr, cc] + j0)
-            out_w.append(vals[rr, cc])
-        if not out_i:
+        """For each line, its `top` best pairs (by weight) over every export it may serve."""
+        n = self.g.n
+        if top <= 0 or n == 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
-        ii, jj, w = np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_w)
-        # A line spans several blocks: keep its `top` best over all of them.
-        order = np.lexsort((-w, ii))
-        ii, jj, w = ii[order], jj[order], w[order]
-        first = np.searchsorted(ii, ii, side="left")
-        keep = np.arange(len(ii)) - first < top
-        return ii[keep], jj[keep], w[keep]
+        vals = np.zeros((n, top))
+        idx = np.full((n, top), -1, dtype=np.int64)
+        netsimplex.best_per_line(
+            self._s, self._p, self._big_u, self._u, self._r, self._lo, self._hi, top, vals, idx
+        )
+        rr, kk = np.nonzero(idx >= 0)
+        ii, jj = rr.astype(np.int64), idx[rr, kk]
+        return ii, jj, self.g.pair_weights(ii, jj)
 
-    def price(self, alpha, beta, *, top: int, tol: float):
+    def chunks(self, pairs: int) -> list[list[tuple[int, int]]]:
+        """The runs of exports in consecutive parts of at least `pairs` pairs each (one part when smaller)."""
+        out: list[list[tuple[int, int]]] = [[]]
+        size = 0
+        for j0, j1 in self.spans:
+            if size >= pairs:
+                out.append([])
+                size = 0
+            out[-1].append((j0, j1))
+            size += int(np.sum(self._hi[j0:j1] - self._lo[j0:j1]))
+        return out
+
+    def price(self, alpha, beta, *, top: int, tol: float, spans=None):
         """best_j = max_i (w - alpha_i) over the window, and up to `top` pairs per export whose reduced cost
-        w - alpha_i - beta_j exceeds `tol`."""
-        best = np.full(self.g.m, -np.inf)
-        out_i, out_j, out_w = [], [], []
-        for (j0, j1, c0, c1), w in self:
-            if c1 <= c0:
-                continue
-            val = w - alpha[None, c0:c1]
-            best[j0:j1] = val.max(axis=1)
-            rows = np.flatnonzero(best[j0:j1] - beta[j0:j1] > tol)
-            if top == 0 or len(rows) == 0:
-                continue
-            sub = val[rows]
-            k = min(top, c1 - c0)
-            part = (
-                np.argpartition(sub, -k, axis=1)[:, -k:]
-                if k < c1 - c0
-                else np.tile(np.arange(c1 - c0), (len(rows), 1))
+        w - alpha_i - beta_j exceeds `tol` (the largest first); over the exports of `spans` only, if given
+        (best is -inf for the others)."""
+        g = self.g
+        spans = self.spans if spans is None else spans
+        alpha = np.ascontiguousarray(alpha, dtype=np.float64)
+        beta = np.ascontiguousarray(beta, dtype=np.float64)
+        best = np.full(g.m, -np.inf)
+        room = max(top, 0)
+        width = PRICE_BLOCK_LINES
+        count = -(-g.n // width)
+        bounds = [np.empty((count, width + 1)) for _ in range(4)]
+        netsimplex.block_bounds(
+            self._s + self._p - alpha, self._s - alpha, self._d, self._order, self._sorted_u, width, *bounds
+        )
+        # Lines whose w - alpha is provably below beta_j - margin are skipped: margin covers the tolerance
+        # asked for (negative too) and the rounding of the bounds.
+        margin = 2.0 * abs(float(tol)) + 1e-9 * self._top
+
+        def run(span):
+            j0, j1 = span
+            out_i = np.empty(room * (j1 - j0), dtype=np.int64)
+            out_j = np.empty(room * (j1 - j0), dtype=np.int64)
+            k = netsimplex.price_bounded(
+                self._s,
+                self._p,
+                self._big_u,
+                self._u,
+                self._r,
+                self._lo,
+                self._hi,
+                alpha,
+                beta,
+                float(tol),
+                room,
+                j0,
+                j1,
+                best,
+                out_i,
+                out_j,
+                width,
+                self._sorted_u,
+                *bounds,
+                margin,
             )
-            chosen = np.take_along_axis(sub, part, axis=1) - beta[j0 + rows][:, None]
-            rr, cc = np.nonzero(chosen > tol)
-            if len(rr):
-                cols = part[rr, cc]
-                out_i.append(cols + c0)
-                out_j.append(j0 + rows[rr])
-                out_w.append(w[rows[rr], cols])
-        if out_i:
-            return best, np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_w)
-        empty = np.zeros(0, dtype=np.int64)
-        return best, empty, empty, np.zeros(0)
+            return out_i[:k], out_j[:k]
+
+        work = sum(int(np.sum(self._hi[j0:j1] - self._lo[j0:j1])) for j0, j1 in spans)
+        threads = PRICE_THREADS if work >= PARALLEL_PRICE_PAIRS and len(spans) > 1 else 1
+        if threads > 1:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                parts = list(pool.map(run, spans))
+        else:
+            parts = [run(span) for span in spans]
+        ii = np.concatenate([a for a, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
+        jj = np.concatenate([b for _, b in parts]) if parts else np.zeros(0, dtype=np.int64)
+        return best, ii, jj, g.pair_weights(ii, jj)
 
 
+# Arcs of the master network before the columns: line -> T, export -> T, T -> export, T -> line.
 class Master:
-    """Candidate pairs and their min-cost flow, with exact integer duals."""
+    """Candidate pairs and their optimal flow by a network simplex kept from round to round, with exact
+    integer duals (the tree's potentials)."""
 
     def __init__(self, g: Group, max_weight: float, bits: int = COST_BITS):
         self.g = g
         self.max_weight = max_weight
-        self.rescale(bits)
+        n, m = g.n, g.m
+        nodes = n + m + 2
+        limit = min(2**bits, 2**61 // (nodes + 2))
+        self.bits = bits
+        self.scale = limit / max_weight if max_weight > 0 else 1.0
         self.ii = np.zeros(0, dtype=np.int64)
         self.jj = np.zeros(0, dtype=np.int64)
         self.w = np.zeros(0)
         self.c = np.zeros(0, dtype=np.int64)
         self._keys = np.zeros(0, dtype=np.int64)
+        self.line_cap = np.asarray(g.line_cap, dtype=np.int64)
+        self.export_cap = np.asarray(g.export_cap, dtype=np.int64)
+        self._start_tree()
 
-    def rescale(self, bits: int) -> None:
-        """Cost precision; the coarse precision goes with coarse capacities."""
+    def _start_tree(self) -> None:
         g = self.g
-        if bits == COST_BITS:
-            self.line_cap, self.export_cap = g.line_cap, g.export_cap
-        else:
-            top = int(max(g.line_cap.max(initial=1), g.export_cap.max(initial=1)))
-            d = max(1, top // COARSE_UNITS)
-            self.line_cap, self.export_cap = -(-g.line_cap // d), -(-g.export_cap // d)
-        nodes = self.g.n + self.g.m + 2
-        limit = min(2**bits, 2**61 // (nodes + 2))
-        self.bits = bits
-        self.scale = limit / self.max_weight if self.max_weight > 0 else 1.0
-        if hasattr(self, "w"):
-            self.c = np.rint(self.w * self.scale).astype(np.int64)
+        n, m = g.n, g.m
+        root = n + m
+        self.root = root
+        self.k0 = k0 = 2 * (n + m)
+        lines, exports = np.arange(n), np.arange(m)
+        inf = int(netsimplex.INF)
+        self.src = np.concatenate([lines, n + exports, np.full(m, root), np.full(n, root)]).astype(np.int64)
+        self.dst = np.concatenate([np.full(n, root), np.full(m, root), n + exports, lines]).astype(np.int64)
+        self.cost = np.zeros(k0, dtype=np.int64)
+        self.cap = np.concatenate(
+            [np.full(n, inf), self.export_cap, np.zeros(m, np.int64), np.zeros(n, np.int64)]
+        ).astype(np.int64)
+        self.flow = np.zeros(k0, dtype=np.int64)
+        self.state = np.zeros(k0, dtype=np.int8)
+        supplied = self.line_cap > 0
+        self.flow[:n][supplied] = self.line_cap[supplied]
+        self.state[:n][~supplied] = (
+            netsimplex.LOWER
+        )  # a line without quantity: its own arc is not in the tree
+        self.state[n : n + m][self.export_cap > 0] = netsimplex.LOWER
+        size = n + m + 1
+        self.pi = np.zeros(size, dtype=np.int64)
+        self.parent = np.full(size, -1, dtype=np.int64)
+        self.parent[:root] = root
+        self.pred = np.full(size, -1, dtype=np.int64)
+        self.pred[:n] = np.where(supplied, lines, n + 2 * m + lines)
+        self.pred[n:root] = n + m + exports
+        self.pdir = np.full(size, -1, dtype=np.int64)
+        self.pdir[:n][supplied] = 1
+        self.depth = np.ones(size, dtype=np.int64)
+        self.depth[root] = 0
+        # Children of T as a doubly linked list: 0, 1, ..., root - 1.
+        self.child = np.full(size, -1, dtype=np.int64)
+        self.nxt = np.full(size, -1, dtype=np.int64)
+        self.prv = np.full(size, -1, dtype=np.int64)
+        if root > 0:
+            self.child[root] = 0
+            self.nxt[: root - 1] = np.arange(1, root)
+            self.prv[1:root] = np.arange(0, root - 1)
+        self.stack = np.zeros(size, dtype=np.int64)
+        self.next_arc = 0
+        self.pivots = 0
 
     def prune(self, q, alpha, beta) -> None:
-        """Drop columns that carry nothing and price well below zero, once the master has grown large."""
+        """Drop columns that carry nothing, are not in the tree and price well below zero, once the master
+        has grown large."""
         if len(self.c) <= PRUNE_SIZE * (self.g.n + self.g.m):
             return
         rc = self.w - alpha[self.ii] - beta[self.jj]
-        keep = (q > 0) | (rc > -PRUNE_RC * self.max_weight)
+        in_tree = np.zeros(len(self.src), dtype=bool)
+        in_tree[self.pred[self.pred >= 0]] = True
+        col_tree = in_tree[self.k0 :]
+        keep = (q > 0) | col_tree | (rc > -PRUNE_RC * self.max_weight)
+        room = PRUNE_KEEP * (self.g.n + self.g.m)
+        if keep.sum() > room:
+            # Still large: the columns closest to entering stay (besides the tree's), the others go.
+            free = np.flatnonzero(~((q > 0) | col_tree))
+            if len(free) > room:
+                cut = np.partition(rc[free], len(free) - room)[len(free) - room]
+                keep = (q > 0) | col_tree | (rc >= cut)
+        if keep.all():
+            return
+        keep_arc = np.concatenate([np.ones(self.k0, dtype=bool), keep])
+        new_index = np.cumsum(keep_arc) - 1
+        has_pred = self.pred >= 0
+        self.pred[has_pred] = new_index[self.pred[has_pred]]
+        for name in ("src", "dst", "cost", "cap", "flow", "state"):
+            setattr(self, name, getattr(self, name)[keep_arc])
         self.ii, self.jj, self.w, self.c = self.ii[keep], self.jj[keep], self.w[keep], self.c[keep]
         self._keys = np.sort(self.ii * (self.g.m + 1) + self.jj)
+        self.next_arc = 0
 
     def add(self, ii, jj, w) -> int:
         keys = ii.astype(np.int64) * (self.g.m + 1) + jj
@@ -247,61 +334,68 @@ class Master:
         if not fresh.any():
             return 0
         pick = first[fresh]
-        self._keys = np.union1d(self._keys, keys[fresh])
-        self.ii = np.concatenate([self.ii, ii[pick]])
-        self.jj = np.concatenate([self.jj, jj[pick]])
-        self.w = np.concatenate([self.w, w[pick]])
-        self.c = np.concatenate([self.c, np.rint(w[pick] * self.scale).astype(np.int64)])
-        return int(fresh.sum())
+        self._keys = np.sort(np.concatenate([self._keys, keys[fresh]]), kind="stable")  # two sorted runs
+        ni, nj, nw = ii[pick].astype(np.int64), jj[pick].astype(np.int64), w[pick]
+        nc = np.rint(nw * self.scale).astype(np.int64)
+        self.ii = np.concatenate([self.ii, ni])
+        self.jj = np.concatenate([self.jj, nj])
+        self.w = np.concatenate([self.w, nw])
+        self.c = np.concatenate([self.c, nc])
+        k = len(ni)
+        self.src = np.concatenate([self.src, ni])
+        self.dst = np.concatenate([self.dst, self.g.n + nj])
+        self.cost = np.concatenate([self.cost, -nc])
+        self.cap = np.concatenate([self.cap, np.full(k, netsimplex.INF, dtype=np.int64)])
+        self.flow = np.concatenate([self.flow, np.zeros(k, dtype=np.int64)])
+        self.state = np.concatenate([self.state, np.full(k, netsimplex.LOWER, dtype=np.int8)])
+        return k
 
-    def solve(self):
+    def solve(self, with_duals: bool = True):
         """Optimal flow on the candidate pairs: (quantity per pair, alpha, beta) with integer duals."""
         g = self.g
-        q, line_used, export_used = _flow(g.n, g.m, self.line_cap, self.export_cap, self.ii, self.jj, self.c)
-        alpha, beta = duals(
-            g.n, g.m, self.ii, self.jj, self.c, q, line_used < self.line_cap, export_used < self.export_cap
+        n, m, root = g.n, g.m, self.root
+        block = max(10, int(PIVOT_BLOCK * np.sqrt(len(self.src))))
+        pivots, self.next_arc = netsimplex.run(
+            self.src,
+            self.dst,
+            self.cost,
+            self.cap,
+            self.flow,
+            self.state,
+            self.pi,
+            self.parent,
+            self.pred,
+            self.pdir,
+            self.depth,
+            self.child,
+            self.nxt,
+            self.prv,
+            self.stack,
+            block,
+            self.next_arc,
         )
+        self.pivots += pivots
+        q = self.flow[self.k0 :].copy()
+        if not with_duals:
+            return q, None, None
+        line_open = self.flow[:n] > 0
+        export_open = self.flow[n : n + m] < self.export_cap
+        alpha = self.pi[:n] - self.pi[root]
+        beta = np.maximum(self.pi[root] - self.pi[n : n + m], 0)
+        if not _proves(alpha, beta, self.ii, self.jj, self.c, q, line_open, export_open):
+            # Not expected: the tree's potentials should prove the flow optimal. Solve the dual afresh.
+            alpha, beta = duals(n, m, self.ii, self.jj, self.c, q, line_open, export_open)
         return q, alpha, beta
 
 
-def _flow(n, m, line_cap, export_cap, ii, jj, gain, *, line_fixed=None, export_fixed=None):
-    """Min-cost flow source -> line -> export -> sink with a bypass, maximising sum gain x on the
-    line->export arcs (their cost is -gain). Lines/exports flagged in *_fixed use exactly their capacity."""
-    line_fixed = np.zeros(n, dtype=bool) if line_fixed is None else line_fixed
-    export_fixed = np.zeros(m, dtype=bool) if export_fixed is None else export_fixed
-    src, dst = n + m, n + m + 1
-    opt_lines = np.flatnonzero(~line_fixed)
-    opt_exports = np.flatnonzero(~export_fixed)
-    cap_ij = np.minimum(line_cap[ii], export_cap[jj])
-    tails = np.concatenate([np.full(len(opt_lines), src), ii, n + opt_exports, [src]])
-    heads = np.concatenate([opt_lines, n + jj, np.full(len(opt_exports), dst), [dst]])
-    optional_supply = int(line_cap[opt_lines].sum())
-    caps = np.concatenate([line_cap[opt_lines], cap_ij, export_cap[opt_exports], [optional_supply]])
-    costs = np.concatenate([np.zeros(len(opt_lines)), -gain, np.zeros(len(opt_exports)), [0]]).astype(
-        np.int64
-    )
-    supplies = np.zeros(n + m + 2, dtype=np.int64)
-    supplies[:n][line_fixed] = line_cap[line_fixed]
-    supplies[n : n + m][export_fixed] = -export_cap[export_fixed]
-    supplies[src] = optional_supply
-    supplies[dst] = -(supplies[: n + m].sum() + optional_supply)
-    mcf = min_cost_flow.SimpleMinCostFlow()
-    arcs = mcf.add_arcs_with_capacity_and_unit_cost(
-        tails.astype(np.int32), heads.astype(np.int32), caps.astype(np.int64), costs
-    )
-    mcf.set_nodes_supplies(np.arange(n + m + 2, dtype=np.int32), supplies)
-    status = mcf.solve()
-    if status != mcf.OPTIMAL:
-        raise RuntimeError(f"min-cost flow not solved: {status}")
-    flows = mcf.flows(arcs)
-    k0 = len(opt_lines)
-    q = flows[k0 : k0 + len(ii)].astype(np.int64)
-    # Integer sums: floating-point bincount loses units beyond 2**53.
-    line_used = np.zeros(n, dtype=np.int64)
-    export_used = np.zeros(m, dtype=np.int64)
-    np.add.at(line_used, ii, q)
-    np.add.at(export_used, jj, q)
-    return q, line_used, export_used
+def _proves(alpha, beta, ii, jj, c, q, line_open, export_open) -> bool:
+    """Integer duals that prove the flow optimal on the candidate pairs: feasible (alpha, beta >= 0,
+    alpha_i + beta_j >= c_ij) and complementary (equality where a pair carries, zero where a line or an export
+    is not used up)."""
+    if (alpha < 0).any() or (beta < 0).any() or alpha[line_open].any() or beta[export_open].any():
+        return False
+    slack = alpha[ii] + beta[jj] - c
+    return bool((slack >= 0).all() and not slack[q > 0].any())
 
 
 def duals(n, m, ii, jj, c, q, line_open, export_open):
@@ -366,15 +460,24 @@ def optimal(g: Group, expiry_rank: np.ndarray | None = None, columns=None, pairs
     the first master and save most of the rounds. `pairs`: the weights of a group that differs from this one
     only in capacities (weights do not depend on them), to save computing them again."""
     pairs = Pairs(g) if pairs is None else pairs  # weights and windows only: no capacities
-    wmax = pairs.max_weight()
     empty = np.zeros(0, dtype=np.int64)
+    seeded = columns is not None and len(columns[0]) > 0
+    first = None
+    if not seeded and pairs._max_weight is None:
+        # The first pricing (every dual zero) gives the largest weight and the first columns at once.
+        first = pairs.price(np.zeros(g.n), np.zeros(g.m), top=INITIAL_COLUMNS, tol=0.0)
+        finite = first[0][np.isfinite(first[0])]
+        pairs._max_weight = max(0.0, float(finite.max())) if len(finite) else 0.0
+    wmax = pairs.max_weight()
     if wmax <= 0:
         return Solution(empty, empty, empty, 0.0, 0.0, 0, 0, np.zeros(g.n), np.zeros(g.m))
-    # Seeded with a neighbour's columns, the master is nearly complete: no coarse rounds.
-    seeded = columns is not None and len(columns[0]) > 0
-    master = Master(g, wmax, COST_BITS if seeded else COARSE_BITS)
+    master = Master(g, wmax)
     if not seeded:
-        _, ii, jj, w = pairs.price(np.zeros(g.n), np.zeros(g.m), top=INITIAL_COLUMNS, tol=0.0)
+        _, ii, jj, w = (
+            first
+            if first is not None
+            else pairs.price(np.zeros(g.n), np.zeros(g.m), top=INITIAL_COLUMNS, tol=0.0)
+        )
         master.add(ii, jj, w)
         master.add(*pairs.best_per_line(INITIAL_PER_LINE))
         # The FIFO and LIFO designations spread the first master over the whole time range: fewer rounds.
@@ -386,66 +489,62 @@ def optimal(g: Group, expiry_rank: np.ndarray | None = None, columns=None, pairs
         cw = g.pair_weights(ci, cj)
         keep = np.isfinite(cw) & (cw > MIN_WEIGHT)
         master.add(ci[keep], cj[keep], cw[keep])
-    rounds = 0
+    tol = max(RC_TOL * wmax, 2.0 / master.scale)
+    parts = pairs.chunks(PARTIAL_PAIRS)
+    best = np.full(g.m, -np.inf)
+    rounds, k, clean = 0, 0, 0
     while True:
         rounds += 1
-        tol = max(RC_TOL * wmax, 2.0 / master.scale)
         q, alpha_int, beta_int = master.solve()
         alpha = alpha_int / master.scale
         beta = beta_int / master.scale
-        best, ii, jj, w = pairs.price(alpha, beta, top=COLUMNS_PER_ROUND, tol=tol)
-        done = len(ii) == 0 or rounds >= MAX_ROUNDS
-        if done and master.bits == COST_BITS:
+        if rounds >= MAX_ROUNDS:
+            best, _, _, _ = pairs.price(alpha, beta, top=0, tol=tol)
             break
-        if done:
-            master.rescale(COST_BITS)  # settle the optimum on the fine costs
-            continue
-        master.prune(q, alpha, beta)
-        if master.add(ii, jj, w) == 0:  # only columns already there price out: rounding noise
-            if master.bits == COST_BITS:
+        clean = 0
+        added = 0
+        while clean < len(parts):
+            part = parts[k % len(parts)]
+            k += 1
+            part_best, ii, jj, w = pairs.price(alpha, beta, top=COLUMNS_PER_ROUND, tol=tol, spans=part)
+            for j0, j1 in part:
+                best[j0:j1] = part_best[j0:j1]
+            added = master.add(ii, jj, w) if len(ii) else 0
+            if added:  # (none added when only columns already there price out: rounding noise)
                 break
-            master.rescale(COST_BITS)
+            clean += 1
+        if not added:
+            break
+        master.prune(np.concatenate([q, np.zeros(added, dtype=np.int64)]), alpha, beta)
     value = float(np.dot(master.w, q))
     bound = float(np.dot(alpha, g.line_cap) + np.dot(np.maximum(best, 0.0), g.export_cap))
     if expiry_rank is not None:
         # Pairs the last pricing found at zero reduced cost belong to the optimal face too.
         _, ti, tj, tw = pairs.price(alpha, beta, top=COLUMNS_PER_ROUND, tol=-tol)
         master.add(ti, tj, tw)
-        q = prefer(master, alpha_int, beta_int, q, expiry_rank)
+        q = prefer(master, expiry_rank)
     # Duals feasible for every pair, not only the master's: alpha and beta_j = max(0, max_i (w_ij - alpha_i)).
     beta_all = np.maximum(best, 0.0)
     return Solution(master.ii, master.jj, q, value, bound, rounds, len(master.ii), alpha, beta_all, pairs)
 
 
-def prefer(master: Master, alpha, beta, q, rank):
-    """Among the optimal flows of the master (same integer duals), the one maximising sum rank_i x_ij.
+def prefer(master: Master, rank):
+    """Among the optimal flows of the master, the one maximising sum rank_i x_ij: the network simplex goes on
+    from the optimal tree with the rank as profit, every arc of nonzero reduced cost held where it is.
 
-    Only pairs with zero reduced cost may carry flow, and lines/exports with a positive dual stay fully used:
-    any such flow has the same total refund (sum alpha_i a_i + sum beta_j b_j)."""
-    g = master.g
-    if len(q) < len(master.c):
-        q = np.concatenate([q, np.zeros(len(master.c) - len(q), dtype=np.int64)])
-    face = master.c - alpha[master.ii] - beta[master.jj] == 0
-    if face.sum() <= 1:
-        return q
-    ii, jj = master.ii[face], master.jj[face]
-    try:
-        q2, _, _ = _flow(
-            g.n,
-            g.m,
-            g.line_cap,
-            g.export_cap,
-            ii,
-            jj,
-            rank[ii].astype(np.int64),
-            line_fixed=alpha > 0,
-            export_fixed=beta > 0,
-        )
-    except RuntimeError:
-        return q
-    out = np.zeros(len(master.c), dtype=np.int64)
-    out[np.flatnonzero(face)] = q2
-    return out
+    Any flow that is complementary to the optimal duals (pairs of zero reduced cost only; lines and exports
+    with a nonzero dual kept as they are) has the same total refund, and every optimal flow is such a flow."""
+    rc = master.cost + master.pi[master.src] - master.pi[master.dst]
+    in_tree = np.zeros(len(master.src), dtype=bool)
+    in_tree[master.pred[master.pred >= 0]] = True
+    master.state[(rc != 0) & ~in_tree] = 0
+    master.cost = np.zeros(len(master.src), dtype=np.int64)
+    master.cost[master.k0 :] = -np.asarray(rank, dtype=np.int64)[master.ii]
+    netsimplex.potentials(
+        master.cost, master.pi, master.pred, master.pdir, master.child, master.nxt, master.stack, master.root
+    )
+    master.solve(with_duals=False)
+    return master.flow[master.k0 :].copy()
 
 
 def accounting_order(g: Group, method: str):
