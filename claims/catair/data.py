@@ -63,6 +63,24 @@ class ImportItem:
     accounting_method: str
     classifications: list[Classification] = field(default_factory=list)
     revenues: list[Revenue] = field(default_factory=list)
+    manufacture_ruling: str = ""  # manufacturing provisions: the ruling's number
+    basis_of_claim: str = ""  # 01 used in ... 08 (catair.md 1.5)
+
+
+@dataclass
+class ManufacturedItem:
+    """A 50-record grouping: an article made from the designated imports, tracked by its MTIN."""
+
+    action: str  # E exported, D destroyed
+    manufacture_ruling: str
+    hts: str
+    quantity: Decimal
+    uom: str
+    production_date: dt.date | None
+    factory_location: str
+    description: str
+    mtin: int
+    itins: list[int] = field(default_factory=list)  # 52-records: the imports used to make it
 
 
 @dataclass
@@ -85,6 +103,7 @@ class ExportItem:
     schedule_b: bool = False
     itins: list[int] = field(default_factory=list)
     core: bool = False
+    mtins: list[int] = field(default_factory=list)  # 73-records: the manufactured articles exported
 
 
 @dataclass
@@ -140,13 +159,14 @@ class ClaimFile:
     header: ClaimHeader
     bond: Bond | None = None
     imports: list[ImportItem] = field(default_factory=list)
+    manufactured: list[ManufacturedItem] = field(default_factory=list)
     exports: list[ExportItem] = field(default_factory=list)
     # 89-records, in filing order: {accounting class: total claimed}.
     class_totals: dict[str, Decimal] = field(default_factory=dict)
     duty_total: Decimal = Decimal("0.00")
     user_fee_total: Decimal = Decimal("0.00")
     ir_tax_total: Decimal = Decimal("0.00")
-    # Records the writer does not produce (50-53, 62-64, 73), kept by the parser as (code, values).
+    # Records the writer does not produce (53, 62-64), kept by the parser as (code, values).
     other_records: list[tuple[str, dict]] = field(default_factory=list)
     # Writer only: per class, what the claim's rounded total exceeds the filed total by (see amounts.py).
     shortfalls: dict[str, Decimal] = field(default_factory=dict, compare=False)

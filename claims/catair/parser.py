@@ -17,6 +17,7 @@ from .data import (
     Envelope,
     ExportItem,
     ImportItem,
+    ManufacturedItem,
     Quantity,
     Revenue,
 )
@@ -99,6 +100,7 @@ class _Reader:
         self.import_item: ImportItem | None = None
         self.classification: Classification | None = None
         self.export: ExportItem | None = None
+        self.manufactured: ManufacturedItem | None = None
         self.closed = False
 
     def need(self, obj, what: str, code: str, line: int):
@@ -147,7 +149,7 @@ class _Reader:
         if code == "10":
             self.claim = ClaimFile(header=_header(v))
             block.claims.append(self.claim)
-            self.import_item = self.classification = self.export = None
+            self.import_item = self.classification = self.export = self.manufactured = None
             return
         claim = self.need(self.claim, "a claim (10-record)", code, line)
         if code == "31":
@@ -167,6 +169,8 @@ class _Reader:
                 itin=v["itin"],
                 # A 2-digit code (Appendix E) although its class is N: keep "00", not 0.
                 accounting_method="" if v["accounting_method"] is None else f"{v['accounting_method']:02d}",
+                manufacture_ruling=_text(v["manufacture_ruling"]),
+                basis_of_claim=_text(v["basis_of_claim"]),
             )
             self.classification = None
             claim.imports.append(self.import_item)
@@ -194,8 +198,34 @@ class _Reader:
                     calculated_amount=v["calculated_amount"],
                 )
             )
-        elif code in ("60", "70"):
+        elif code == "50":
             self.import_item = self.classification = None
+            self.manufactured = ManufacturedItem(
+                action=_text(v["action"]),
+                manufacture_ruling=_text(v["manufacture_ruling"]),
+                hts=_text(v["hts"]),
+                quantity=v["quantity"],
+                uom=_text(v["uom"]),
+                production_date=v["production_date"],
+                factory_location=_text(v["factory_location"]),
+                description="",
+                mtin=0,
+            )
+            claim.manufactured.append(self.manufactured)
+        elif code == "51":
+            item = self.need(self.manufactured, "a manufactured article grouping (50-record)", code, line)
+            item.description = _text(v["description"])
+            item.mtin = v["mtin"] or 0
+        elif code == "52":
+            item = self.need(self.manufactured, "a manufactured article grouping (50-record)", code, line)
+            slots = (v[f"itin_{i}"] for i in range(1, TRACKING_SLOTS + 1))
+            item.itins += [itin for itin in slots if itin is not None]
+        elif code == "73":
+            export = self.need(self.export, "an export grouping (70-record)", code, line)
+            slots = (v[f"mtin_{i}"] for i in range(1, TRACKING_SLOTS + 1))
+            export.mtins += [mtin for mtin in slots if mtin is not None]
+        elif code in ("60", "70"):
+            self.import_item = self.classification = self.manufactured = None
             self.export = _export(code, v)
             claim.exports.append(self.export)
         elif code in ("61", "71"):
@@ -219,7 +249,7 @@ class _Reader:
             claim.user_fee_total = v["user_fee_total"] or Decimal("0.00")
             claim.ir_tax_total = v["ir_tax_total"] or Decimal("0.00")
             self.claim = None
-        else:  # 50-53, 62-64, 73: kept as read.
+        else:  # 53, 62-64: kept as read.
             claim.other_records.append((code, v))
 
 

@@ -1,7 +1,7 @@
 """Render ClaimFile data as CATAIR records (pure: no Django). The record order is CAT27's structure map:
 10, 31, (40, (41, 42+)+, 43+)+, (70, 71, 72*)+, 89+, 90, inside B...Y blocks inside an A...Z batch."""
 
-from .data import Block, CatairFile, ClaimFile, ExportItem, ImportItem
+from .data import Block, CatairFile, ClaimFile, ExportItem, ImportItem, ManufacturedItem
 from .spec import CLASSES_PER_89, TRACKING_SLOTS, encode
 
 APPLICATION_ID = "DE"  # ABI application identifier of the drawback entry summary (CAT27 p. 25; BBC23)
@@ -62,6 +62,8 @@ def _import(item: ImportItem) -> list[str]:
                 "filer_code": item.filer_code,
                 "entry_number": item.entry_number,
                 "line_number": item.line_number,
+                "manufacture_ruling": item.manufacture_ruling,
+                "basis_of_claim": item.basis_of_claim,
                 "itin": item.itin,
                 "accounting_method": item.accounting_method,
             },
@@ -96,6 +98,32 @@ def _import(item: ImportItem) -> list[str]:
     return records
 
 
+def _manufactured(item: ManufacturedItem) -> list[str]:
+    records = [
+        encode(
+            "50",
+            {
+                "action": item.action,
+                "manufacture_ruling": item.manufacture_ruling,
+                "hts": item.hts,
+                "quantity": item.quantity,
+                "uom": item.uom,
+                "production_date": item.production_date,
+                "factory_location": item.factory_location,
+            },
+        ),
+        encode(
+            "51",
+            {
+                "description": item.description,
+                "manufacture_ruling": item.manufacture_ruling,
+                "mtin": item.mtin,
+            },
+        ),
+    ]
+    return records + _tracking("52", "itin", item.itins)
+
+
 def _export(item: ExportItem) -> list[str]:
     code, desc_code = ("60", "61") if item.core else ("70", "71")
     values = {
@@ -119,6 +147,7 @@ def _export(item: ExportItem) -> list[str]:
     ]
     if not item.core:
         records += _tracking("72", "itin", item.itins)
+        records += _tracking("73", "mtin", item.mtins)
     return records
 
 
@@ -162,6 +191,8 @@ def render_claim(claim: ClaimFile) -> list[str]:
         )
     for item in claim.imports:
         records += _import(item)
+    for item in claim.manufactured:
+        records += _manufactured(item)
     for item in claim.exports:
         records += _export(item)
     records += _totals(claim)

@@ -19,9 +19,13 @@ leaves open are made here, each with its reason:
 * Bond waiver: without accelerated payment no bond is needed, so 10-record pos 36 is `0` ("bond
   waived/no bond required") with reason `999`. With accelerated payment the 31-record carries the bond of
   the client's accelerated payment privilege in force on the transmission date.
-* Manufacturing provisions (51, 52, 57, 61, 62, 71, 72, 75, 76) need 50-53 records and MTINs, which the
-  data model does not hold, and core provisions 01-23 are only for amending Part 191 claims: both are
-  refused rather than written incompletely.
+* Manufacturing under 1313(a) and (b) (51, 52) is written from the records its designations name
+  (claims.manufacturing: the production lot, its bill of materials and ruling): each import grouping's
+  40-record carries action `X` (manufactured), the ruling's number and the basis of claim; each lot is one
+  manufactured article (50/51, MTINs numbered after the last ITIN, 52 citing the imports used in it); each
+  export's 73-records cite the articles it carried. The other manufacturing provisions (57, 61, 62, 71, 72,
+  75, 76), a manufacturing designation without its lot, and core provisions 01-23 (only for amending Part
+  191 claims) are refused rather than written incompletely.
 """
 
 import datetime as dt
@@ -50,6 +54,7 @@ from .data import (
     Envelope,
     ExportItem,
     ImportItem,
+    ManufacturedItem,
     Quantity,
     Revenue,
     total_group,
@@ -62,8 +67,10 @@ ZERO = Decimal("0.00")
 
 # CATAIR Appendix A and the provision rules of catair.md section 2.2.
 MANUFACTURING_PROVISIONS = frozenset({"51", "52", "57", "61", "62", "71", "72", "75", "76"})
+# Manufacturing provisions written from the client's production records (claims.manufacturing).
+RECORDED_MANUFACTURING = frozenset({"51", "52"})
 TFTEA_PROVISIONS = frozenset(f"{n}" for n in range(51, 78))
-SUPPORTED_PROVISIONS = TFTEA_PROVISIONS - MANUFACTURING_PROVISIONS
+SUPPORTED_PROVISIONS = (TFTEA_PROVISIONS - MANUFACTURING_PROVISIONS) | RECORDED_MANUFACTURING
 # 40-record pos 56-57 must be 01-08 for these provisions, 00 for the others (Appendix E).
 METHOD_CODE_PROVISIONS = frozenset(
     {"51", "53", "54", "55", "56", "57", "58", "64", "65", "67", "68", "69", "70", "71"}
@@ -321,6 +328,60 @@ def _export_item(
     )
 
 
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text or "")
+
+
+def _manufactured(
+    claim: Claim,
+    designations: list[Designation],
+    itin_of_designation: dict[int, int],
+    ruling: str,
+    *,
+    start: int,
+) -> tuple[list[ManufacturedItem], dict[str, int]]:
+    """One manufactured article (50/51/52) per production lot of the claim's designations."""
+    from claims.models import ProductionLot
+
+    by_lot: dict[str, list[Designation]] = defaultdict(list)
+    for d in designations:
+        by_lot[d.manufacture["lot"]].append(d)
+    lots = {
+        x.lot: x
+        for x in ProductionLot.objects.filter(client_id=claim.client_id, lot__in=by_lot).select_related("bom")
+    }
+    items: list[ManufacturedItem] = []
+    mtin_of_lot: dict[str, int] = {}
+    for n, name in enumerate(
+        sorted(by_lot, key=lambda x: (lots[x].finished_on, x) if x in lots else (None, x))
+    ):
+        lot = lots.get(name)
+        if lot is None:
+            raise CatairError(f"production lot {name!r} of the claim's designations is not on file")
+        rows = by_lot[name]
+        exports = {d.export_id: d.export for d in rows}
+        hts = _hts_digits(lot.bom.article_hts)
+        mtin = start + n
+        mtin_of_lot[name] = mtin
+        items.append(
+            ManufacturedItem(
+                action="D"
+                if any(e.disposition == Export.Disposition.DESTROY for e in exports.values())
+                else "E",
+                manufacture_ruling=ruling,
+                hts=hts,
+                quantity=sum((e.quantity for e in exports.values()), Decimal("0")),
+                uom=clean_text(lot.bom.article_uom, 3),
+                production_date=lot.finished_on,
+                factory_location=clean_an(lot.factory, 30) or "UNKNOWN",
+                description=clean_text(lot.bom.description or f"ARTICLE {lot.bom.article_part}", 50),
+                mtin=mtin,
+                itins=sorted({itin_of_designation[d.pk] for d in rows}),
+            )
+        )
+    return items, mtin_of_lot
+
+
 @dataclass
 class FilingPlan:
     """A claim file and the stored rows behind it, for the summary PDF and the workbook."""
@@ -365,6 +426,21 @@ def build_filing_plan(*, claim: Claim, transmission_date: dt.date, broker_refere
     per_group, filed, shortfalls = _apportion(claim, groups)
 
     method_code = "01" if claim.provision in METHOD_CODE_PROVISIONS else "00"
+    manufacturing = claim.provision in RECORDED_MANUFACTURING
+    ruling_number = ""
+    if manufacturing:
+        missing = [d for d in designations if not (d.manufacture or {}).get("lot")]
+        if missing:
+            raise CatairError(
+                f"{missing[0].import_line}: a manufacturing designation needs the production lot its "
+                "articles were made in (50-record), which this one does not name"
+            )
+        rulings = {d.manufacture.get("ruling", "") for d in designations}
+        if len(rulings) != 1 or not _digits(next(iter(rulings))):
+            raise CatairError(
+                f"a manufacturing claim cites one ruling; its designations cite {sorted(rulings)}"
+            )
+        ruling_number = _digits(next(iter(rulings)))[-10:]
     imports: list[ImportItem] = []
     itin_of_designation: dict[int, int] = {}
     for itin, group in enumerate(groups, start=1):
@@ -385,8 +461,14 @@ def build_filing_plan(*, claim: Claim, transmission_date: dt.date, broker_refere
                 accounting_method=method_code,
                 classifications=_classifications(group),
                 revenues=revenues,
+                manufacture_ruling=ruling_number,
+                basis_of_claim=(group.designations[0].manufacture or {}).get("basis", "")
+                if manufacturing
+                else "",
             )
         )
+        if manufacturing:
+            imports[-1].action = "X"
         for d in group.designations:
             itin_of_designation[d.pk] = itin
 
@@ -399,6 +481,11 @@ def build_filing_plan(*, claim: Claim, transmission_date: dt.date, broker_refere
     def chronological(ds: list[Designation]) -> tuple:
         return (ds[0].export.export_date, ds[0].export.export_ref)
 
+    manufactured, mtin_of_lot = (
+        _manufactured(claim, designations, itin_of_designation, ruling_number, start=len(imports) + 1)
+        if manufacturing
+        else ([], {})
+    )
     for items in sorted(by_export.values(), key=chronological):
         export = items[0].export
         if export.export_date > transmission_date:
@@ -408,7 +495,13 @@ def build_filing_plan(*, claim: Claim, transmission_date: dt.date, broker_refere
                 f"date {transmission_date:%m/%d/%Y}: only goods already exported or destroyed are claimed"
             )
         itins = sorted({itin_of_designation[d.pk] for d in items})
-        exports.append(_export_item(claim, items[0].export, items, itins))
+        if manufacturing:
+            # The exported articles are linked through the manufactured articles (73), not the imports.
+            exports.append(_export_item(claim, items[0].export, items, []))
+            exports[-1].mtins = sorted({mtin_of_lot[d.manufacture["lot"]] for d in items})
+            exports[-1].quantity = export.quantity
+        else:
+            exports.append(_export_item(claim, items[0].export, items, itins))
         export_rows.append((exports[-1], items[0].export, items))
 
     sums = {"duty": ZERO, "user_fee": ZERO, "ir_tax": ZERO}
@@ -446,6 +539,7 @@ def build_filing_plan(*, claim: Claim, transmission_date: dt.date, broker_refere
         header=header,
         bond=_bond(claim, transmission_date) if accelerated else None,
         imports=imports,
+        manufactured=manufactured,
         exports=exports,
         class_totals=filed,
         duty_total=sums["duty"],

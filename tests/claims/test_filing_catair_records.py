@@ -260,8 +260,9 @@ def test_claims_for_different_ports_go_in_separate_blocks(claim, client_a, analy
     assert [pos(r, 4, 7) for r in records(text, "Y")] == ["3901", "1001"]
 
 
-def test_manufacturing_provisions_are_refused(client_a, analyst):
-    claim = make_claim(client_a, analyst, provision="52")
+def test_manufacturing_provisions_are_refused_without_their_production_records(client_a, analyst):
+    # 1313(a)/(b) claims are written from the production lot their designations name (tests/manufacturing).
+    claim = make_claim(client_a, analyst, provision="71")
     with pytest.raises(CatairError, match="manufacturing provision"):
         claim_to_catair(claim=claim, transmission_date=DAY)
 

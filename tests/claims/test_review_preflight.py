@@ -551,11 +551,11 @@ def test_a_good_manufacturing_claim_has_no_errors(client_a, analyst):
     claim = build_claim(client=client_a, preparer=analyst, provision="52", classes=("364",))
     des = claim.designations.get()
     manufacturing_ready(SimpleNamespace(client=client_a, export=des.export))
-    # Every regulatory rule passes; only the claim file is refused, because the writer does not yet produce
-    # the 50-53 manufacturing records. The claim therefore cannot be filed, and pre-flight says so.
+    # Every regulatory rule passes; only the claim file is refused: designated by hand, the claim names no
+    # production lot, which the 50-record needs (claims built from the client's records name theirs).
     issues = [i for i in claim_preflight(claim=claim, on=ON) if i.severity != "info"]
     assert [(i.rule, i.severity) for i in issues] == [("PF-01", "error")]
-    assert "50-53 records are not supported" in issues[0].message
+    assert "needs the production lot its" in issues[0].message
 
 
 def test_the_export_window_follows_the_firm_setting(client_a, analyst):
