@@ -142,7 +142,7 @@ class Command(BaseCommand):
         for size in (int(s) for s in sizes.split(",")):
             data = generate(size)
             for alternatives in (False, True):
-                if alternatives and size > 200:
+                if alternatives and size > 50:
                     continue  # one more solve per export: shown on small clients only
                 times = []
                 for _ in range(repeat):
