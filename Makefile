@@ -13,7 +13,7 @@ export SECRET_KEY ?= local-development-only-key-not-for-production
 # Benchmarks measure the production database; without DATABASE_URL they use a local PostgreSQL database.
 BENCH_DB ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/drawback_bench)
 
-.PHONY: help install run test lint format migrate demo worker beat bench-db bench-ingest bench-optimize bench-preflight bench-web bench-assess bench-build clean
+.PHONY: help install run test lint format migrate demo worker beat bench-db bench-ingest bench-optimize bench-preflight bench-web bench-assess bench-build bench-types clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ bench-ingest: bench-db ## load a generated 1,000,000-row ES-003 file into Postgr
 
 bench-optimize: install ## run the optimizer on generated data at three sizes and on ../shared/bench/large-4711 (if present); print figures
 	$(PY) manage.py bench_optimize
+
+bench-types: install ## run the drawback type choice on a generated manufacturer and print figures
+	$(PY) manage.py bench_types
 
 bench-preflight: bench-db ## time pre-flight and validation of a generated 10,000-designation claim
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py bench_preflight --designations $${DESIGNATIONS:-10000}

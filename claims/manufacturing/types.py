@@ -597,7 +597,11 @@ def solve_model(model: Model, *, force: dict[int, Kind] | None = None) -> Soluti
     lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
     lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
     lp.a_matrix_.value_ = np.array(values)
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    # Only the type and method choices are integer: with them fixed the quantities' constraint matrix is
+    # totally unimodular, so a vertex of the remaining LP is whole (checked below, after rounding).
+    lp.integrality_ = [highspy.HighsVarType.kContinuous] * n_arc + [highspy.HighsVarType.kInteger] * (
+        n - n_arc
+    )
     lp.sense_ = highspy.ObjSense.kMaximize
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -606,16 +610,41 @@ def solve_model(model: Model, *, force: dict[int, Kind] | None = None) -> Soluti
     h.setOptionValue("threads", 1)
     h.passModel(lp)
     h.run()
+    _optimal(h)
+    x = h.getSolution().col_value
+    # The choices fixed, the quantities again by simplex: a vertex, whole by total unimodularity.
+    fixed = np.array([round(v) for v in x[n_arc:]], dtype=float)
+    lp.col_lower_ = np.concatenate([lower[:n_arc], fixed])
+    lp.col_upper_ = np.concatenate([upper[:n_arc], fixed])
+    lp.integrality_ = [highspy.HighsVarType.kContinuous] * n
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("solver", "simplex")
+    h.setOptionValue("threads", 1)
+    h.passModel(lp)
+    h.run()
+    _optimal(h)
+    x = h.getSolution().col_value
+    values = np.rint(np.asarray(x))
+    if np.max(np.abs(values - np.asarray(x)), initial=0.0) > 1e-6:
+        raise RuntimeError("the type choice's quantities are not whole units of 0.0001")
+    for members, coefs, _, top in rows:
+        if sum(values[j] * a for j, a in zip(members, coefs, strict=True)) > top + 1e-9:
+            raise RuntimeError("the type choice's rounded quantities break a capacity")
+    quantities = {i: int(values[i]) for i in range(n_arc) if values[i] > 0}
+    chosen = {}
+    for (e_idx, kind), i in t_index.items():
+        if values[n_arc + i] > 0.5 and any(
+            arcs[a].export == e_idx and arcs[a].kind == kind for a in quantities
+        ):
+            chosen[e_idx] = kind
+    return Solution(quantities, chosen, "optimal")
+
+
+def _optimal(h) -> None:
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
         raise RuntimeError(f"the type choice did not solve: {h.modelStatusToString(status)}")
-    x = h.getSolution().col_value
-    quantities = {i: int(round(x[i])) for i in range(n_arc) if round(x[i]) > 0}
-    chosen = {}
-    for (e_idx, kind), i in t_index.items():
-        if x[n_arc + i] > 0.5 and any(arcs[a].export == e_idx and arcs[a].kind == kind for a in quantities):
-            chosen[e_idx] = kind
-    return Solution(quantities, chosen, "optimal")
 
 
 def designations_of(model: Model, solution: Solution) -> list[TypeDesignation]:

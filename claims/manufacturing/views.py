@@ -20,7 +20,7 @@ from .services import type_choice_save
 from .types import choose_types
 
 # Past this many exports the alternatives (one more solve per export) are left to `designate_types`.
-ALTERNATIVES_UP_TO = 300
+ALTERNATIVES_UP_TO = 30
 
 
 @login_required

@@ -169,3 +169,34 @@ def test_a_rejected_merchandise_claim_is_saved_and_passes_pre_flight(client_a, a
     RejectedReturn.objects.update(proof="")
     errors = [i for i in claim_preflight(claim=claim, on=dt.date(2026, 12, 1)) if i.is_error]
     assert [i.rule for i in errors] == ["CFR-190.42"] and "no proof" in errors[0].message
+
+
+def test_withdrawing_the_manufacturing_claims_gives_the_quantities_back(client_a, analyst):
+    import datetime as dt
+
+    from claims.lifecycle import claim_transition
+    from claims.manufacturing.services import type_choice_save
+    from claims.models import Claim
+    from exports.models import Export
+
+    manufacturer(client_a)
+    before_lines = dict(ImportLine.objects.values_list("pk", "quantity_available"))
+    type_choice_save(client=client_a, user=analyst, filing_date=dt.date(2026, 12, 1))
+    ovens = Export.objects.get(export_ref="X20250310000401")
+    assert ovens.quantity_available == 0
+    # The export's 400 articles are held once, by one designation of one of its two claims.
+    held = [
+        d.export_quantity for c in ("51", "52") for d in Claim.objects.get(provision=c).designations.all()
+    ]
+    assert sorted(held) == [0, 400]
+
+    for provision in ("51", "52"):
+        claim_transition(claim=Claim.objects.get(provision=provision), to="withdrawn", by=analyst)
+
+    ovens.refresh_from_db()
+    assert ovens.quantity_available == 400
+    after = dict(ImportLine.objects.values_list("pk", "quantity_available"))
+    changed = {pk for pk in after if after[pk] != before_lines[pk]}
+    # Only the lines of the unused-merchandise claims (still drafts) stay held.
+    still = {d.import_line_id for d in Designation.objects.filter(claim__provision__in=("58", "59"))}
+    assert changed == still
