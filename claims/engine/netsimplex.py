@@ -211,46 +211,6 @@ def _weight(s, p, big_u, u, r):
 
 
 @njit(cache=True, nogil=True)
-def price(s, p, big_u, u, r, lo, hi, alpha, beta, tol, top, j0, j1, best, out_i, out_j):
-    """Exports j0..j1-1: best[j] = max_i (w_ij - alpha_i) over the window (-inf when no pair), and up to `top`
-    pairs per export with w_ij - alpha_i - beta_j > tol, the largest first. Returns how many were written
-    to out_i / out_j (room for top * (j1 - j0))."""
-    count = 0
-    vals = np.empty(max(top, 1))
-    idx = np.empty(max(top, 1), dtype=np.int64)
-    for j in range(j0, j1):
-        uj = u[j]
-        rj = r[j]
-        bj = beta[j]
-        b = -np.inf
-        k = 0  # kept so far, vals sorted decreasing
-        for i in range(lo[j], hi[j]):
-            w = _weight(s[i], p[i], big_u[i], uj, rj)
-            if w <= 0.0:
-                continue
-            v = w - alpha[i]
-            if v > b:
-                b = v
-            rc = v - bj
-            if top > 0 and rc > tol and (k < top or rc > vals[k - 1]):
-                pos = k if k < top else top - 1
-                while pos > 0 and vals[pos - 1] < rc:
-                    vals[pos] = vals[pos - 1]
-                    idx[pos] = idx[pos - 1]
-                    pos -= 1
-                vals[pos] = rc
-                idx[pos] = i
-                if k < top:
-                    k += 1
-        best[j] = b
-        for t in range(k):
-            out_i[count] = idx[t]
-            out_j[count] = j
-            count += 1
-    return count
-
-
-@njit(cache=True, nogil=True)
 def best_per_line(s, p, big_u, u, r, lo, hi, top, vals, idx):
     """For each line, its `top` exports of largest weight (vals, idx: shape (n, top); idx -1 when fewer)."""
     for j in range(len(lo)):
@@ -379,7 +339,10 @@ def price_bounded(
     suf_d,
     margin,
 ):
-    """As `price`, skipping the blocks of lines whose bound on w - alpha stays below beta_j - margin.
+    """Exports j0..j1-1: best[j] = max_i (w_ij - alpha_i) over the window (-inf when no pair), and up to `top`
+    pairs per export with w_ij - alpha_i - beta_j > tol, the largest first; returns how many were written to
+    out_i / out_j (room for top * (j1 - j0)). Blocks of `width` lines (fully inside the window) whose bound on
+    w - alpha stays below beta_j - margin are skipped.
 
     For lines with U_i <= u_j, w - alpha_i <= a_i = s_i + p_i - alpha_i; for U_i > u_j,
     w - alpha_i = s_i - alpha_i + (p_i / U_i) * max(0, u_j - r_j) <= b_i + d_i * x_j (and <= a_i).
