@@ -29,10 +29,12 @@ def test_analyst_uploads_es003_and_client_user_cannot_cross(
     page.goto(f"{live_server.url}/clients/acme/uploads/")
     # Every status the page polls while the worker loads the file.
     seen = []
-    page.on(
-        "response",
-        lambda r: seen.append(r.json()) if "/api/v1/uploads/" in r.url and r.ok else None,
-    )
+
+    def watch(response):
+        if "/api/v1/uploads/" in response.url and response.ok:
+            seen.append(response.json())
+
+    page.on("response", watch)
     page.set_input_files("input[name=file]", str(FIXTURES / "es003_sample.csv"))
     page.get_by_role("button", name="Upload").click()
     page.wait_for_url(re.compile(r".*/clients/acme/uploads/\d+/"))

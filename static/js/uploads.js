@@ -23,7 +23,8 @@
         if (running.indexOf(upload.status) >= 0) {
           window.setTimeout(function () { poll(el); }, 1000);
         } else {
-          window.location.reload();
+          // A moment at 100% before the final page, as for builds and jobs.
+          window.setTimeout(function () { window.location.reload(); }, 400);
         }
       })
       .catch(function () { window.setTimeout(function () { poll(el); }, 3000); });
