@@ -169,6 +169,12 @@ class ClientNeedsSerializer(serializers.Serializer):
         return [w.text for w in needs.warnings]
 
 
+class OtherRefundSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    received = serializers.DecimalField(**MONEY)
+    expected = serializers.DecimalField(**MONEY)
+
+
 class DashboardSerializer(serializers.Serializer):
     client = serializers.CharField(source="client.code")
     as_of = serializers.DateField(source="today")
@@ -180,6 +186,10 @@ class DashboardSerializer(serializers.Serializer):
     track_record = ForecastRecordSerializer(source="track")
     maximization = MaximizationSerializer()
     needs = ClientNeedsSerializer()
+    other_refunds = OtherRefundSerializer(
+        many=True,
+        help_text="Refunds outside drawback claims: IEEPA duties through CAPE, received and expected",
+    )
 
 
 class DashboardApi(APIView):

@@ -68,7 +68,8 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list]):
 
 def dashboard_xlsx(board: Dashboard) -> bytes:
     """Sheets: Pipeline, Money by month, Received per year, Classes, Projection (with the basis of each
-    payment), Forecast vs actual, Accuracy, Maximization, Applications and rulings."""
+    payment), Forecast vs actual, Accuracy, Maximization, Applications and rulings, Other refunds (IEEPA
+    duties through CAPE)."""
     wb = Workbook()
     wb.remove(wb.active)
     _sheet(
@@ -151,6 +152,12 @@ def dashboard_xlsx(board: Dashboard) -> bytes:
             ]
             for p in board.privileges
         ],
+    )
+    _sheet(
+        wb,
+        "Other refunds",
+        ["Refund", "Received", "Expected"],
+        [[r.label, r.received, r.expected] for r in board.other_refunds],
     )
     out = io.BytesIO()
     wb.save(out)

@@ -495,7 +495,9 @@ def cape_state(c, status, counted=False):
     """The designated line paid IEEPA duty; its entry is in this CAPE status. `counted`: the designation
     counted that IEEPA duty (99% of it for the quantity), as a claim made before CBP refunded it would."""
     from claims.cape.models import CapeEntry
+    from tests.claims.cape.cape_data import ensure_chapter99
 
+    ensure_chapter99()
     LineCh99Duty.objects.create(line=c.line, ordinal=1, number="9903.01.25", amount=Decimal("1000.00"))
     CapeEntry.objects.create(client=c.client, entry=c.entry, status=status, refund_amount=Decimal("1000.00"))
     if counted:

@@ -308,6 +308,9 @@ def cape_data(d, *, marker: str, staff):
     yet submitted (`cape_entry`, `cape_declaration`), and one more waiting to be declared."""
     from claims.cape.services import declarations_create
     from drawback.lib.entry_numbers import make
+    from tests.claims.cape.cape_data import ensure_chapter99
+
+    ensure_chapter99()
 
     filer = d.entry.entry_number[:3]
     for n, serial in enumerate((8765401, 8765402)):

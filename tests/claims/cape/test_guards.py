@@ -20,12 +20,13 @@ from tests.claims.build_data import client_lines, rows_by_pair, run_build
 from tests.factories import ClaimFactory, designate, refund_amounts
 from tests.imports.helpers import load
 
-from .cape_data import RECIPROCAL
+from .cape_data import RECIPROCAL, ensure_chapter99
 
 pytestmark = pytest.mark.django_db
 
 
 def ieepa_on(line, amount):
+    ensure_chapter99()
     LineCh99Duty.objects.create(line=line, ordinal=1, number=RECIPROCAL, amount=D(amount))
 
 

@@ -84,3 +84,20 @@ def test_dashboard_shows_ieepa_refunds_received_and_expected(client_a):
     )
     (row,) = other_refunds(client=client_a, today=today)
     assert (row.received, row.expected) == (D("406.50"), D("1000.00"))
+
+
+@pytest.mark.django_db
+def test_dashboard_api_and_workbook_carry_ieepa_refunds(client, client_a, client_user_a):
+    import io
+
+    from openpyxl import load_workbook
+
+    ieepa_entry(client_a)
+    client.force_login(client_user_a)
+    data = client.get(f"/api/v1/clients/{client_a.code}/dashboard/").json()
+    assert data["other_refunds"] == [
+        {"label": "IEEPA duties refunded through CAPE", "received": "0.00", "expected": "1000.00"}
+    ]
+    book = load_workbook(io.BytesIO(client.get(f"/clients/{client_a.code}/dashboard.xlsx").content))
+    rows = list(book["Other refunds"].iter_rows(values_only=True))
+    assert rows[1][0] == "IEEPA duties refunded through CAPE" and float(rows[1][2]) == 1000.0
