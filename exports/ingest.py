@@ -19,7 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from imports.ingest import base
-from imports.ingest.base import CellError, Field
+from imports.ingest.base import Field
 from imports.ingest.core import Counts, LoadContext, Parser, register
 from imports.ingest.lines import (
     POST_LOAD_HOOKS,
@@ -182,14 +182,6 @@ class _ExportParser(Parser):
     def discard(self, staged: Spool) -> None:
         staged.close()
 
-    def _read(self, ctx, row_no, cells, errors, key, reader):
-        value = ctx.columns.get(cells, key)
-        try:
-            return reader(value)
-        except CellError as exc:
-            errors.append(ctx.error(row_no, key, value, exc.rule, exc.message))
-            return None
-
 
 class AesParser(_ExportParser):
     kind = "aes"
@@ -225,7 +217,7 @@ class AesParser(_ExportParser):
     def read_row(self, ctx, row_no, cells):
         errors: list = []
         cols = ctx.columns
-        read = lambda key, reader: self._read(ctx, row_no, cells, errors, key, reader)  # noqa: E731
+        read = lambda key, reader: ctx.read(row_no, cells, key, reader, errors)  # noqa: E731
         values: dict[str, object] = {"disposition": Export.Disposition.EXPORT}
         itn = read("itn", lambda v: v.strip().upper())
         if itn and not _ITN.match(itn):
@@ -315,7 +307,7 @@ class ExportsCsvParser(_ExportParser):
     def read_row(self, ctx, row_no, cells):
         errors: list = []
         cols = ctx.columns
-        read = lambda key, reader: self._read(ctx, row_no, cells, errors, key, reader)  # noqa: E731
+        read = lambda key, reader: ctx.read(row_no, cells, key, reader, errors)  # noqa: E731
         values: dict[str, object] = {}
         values["export_ref"] = read(
             "export_ref", lambda v: base.text(v, max_length=60, required=True, what="export_ref")

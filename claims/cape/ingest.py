@@ -122,19 +122,6 @@ class _EntryRowsParser(Parser):
         return stage
 
 
-def _get(ctx: LoadContext, cells: list[str], key: str) -> str:
-    return ctx.columns.get(cells, key) if ctx.columns.has(key) else ""
-
-
-def _cell(ctx, cells, row_no, key, reader, errors):
-    text = _get(ctx, cells, key)
-    try:
-        return reader(text)
-    except CellError as exc:
-        errors.append(ctx.error(row_no, key, text, exc.rule, exc.message))
-        return None
-
-
 class LiquidationReportParser(_EntryRowsParser):
     kind = "liq_report"
     label = "liquidation report"
@@ -153,41 +140,38 @@ class LiquidationReportParser(_EntryRowsParser):
         errors: list = []
         flag = lambda what: lambda v: base.boolean(v, what=what) if v.strip() else False  # noqa: E731
         values = {
-            "liquidation_status": _cell(
-                ctx,
-                cells,
+            "liquidation_status": ctx.read(
                 row_no,
+                cells,
                 "liquidation_status",
                 lambda v: base.text(v, max_length=40, required=True, what="liquidation status"),
                 errors,
             ),
-            "liquidation_date": _cell(
-                ctx,
-                cells,
+            "liquidation_date": ctx.read(
                 row_no,
+                cells,
                 "liquidation_date",
                 lambda v: self.date(v, what="liquidation date"),
                 errors,
             ),
-            "reliquidated_on": _cell(
-                ctx,
-                cells,
+            "reliquidated_on": ctx.read(
                 row_no,
+                cells,
                 "reliquidation_date",
                 lambda v: self.date(v, what="reliquidation date"),
                 errors,
             ),
-            "ieepa_removed": _cell(ctx, cells, row_no, "ieepa_removed", flag("IEEPA Removed"), errors),
-            "protest_status": _cell(ctx, cells, row_no, "protest_status", _protest, errors),
-            "adcvd": _cell(ctx, cells, row_no, "adcvd", flag("AD/CVD"), errors),
-            "surety_paid": _cell(ctx, cells, row_no, "surety_paid", flag("Surety Paid IEEPA"), errors),
+            "ieepa_removed": ctx.read(row_no, cells, "ieepa_removed", flag("IEEPA Removed"), errors),
+            "protest_status": ctx.read(row_no, cells, "protest_status", _protest, errors),
+            "adcvd": ctx.read(row_no, cells, "adcvd", flag("AD/CVD"), errors),
+            "surety_paid": ctx.read(row_no, cells, "surety_paid", flag("Surety Paid IEEPA"), errors),
         }
         if values["ieepa_removed"] and not values["reliquidated_on"]:
             errors.append(
                 ctx.error(
                     row_no,
                     "reliquidation_date",
-                    _get(ctx, cells, "reliquidation_date"),
+                    ctx.columns.get(cells, "reliquidation_date"),
                     "required",
                     "give the reliquidation date of an entry reliquidated without its IEEPA duties",
                 )
@@ -274,28 +258,26 @@ class CapeResultParser(_EntryRowsParser):
     def read(self, ctx, cells, row_no):
         errors: list = []
         values = {
-            "status": _cell(ctx, cells, row_no, "status", _status, errors),
-            "reason": _cell(
-                ctx, cells, row_no, "reason", lambda v: base.text(v, max_length=2000, what="reason"), errors
+            "status": ctx.read(row_no, cells, "status", _status, errors),
+            "reason": ctx.read(
+                row_no, cells, "reason", lambda v: base.text(v, max_length=2000, what="reason"), errors
             ),
-            "refund": _cell(
-                ctx,
-                cells,
+            "refund": ctx.read(
                 row_no,
+                cells,
                 "refund",
                 lambda v: base.money(v, required=False, what="refund amount"),
                 errors,
             ),
-            "interest": _cell(
-                ctx,
-                cells,
+            "interest": ctx.read(
                 row_no,
+                cells,
                 "interest",
                 lambda v: base.money(v, required=False, what="interest amount"),
                 errors,
             ),
-            "day": _cell(ctx, cells, row_no, "day", lambda v: self.date(v, what="date"), errors),
-            "declaration": _get(ctx, cells, "declaration").strip()[:60],
+            "day": ctx.read(row_no, cells, "day", lambda v: self.date(v, what="date"), errors),
+            "declaration": ctx.columns.get(cells, "declaration").strip()[:60],
         }
         status = values["status"]
         if status == S.REJECTED and not values["reason"]:

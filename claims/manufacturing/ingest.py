@@ -91,14 +91,6 @@ class _RecordParser(Parser):
         self.entry_number = base.EntryNumberReader(offsets)
         self.date = base.DateReader(("iso",))
 
-    def read(self, ctx, row_no, cells, errors, key, reader):
-        value = ctx.columns.get(cells, key)
-        try:
-            return reader(value)
-        except CellError as exc:
-            errors.append(ctx.error(row_no, key, value, exc.rule, exc.message))
-            return None
-
     def validate(self, ctx: LoadContext, table: Table) -> dict:
         self.prepare(ctx)
         self._lines = {}
@@ -187,7 +179,7 @@ class BomParser(_RecordParser):
     ARTICLE = ("article_hts", "article_uom", "ruling", "article_value", "description")
 
     def read_row(self, ctx, row_no, cells, errors):
-        read = lambda key, reader: self.read(ctx, row_no, cells, errors, key, reader)  # noqa: E731
+        read = lambda key, reader: ctx.read(row_no, cells, key, reader, errors)  # noqa: E731
         v: dict = {}
         v["article_part"] = read(
             "article_part", lambda x: base.text(x, max_length=60, required=True, what="article_part")
@@ -386,7 +378,7 @@ class ProductionParser(_RecordParser):
         }
 
     def read_row(self, ctx, row_no, cells, errors):
-        read = lambda key, reader: self.read(ctx, row_no, cells, errors, key, reader)  # noqa: E731
+        read = lambda key, reader: ctx.read(row_no, cells, key, reader, errors)  # noqa: E731
         v: dict = {}
         v["lot"] = read("lot", lambda x: base.text(x, max_length=60, required=True, what="lot"))
         v["article_part"] = read(
@@ -609,7 +601,7 @@ class ReturnsParser(_RecordParser):
     )
 
     def read_row(self, ctx, row_no, cells, errors):
-        read = lambda key, reader: self.read(ctx, row_no, cells, errors, key, reader)  # noqa: E731
+        read = lambda key, reader: ctx.read(row_no, cells, key, reader, errors)  # noqa: E731
         v: dict = {}
         v["return_ref"] = read(
             "return_ref", lambda x: base.text(x, max_length=60, required=True, what="return_ref")

@@ -4,7 +4,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .base import Columns, Field, RowError, norm_header, resolve
+from .base import CellError, Columns, Field, RowError, norm_header, resolve
 from .reader import Table
 
 # Seconds between two progress writes of one load.
@@ -133,6 +133,15 @@ class LoadContext:
     def clear_errors(self) -> None:
         self.errors.clear()
         self.error_count = 0
+
+    def read(self, row: int, cells: list[str], key: str, reader, errors: list) -> object:
+        """One cell read by `reader`; a CellError becomes a row error in `errors` and the value None."""
+        value = self.columns.get(cells, key)
+        try:
+            return reader(value)
+        except CellError as exc:
+            errors.append(self.error(row, key, value, exc.rule, exc.message))
+            return None
 
     def error(
         self, row: int, key: str, value: str, rule: str, message: str, *, counted: bool = True
