@@ -3,6 +3,7 @@ from django.urls import path
 from . import api
 from .building import api as building
 from .jobs import api as jobs
+from .manufacturing import api as manufacturing
 
 urlpatterns = [
     path("claims/", api.ClaimListApi.as_view(), name="api-claims"),
@@ -28,5 +29,19 @@ urlpatterns = [
         "clients/<slug:client_code>/money-at-risk/",
         building.MoneyAtRiskApi.as_view(),
         name="api-money-at-risk",
+    ),
+    # The drawback type per export, chosen and saved on a worker (staff).
+    path(
+        "clients/<slug:client_code>/type-choices/",
+        manufacturing.TypeChoiceStartApi.as_view(),
+        name="api-type-choice-start",
+    ),
+    path(
+        "clients/<slug:client_code>/type-choices/latest/",
+        manufacturing.TypeChoiceLatestApi.as_view(),
+        name="api-type-choice-latest",
+    ),
+    path(
+        "type-choices/<int:pk>/save/", manufacturing.TypeChoiceSaveApi.as_view(), name="api-type-choice-save"
     ),
 ]

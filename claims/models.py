@@ -376,5 +376,6 @@ from claims.manufacturing.models import (  # noqa: E402, F401
     LotComponent,
     ProductionLot,
     RejectedReturn,
+    TypeChoiceRun,
 )
 from claims.projection.models import ClientEstimate, ProjectionSnapshot  # noqa: E402, F401

@@ -66,3 +66,19 @@ def claim_build_save_task(*, build_id: int, user_id: int, job_id: int | None = N
     from claims.building.services import claim_build_save_run
 
     return claim_build_save_run(build_id=build_id, user_id=user_id, job_id=job_id)
+
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=5)
+def type_choice_task(*, run_id: int, job_id: int | None = None) -> None:
+    """Choose the drawback type of each export of a client and store the result, following its job."""
+    from claims.manufacturing.services import type_choice_run
+
+    type_choice_run(run_id=run_id, job_id=job_id)
+
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=5)
+def type_choice_save_task(*, run_id: int, user_id: int, job_id: int | None = None) -> list[int]:
+    """Save a stored type choice as draft claims (all or nothing), following its job; the claims' ids."""
+    from claims.manufacturing.services import type_choice_save_run
+
+    return type_choice_save_run(run_id=run_id, user_id=user_id, job_id=job_id)

@@ -22,7 +22,9 @@ urlpatterns = [
     path("clients/<slug:code>/claims/build/<int:pk>/rerun/", building.build_rerun, name="build-rerun"),
     path("clients/<slug:code>/claims/build/<int:pk>/save/", building.build_save, name="build-save"),
     path("clients/<slug:code>/money-at-risk/", building.money_at_risk_page, name="money-at-risk"),
-    # The drawback type per export: unused, manufacturing or rejected merchandise (staff).
+    # The drawback type per export: unused, manufacturing or rejected merchandise (staff), chosen and saved
+    # as jobs on a worker.
     path("clients/<slug:code>/claims/types/", manufacturing.type_choice, name="types"),
+    path("clients/<slug:code>/claims/types/run/", manufacturing.type_choice_start_view, name="types-run"),
     path("clients/<slug:code>/claims/types/save/", manufacturing.type_choice_save_view, name="types-save"),
 ]

@@ -1,9 +1,9 @@
 """Work running on a worker, as the API follows it.
 
-GET /api/v1/jobs/<id>/    status, progress and outcome of a job (e.g. a claim build's save, answered 202 with
-                          its job); the claims it saved once done. Scoped like the job's progress on the
-                          pages: a client's jobs for whoever may see the client, firm-wide ones for the
-                          person who asked.
+GET /api/v1/jobs/<id>/    status, progress and outcome of a job (e.g. a claim build's save, a drawback type
+                          choice or its save, answered 202 with their job); the claims it saved once done.
+                          Scoped like the job's progress on the pages: a client's jobs for whoever may see
+                          the client, firm-wide ones for the person who asked.
 """
 
 from django.shortcuts import get_object_or_404
@@ -45,6 +45,7 @@ class JobSerializer(serializers.ModelSerializer):
             "client",
             "claim",
             "build",
+            "type_choice",
             "requested_by",
             "created_at",
             "finished_at",
@@ -54,13 +55,18 @@ class JobSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(JobClaimSerializer(many=True))
     def get_claims(self, job: Job) -> list[dict]:
-        """The draft claims a finished build save made (empty otherwise)."""
-        if job.kind != Job.Kind.BUILD_SAVE or job.status != Job.Status.DONE or job.build_id is None:
-            return []
+        """The draft claims a finished save (of a build or a type choice) made; empty otherwise."""
         from claims.models import Claim
 
-        claims = Claim.objects.filter(build_id=job.build_id).order_by("provision", "number")
-        return JobClaimSerializer(claims, many=True).data
+        if job.status != Job.Status.DONE:
+            return []
+        if job.kind == Job.Kind.BUILD_SAVE and job.build_id is not None:
+            claims = Claim.objects.filter(build_id=job.build_id)
+        elif job.kind == Job.Kind.TYPE_SAVE and job.type_choice_id is not None:
+            claims = job.type_choice.claims.all()
+        else:
+            return []
+        return JobClaimSerializer(claims.order_by("provision", "number"), many=True).data
 
 
 class JobDetailApi(APIView):

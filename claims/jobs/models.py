@@ -17,6 +17,8 @@ class Job(models.Model):
         CBP_CHECK = "cbp_check", "Check with CBP"
         ASSESSMENT = "assessment", "Risk assessment"
         BUILD_SAVE = "build_save", "Saving as draft claims"
+        TYPE_CHOICE = "type_choice", "Choosing the drawback types"
+        TYPE_SAVE = "type_save", "Saving the type choice as draft claims"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting for a worker"
@@ -35,6 +37,10 @@ class Job(models.Model):
     # The claim build whose proposal the work saves as draft claims.
     build = models.ForeignKey(
         "claims.ClaimBuild", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The drawback type choice the work computes, or saves as draft claims.
+    type_choice = models.ForeignKey(
+        "claims.TypeChoiceRun", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

@@ -12,8 +12,8 @@ def jobs_visible_to(user) -> QuerySet[Job]:
     if not user.is_authenticated:
         return Job.objects.none()
     jobs = Job.objects.filter(Q(client__in=clients_for(user)) | Q(client=None, requested_by=user))
-    if user.is_client_user:  # claim builds, and so their saves, are the firm's work
-        jobs = jobs.exclude(kind=Job.Kind.BUILD_SAVE)
+    if user.is_client_user:  # claim builds and type choices, and so their saves, are the firm's work
+        jobs = jobs.exclude(kind__in=(Job.Kind.BUILD_SAVE, Job.Kind.TYPE_CHOICE, Job.Kind.TYPE_SAVE))
     return jobs
 
 

@@ -11,6 +11,7 @@
 Each is loaded from a file through the upload pipeline (claims.manufacturing.ingest) and belongs to a client.
 """
 
+from django.conf import settings
 from django.db import models
 
 from drawback.accounts.models import Client
@@ -184,3 +185,42 @@ class RejectedReturn(models.Model):
     @property
     def provision(self) -> str:
         return self.PROVISIONS[self.reason]
+
+
+class TypeChoiceRun(models.Model):
+    """One computation of the drawback type per export for a client and a filing date (a job on a worker),
+    and its outcome: the chosen designations, each export's choice with its explanation and the alternative
+    it beat, and the totals per claim and per type. Saving it as draft claims saves exactly this choice, as
+    long as the data it was computed from has not changed (`digest`)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Computed"
+        FAILED = "failed", "Failed"
+        SAVED = "saved", "Saved as draft claims"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="type_choices")
+    filing_date = models.DateField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # A fingerprint of everything the choice read (claims.manufacturing.runs.inputs_digest).
+    digest = models.CharField(max_length=64, blank=True)
+    refund = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True, help_text="Choices, designations and totals")
+    message = models.TextField(blank=True)
+    claims = models.ManyToManyField("claims.Claim", blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"type choice {self.pk} of {self.client.code} for {self.filing_date} ({self.status})"
+
+    @property
+    def computed(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.SAVED)

@@ -2,13 +2,14 @@
 it beat) and one row per designation. Shared by `designate_types` and the client's type choice page."""
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 from claims.engine.optimizer import format_amount
 from drawback.lib.money import to_cents
 from drawback.lib.spreadsheet import csv_row
 
-from .types import KIND_LABELS, TypeResult
+from .types import KIND_LABELS, TypeDesignation, TypeResult
 
 DESIGNATION_COLUMNS = (
     "export_ref",
@@ -37,7 +38,7 @@ def _entry(number: str) -> str:
     return f"{number[:3]}-{number[3:10]}-{number[10:]}" if len(number) == 11 else number
 
 
-def designation_rows(result: TypeResult) -> list[dict]:
+def designation_rows(designations: Sequence[TypeDesignation]) -> list[dict]:
     return [
         {
             "export_ref": x.export_ref,
@@ -51,7 +52,7 @@ def designation_rows(result: TypeResult) -> list[dict]:
             "quantity": f"{x.quantity.normalize():f}",
             "refund": format_amount(x.refund),
         }
-        for x in result.designations
+        for x in designations
     ]
 
 

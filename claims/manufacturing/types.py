@@ -26,7 +26,7 @@ For each export the alternative it beat is the best claim with that export force
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal, localcontext
 from enum import StrEnum
@@ -57,6 +57,8 @@ from drawback.lib.chapter99 import Chapter99Table
 from . import rules
 
 SCALE = 10_000  # quantities in units of 0.0001
+# Progress of a choice: the model built, the choice solved (the alternatives, one solve each, after it).
+BUILT, SOLVED = 0.1, 0.3
 QUANTUM = Decimal("0.0001")
 
 
@@ -696,8 +698,12 @@ def choose_types(
     rulings: Sequence[rules.Ruling] = (),
     returns: Sequence[rules.Return] = (),
     alternatives: bool = True,
+    progress: Callable[[float], None] | None = None,
 ) -> TypeResult:
+    """The choice of largest refund. `progress` (0..1) is told after the model is built, after the choice
+    is solved and after each export's alternatives, each alternative being one more solve."""
     started = time.perf_counter()
+    tell = progress or (lambda fraction: None)
     model = build_model(
         lines=lines,
         exports=exports,
@@ -709,9 +715,11 @@ def choose_types(
         rulings=rulings,
         returns=returns,
     )
+    tell(BUILT)
     solution = solve_model(model)
     designations = designations_of(model, solution)
     total = exact_total(designations)
+    tell(SOLVED if alternatives and model.exports else 0.95)
     per_export: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for d in designations:
         per_export[d.export_ref] += d.refund
@@ -738,6 +746,7 @@ def choose_types(
                     best = (kind, other)
             if best is not None:
                 choice.alternative, choice.alternative_total = best
+            tell(SOLVED + (0.95 - SOLVED) * (e_idx + 1) / len(model.exports))
         choices.append(choice)
     class_totals: dict[str, dict[str, Decimal]] = defaultdict(dict)
     with localcontext(EXACT):

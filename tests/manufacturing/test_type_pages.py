@@ -76,48 +76,90 @@ def test_designate_types_refuses_an_unknown_client_or_date(client_a, tmp_path):
         )
 
 
-def test_the_type_choice_page_shows_the_choice_and_the_alternative(client, client_a, analyst):
+@pytest.fixture
+def choose(client, django_capture_on_commit_callbacks):
+    """Ask for the choice from the page; its job runs once the request's transaction commits (as a worker
+    would), and the page it leads to is read after."""
+
+    def ask(filing_date="2026-12-01", code="acme"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("claims:types-run", args=[code]), {"filing_date": filing_date})
+        if response.status_code != 302:
+            return response
+        return client.get(response["Location"])
+
+    return ask
+
+
+@pytest.fixture
+def save(client, django_capture_on_commit_callbacks):
+    def ask(run_pk, code="acme"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("claims:types-save", args=[code]), {"run": run_pk})
+        if response.status_code != 302:
+            return response
+        return client.get(response["Location"])
+
+    return ask
+
+
+def test_the_type_choice_page_shows_the_choice_and_the_alternative(client, client_a, analyst, choose):
     manufacturer(client_a)
     client.force_login(analyst)
+    before = client.get(reverse("claims:types", args=["acme"])).content.decode()
+    assert "have not been chosen yet" in before and "Save as draft claims" not in before
 
-    page = client.get(reverse("claims:types", args=["acme"]), {"filing_date": "2026-12-01"})
+    page = choose()
 
     assert page.status_code == 200
     html = page.content.decode()
+    assert "Chose the drawback type of 3 export(s) for filing on 2026-12-01" in html
     assert 'data-export="X20250310000401" data-type="manufacturing"' in html
     assert "Unused merchandise (1313(j)): the claims would refund $1,275.55, $82.05 less" in html
     assert "ruling H301234 in force from 2024-01-01" in html
     assert 'data-export="X20251120000020" data-type="unused"' in html
     assert "$1,357.60" in html
+    assert "by alice, for filing on 2026-12-01, on 3 exports" in html
+    assert "Save as draft claims" in html and "types-stale" not in html
     build = client.get(reverse("claims:build", args=["acme"])).content.decode()
     assert reverse("claims:types", args=["acme"]) in build
 
 
-def test_a_bad_filing_date_says_so_and_uses_today(client, client_a, analyst):
+def test_a_bad_filing_date_says_so_and_chooses_nothing(client, client_a, analyst, choose):
+    from claims.models import TypeChoiceRun
+
     client.force_login(analyst)
-    page = client.get(reverse("claims:types", args=["acme"]), {"filing_date": "soon"})
+    page = choose(filing_date="soon")
     assert page.status_code == 200 and "must be a date YYYY-MM-DD" in page.content.decode()
+    assert not TypeChoiceRun.objects.exists()
 
 
-def test_client_users_do_not_see_the_type_choice(client, client_a, client_user_a):
+def test_client_users_do_not_see_the_type_choice(client, client_a, client_user_a, choose, save):
     client.force_login(client_user_a)
     assert client.get(reverse("claims:types", args=["acme"])).status_code == 404
+    assert choose().status_code == 404
+    assert save(1).status_code == 404
 
 
 def test_saving_the_choice_makes_draft_claims_per_provision_that_pass_their_records_checks(
-    client, client_a, analyst
+    client, client_a, analyst, choose, save
 ):
-    from claims.models import Claim
+    from claims.models import Claim, TypeChoiceRun
     from claims.preflight import claim_preflight
 
     manufacturer(client_a)
     client.force_login(analyst)
+    choose()
+    run = TypeChoiceRun.objects.get()
 
-    response = client.post(reverse("claims:types-save", args=["acme"]), {"filing_date": "2026-12-01"})
+    html = save(run.pk).content.decode()
 
-    assert response.status_code == 302 and response["Location"] == reverse("claims:list", args=["acme"])
+    assert "Saved as 4 draft claim(s)" in html
     claims = {c.provision: c for c in Claim.objects.filter(client=client_a)}
     assert set(claims) == {"51", "52", "58", "59"}
+    for claim in claims.values():  # the page links to each saved claim
+        assert reverse("claims:detail", args=["acme", claim.pk]) in html
+    assert "Save as draft claims</button>" not in html
     assert {str(t.claim_amount) for t in claims["51"].class_totals.all()} == {"140.10"}
     plastic = claims["51"].designations.get()
     assert plastic.manufacture == {
@@ -144,6 +186,9 @@ def test_saving_the_choice_makes_draft_claims_per_provision_that_pass_their_reco
         "X20250915000302": "200.0000",
         "X20251120000020": "0.0000",
     }
+    # Saving it a second time is refused, and saves nothing more.
+    assert "already been saved" in save(run.pk).content.decode()
+    assert Claim.objects.filter(client=client_a).count() == 4
 
 
 def test_a_rejected_merchandise_claim_is_saved_and_passes_pre_flight(client_a, analyst):

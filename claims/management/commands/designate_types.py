@@ -47,7 +47,9 @@ class Command(BaseCommand):
         inputs = type_inputs(client, filing_date)
         result = choose_types(**inputs.kwargs(), alternatives=not options["no_alternatives"])
         with open(options["out"], "w", newline="", encoding="utf-8") as handle:
-            report.write_csv(csv.writer(handle), report.DESIGNATION_COLUMNS, report.designation_rows(result))
+            report.write_csv(
+                csv.writer(handle), report.DESIGNATION_COLUMNS, report.designation_rows(result.designations)
+            )
         if options["choices"]:
             with open(options["choices"], "w", newline="", encoding="utf-8") as handle:
                 report.write_csv(csv.writer(handle), report.CHOICE_COLUMNS, report.choice_rows(result))
