@@ -28,9 +28,8 @@ from drawback.accounts.tenancy import client_for_code, get_scoped_or_404, requir
 from drawback.api import ExpensiveRateThrottle
 
 from . import services
-from .data import type_inputs
 from .models import TypeChoiceRun
-from .runs import inputs_digest, latest_run
+from .runs import is_stale, latest_run
 
 Problem = inline_serializer("TypeChoiceProblem", {"detail": serializers.CharField()})
 
@@ -129,9 +128,7 @@ class TypeChoiceRunSerializer(serializers.ModelSerializer):
 
     def get_stale(self, run: TypeChoiceRun) -> bool:
         """The client's data changed since the choice was computed: it can no longer be saved."""
-        if run.status != TypeChoiceRun.Status.DONE:
-            return False
-        return inputs_digest(type_inputs(run.client, run.filing_date)) != run.digest
+        return is_stale(run)
 
 
 def _accepted(job: Job) -> Response:

@@ -206,8 +206,9 @@ class TypeChoiceRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    # A fingerprint of everything the choice read (claims.manufacturing.runs.inputs_digest).
+    # Fingerprints of the data the choice read (claims.manufacturing.runs): exact, and quick.
     digest = models.CharField(max_length=64, blank=True)
+    data_mark = models.CharField(max_length=64, blank=True)
     refund = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     result = models.JSONField(default=dict, blank=True, help_text="Choices, designations and totals")
     message = models.TextField(blank=True)

@@ -1,17 +1,26 @@
-"""The type choice as stored (TypeChoiceRun): a fingerprint of the data it was computed from, its result as
-JSON for the page and the API, and the designations read back for saving exactly what was chosen."""
+"""The type choice as stored (TypeChoiceRun): fingerprints of the data it was computed from, its result as
+JSON for the page and the API, and the designations read back for saving exactly what was chosen.
+
+Two fingerprints: `inputs_digest`, exact, of everything the choice read (its save checks it, under lock,
+before writing anything); and `data_mark`, a few aggregates the database answers in milliseconds whatever
+the client's size, which the page and the API use to say whether the data changed since (reading every
+line of a client of 200,000 lines to say so would take longer than a request should)."""
 
 import hashlib
 from collections import defaultdict
 from decimal import Decimal, localcontext
 
+from django.db.models import Count, Max, Sum
+
 from claims.engine.amounts import EXACT
 from claims.engine.model import ZERO, LineKey
-from drawback.accounts.models import Client
+from drawback.accounts.models import Client, Privilege
+from exports.models import Export
+from imports.models import ImportLine
 
 from . import report
 from .data import TypeInputs
-from .models import TypeChoiceRun
+from .models import BillOfMaterials, BomItem, LotComponent, ProductionLot, RejectedReturn, TypeChoiceRun
 from .types import KIND_LABELS, Kind, TypeDesignation, TypeResult
 
 
@@ -31,6 +40,37 @@ def inputs_digest(inputs: TypeInputs) -> str:
     for item in (*inputs.lots, *inputs.rulings, *inputs.returns):
         h.update(repr(item).encode())
     return h.hexdigest()
+
+
+def data_mark(client: Client) -> str:
+    """Counts, what is left of the lines and exports, and the last changes of everything the choice reads:
+    a quantity taken, a file loaded or a ruling changed moves it."""
+
+    def rows(queryset, *, left=False, edited=True) -> tuple:
+        measures = {"n": Count("id"), "last": Max("id")}
+        if left:
+            measures["left"] = Sum("quantity_available")
+        if edited:
+            measures["at"] = Max("updated_at")
+        return tuple(queryset.aggregate(**measures).values())
+
+    marks = [
+        rows(ImportLine.objects.filter(client=client), left=True),
+        rows(Export.objects.filter(client=client), left=True),
+        rows(BillOfMaterials.objects.filter(client=client)),
+        rows(BomItem.objects.filter(bom__client=client), edited=False),
+        rows(ProductionLot.objects.filter(client=client)),
+        rows(LotComponent.objects.filter(lot__client=client), edited=False),
+        rows(RejectedReturn.objects.filter(client=client)),
+        rows(Privilege.objects.filter(client=client)),
+    ]
+    return hashlib.sha256(repr(marks).encode()).hexdigest()
+
+
+def is_stale(run: TypeChoiceRun) -> bool:
+    """Whether the client's data changed since the choice was computed. A saved choice took its quantities:
+    it is claims now, not a choice to save."""
+    return run.status == TypeChoiceRun.Status.DONE and data_mark(run.client) != run.data_mark
 
 
 def _text(value: Decimal | None) -> str | None:

@@ -40,7 +40,7 @@ from drawback.lib.money import format_usd
 
 from .data import TypeInputs, type_inputs
 from .models import TypeChoiceRun
-from .runs import inputs_digest, result_json, stored_designations
+from .runs import data_mark, inputs_digest, result_json, stored_designations
 from .types import TypeDesignation, choose_types
 
 DIRECT = {"51", "53", "54", "55", "56", "58"}
@@ -271,6 +271,7 @@ def type_choice_run(*, run_id: int, job_id: int | None) -> None:
         run = TypeChoiceRun.objects.select_related("client__firm").get(pk=run_id)
         TypeChoiceRun.objects.filter(pk=run_id).update(status=TypeChoiceRun.Status.RUNNING)
         try:
+            mark = data_mark(run.client)  # before reading: a change while it reads shows as stale
             inputs = type_inputs(run.client, run.filing_date)
             alternatives = len(inputs.engine.exports) <= ALTERNATIVES_UP_TO
             result = choose_types(**inputs.kwargs(), alternatives=alternatives, progress=job.report)
@@ -287,6 +288,7 @@ def type_choice_run(*, run_id: int, job_id: int | None) -> None:
         TypeChoiceRun.objects.filter(pk=run_id).update(
             status=TypeChoiceRun.Status.DONE,
             digest=inputs_digest(inputs),
+            data_mark=mark,
             refund=result.refund,
             result=result_json(result, alternatives=alternatives),
             finished_at=timezone.now(),

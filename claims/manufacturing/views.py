@@ -17,17 +17,8 @@ from claims.jobs.views import jobs_for_page, tell_outcome
 from drawback.accounts.tenancy import client_for_code, require_staff
 
 from . import report, services
-from .data import type_inputs
 from .models import BillOfMaterials, ProductionLot, RejectedReturn, TypeChoiceRun
-from .runs import inputs_digest, latest_run, stored_designations
-
-
-def _stale(run: TypeChoiceRun) -> bool:
-    """Whether the client's data changed since the choice was computed (a saved choice took its quantities:
-    it is the claims now, not a choice to save)."""
-    if run.status != TypeChoiceRun.Status.DONE:
-        return False
-    return inputs_digest(type_inputs(run.client, run.filing_date)) != run.digest
+from .runs import is_stale, latest_run, stored_designations
 
 
 @login_required
@@ -47,7 +38,7 @@ def type_choice(request: HttpRequest, code: str) -> HttpResponse:
             "tab": "claims",
             "filing_date": run.filing_date if run else timezone.localdate(),
             "run": run,
-            "stale": run is not None and not jobs and _stale(run),
+            "stale": run is not None and not jobs and is_stale(run),
             "jobs": jobs,
             "result": result,
             "designations": report.designation_rows(stored_designations(run)) if run else [],
