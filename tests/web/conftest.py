@@ -268,7 +268,20 @@ def add_staff_work(d, *, marker: str, filer: str, staff, folder):
     )
     d.build = claim_build_done(d.client, user=staff.analyst)
     portal_data(d, marker=marker, staff=staff)
+    d.type_choice = type_choice_computed(d.client, user=staff.analyst)
     return d
+
+
+def type_choice_computed(client, *, user):
+    """The drawback type choice computed on the client's data as it now is (the page's and the API's
+    latest), as the worker does it."""
+    from claims.manufacturing.models import TypeChoiceRun
+    from claims.manufacturing.services import type_choice_run
+
+    run = TypeChoiceRun.objects.create(client=client, filing_date=dt.date(2026, 11, 26), requested_by=user)
+    type_choice_run(run_id=run.pk, job_id=None)
+    run.refresh_from_db()
+    return run
 
 
 def portal_data(d, *, marker: str, staff):

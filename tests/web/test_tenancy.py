@@ -45,6 +45,7 @@ from claims.models import (
     Finding,
     PreflightRun,
     ProjectionSnapshot,
+    TypeChoiceRun,
 )
 from drawback.accounts.models import DigestSubscription, Privilege, User
 from exports.models import Export
@@ -526,8 +527,11 @@ SCOPED = {
     "claims:build-save": Route(kwargs=BUILD, requests=(Req("post"),), object_kwargs=("pk",), staff_only=True),
     "claims:money-at-risk": Route(kwargs=CODE, shows=lambda d: d.client.legal_name),
     "claims:types": Route(kwargs=CODE, staff_only=True, shows=lambda d: d.client.legal_name),
-    "claims:types-save": Route(
+    "claims:types-run": Route(
         kwargs=CODE, requests=(Req("post", body=lambda d: {"filing_date": "2026-11-26"}),), staff_only=True
+    ),
+    "claims:types-save": Route(
+        kwargs=CODE, requests=(Req("post", body=lambda d: {"run": d.type_choice.pk}),), staff_only=True
     ),
     "api-claim-build-list": Route(
         kwargs=API_CODE,
@@ -547,6 +551,17 @@ SCOPED = {
         kwargs=lambda d: {"pk": d.build.pk}, requests=(Req("post"),), staff_only=True
     ),
     "api-money-at-risk": Route(kwargs=API_CODE, shows=lambda d: f'"client":"{d.client.code}"'),
+    "api-type-choice-start": Route(
+        kwargs=API_CODE,
+        requests=(Req("post", body=lambda d: {"filing_date": "2026-11-26"}),),
+        staff_only=True,
+    ),
+    "api-type-choice-latest": Route(
+        kwargs=API_CODE, staff_only=True, shows=lambda d: f'"client":"{d.client.code}"'
+    ),
+    "api-type-choice-save": Route(
+        kwargs=lambda d: {"pk": d.type_choice.pk}, requests=(Req("post"),), staff_only=True
+    ),
     "api-claim-cbp": Route(kwargs=FILED, shows=lambda d: d.cbp_request.reference),
     # --- the claim's life after liquidation, CBP request documents, progress of work
     "cbp:protest_record": Route(
@@ -883,6 +898,7 @@ def snapshot(d) -> dict:
             Protest.objects.filter(claim__in=claims).values_list("pk", "decision", "confirmed_at")
         ),
         "jobs": Job.objects.filter(client=client).count(),
+        "type choices": sorted(TypeChoiceRun.objects.filter(client=client).values_list("pk", "status")),
         "notifications": sorted(
             Notification.objects.filter(claim__in=claims).values_list("pk", "user", "read_at")
         ),
