@@ -7,6 +7,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -24,6 +25,9 @@ from imports.models import ImportLine
 from .helpers import manufacturer
 
 FILING = dt.date(2026, 12, 1)
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="progress beside an open transaction needs PostgreSQL"
+)
 
 
 @pytest.fixture
@@ -282,3 +286,42 @@ def test_the_choice_and_its_save_run_on_a_real_worker(live_worker, client_a, ana
     job, _ = _follow(api, saving["Location"])
     assert job["status"] == "done", job["message"]
     assert [c["provision"] for c in job["claims"]] == ["51", "52", "58", "59"]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_saves_progress_is_seen_while_its_transaction_is_open(client_a, analyst, monkeypatch):
+    manufacturer(client_a)
+    run = _computed(client_a, analyst)
+    job = _job(Job.Kind.TYPE_SAVE, analyst, client_a, run)
+    seen = []
+    report = job_services.JobRun.report
+
+    def report_and_look(job_run, fraction):
+        report(job_run, fraction)
+        # What the page polling the job reads now, and whether any claim is visible yet.
+        seen.append((_outside("SELECT progress FROM claims_job WHERE id = %s", [job.pk]), _claims_outside()))
+
+    monkeypatch.setattr(job_services.JobRun, "report", report_and_look)
+    assert len(services.type_choice_save_run(run_id=run.pk, user_id=analyst.pk, job_id=job.pk)) == 4
+
+    percents = [percent for percent, _ in seen]
+    assert len(seen) >= 4 and percents == sorted(percents) and 0 < percents[-1] < 100
+    assert {claims for _, claims in seen} == {0}  # all or nothing: no claim shows before the end
+    job.refresh_from_db()
+    assert (job.status, job.progress) == (Job.Status.DONE, 100)
+
+
+def _outside(sql: str, params=()):
+    """A query on a connection of its own: sees only what is committed."""
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+    finally:
+        other.close()
+
+
+def _claims_outside() -> int:
+    return _outside("SELECT count(*) FROM claims_claim")
