@@ -277,7 +277,11 @@ def type_choice_run(*, run_id: int, job_id: int | None) -> None:
             result = choose_types(**inputs.kwargs(), alternatives=alternatives, progress=job.report)
         except Exception as exc:
             stopped = isinstance(exc, SoftTimeLimitExceeded)
-            message = "The choice ran past its time limit and was stopped." if stopped else f"Failed: {exc}"
+            message = (
+                "The choice ran past its time limit and was stopped; the command designate_types has none."
+                if stopped
+                else f"Failed: {exc}"
+            )
             TypeChoiceRun.objects.filter(pk=run_id).update(
                 status=TypeChoiceRun.Status.FAILED, message=message, finished_at=timezone.now()
             )

@@ -156,6 +156,24 @@ def test_a_failing_choice_is_marked_failed_with_its_reason(acme, analyst, monkey
 
 
 @pytest.mark.django_db
+def test_a_choice_stopped_by_the_time_limit_says_so(acme, analyst, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def stopped(**kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(services, "choose_types", stopped)
+    run = TypeChoiceRun.objects.create(client=acme, filing_date=FILING, requested_by=analyst)
+    job = _job(Job.Kind.TYPE_CHOICE, analyst, acme, run)
+    services.type_choice_run(run_id=run.pk, job_id=job.pk)  # told, not raised: a retry would stop again
+    job.refresh_from_db()
+    run.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert job.message.startswith("The choice ran past its time limit and was stopped")
+    assert (run.status, run.message) == (TypeChoiceRun.Status.FAILED, job.message)
+
+
+@pytest.mark.django_db
 def test_one_type_job_at_a_time_per_client(acme, analyst, reviewer, client_b, settings):
     running = _job(Job.Kind.TYPE_CHOICE, analyst, acme)
     with pytest.raises(BuildError, match="already under way .asked for by alice"):
