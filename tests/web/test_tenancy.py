@@ -529,6 +529,12 @@ SCOPED = {
     "claims:types-save": Route(
         kwargs=CODE, requests=(Req("post", body=lambda d: {"filing_date": "2026-11-26"}),), staff_only=True
     ),
+    # --- manufacturing records (read-only; the client's users read their own)
+    "claims:boms": Route(kwargs=CODE),
+    "claims:bom": Route(kwargs=lambda d: {"code": d.client.code, "pk": d.bom.pk}, object_kwargs=("pk",)),
+    "claims:lots": Route(kwargs=CODE),
+    "claims:lot": Route(kwargs=lambda d: {"code": d.client.code, "pk": d.lot.pk}, object_kwargs=("pk",)),
+    "claims:returns": Route(kwargs=CODE),
     "api-claim-build-list": Route(
         kwargs=API_CODE,
         requests=(GET, Req("post", body=lambda d: {"filing_date": "2026-11-26"})),
