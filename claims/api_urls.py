@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import api
 from .building import api as building
 from .jobs import api as jobs
+from .manufacturing.api import router as manufacturing_records
 
 urlpatterns = [
     path("claims/", api.ClaimListApi.as_view(), name="api-claims"),
@@ -29,4 +30,6 @@ urlpatterns = [
         building.MoneyAtRiskApi.as_view(),
         name="api-money-at-risk",
     ),
+    # A client's manufacturing records (read-only): bills of materials, production lots, rejected returns.
+    path("clients/<slug:client_code>/", include(manufacturing_records.urls)),
 ]
