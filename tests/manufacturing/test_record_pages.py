@@ -210,3 +210,26 @@ def test_the_records_are_linked_from_the_uploads_and_the_type_choice(client, cli
     for name, count in (("boms", "1 bill"), ("lots", "2 production lots"), ("returns", "1 return<")):
         link = f'href="{reverse(f"claims:{name}", args=["acme"])}" id="count-{name}">'
         assert link in types and types.split(link)[1].startswith(count.rstrip("<")), name
+
+
+def test_the_admin_shows_a_firms_own_records_read_only(client, client_a, firm_admin):
+    manufacturer(client_a)
+    other = FirmFactory(name="Other", filer_code="OTH")
+    from tests.factories import ClientFactory
+
+    outsider = ClientFactory(firm=other, code="outsider", legal_name="Outsider Co")
+    bom = BillOfMaterials.objects.get(client=client_a)
+    BillOfMaterials.objects.create(
+        client=outsider, article_part="OUT-1", article_hts="8516604060", article_uom="NO", ruling="H1"
+    )
+    client.force_login(firm_admin)
+
+    listing = text(client.get("/admin/claims/billofmaterials/"))
+    assert "OV-200" in listing and "OUT-1" not in listing
+    page = text(client.get(f"/admin/claims/billofmaterials/{bom.pk}/change/"))
+    assert "3923900080" in page  # its rows, shown inline
+    assert "RMA-2025-001" in text(client.get("/admin/claims/rejectedreturn/"))
+    assert "LOT-2401" in text(client.get("/admin/claims/productionlot/"))
+    assert client.post(f"/admin/claims/billofmaterials/{bom.pk}/change/", {"ruling": "X"}).status_code == 403
+    bom.refresh_from_db()
+    assert bom.ruling == "H301234"
