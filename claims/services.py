@@ -357,6 +357,10 @@ def claim_correction_create(*, claim: Claim, by: User) -> Claim:
             entered_value_per_unit=d.entered_value_per_unit,
             substituted_value_per_unit=d.substituted_value_per_unit,
             explanation=d.explanation,
+            # A manufacturing designation keeps its lot, component and ruling (the CATAIR 50-52 records)
+            # and the exported articles it holds, so the pair holds them once, as the ledger counts.
+            manufacture=d.manufacture,
+            export_quantity=d.export_quantity,
         )
         for d in original.designations.all()
     )

@@ -103,3 +103,24 @@ def test_a_rejected_claim_reopened_takes_its_articles_back(saved, analyst, monke
     claim_transition(claim=other, to="withdrawn", by=analyst)
     claim_transition(claim=holder, to="withdrawn", by=analyst)
     assert ovens_available() == 400
+
+
+def test_a_correction_of_a_manufacturing_claim_keeps_its_lots_and_holds_the_articles_once(saved, analyst):
+    from claims.services import claim_correction_create
+
+    holder, _ = saved
+    # CBP accepted the claim (only the correction is under test here).
+    Claim.objects.filter(pk=holder.pk).update(status="accepted")
+    holder.refresh_from_db()
+
+    correction = claim_correction_create(claim=holder, by=analyst)
+
+    original = {d.import_line_id: d for d in holder.designations.all()}
+    for copy in correction.designations.all():
+        d = original[copy.import_line_id]
+        assert copy.manufacture == d.manufacture and copy.manufacture["lot"] == "LOT-2401"
+        assert copy.export_quantity == d.export_quantity
+    # The pair (claim, correction) holds the oven's 400 articles once, as the counter says.
+    assert ovens_available() == 0
+    ovens = Export.objects.get(export_ref=OVENS)
+    assert held_by_export([ovens.pk])[ovens.pk] == 400
