@@ -45,6 +45,15 @@ def test_the_bill_of_materials_list_shows_article_ruling_counts_and_file(client,
     # 2 components, 1 waste row, no co-product, 2 lots.
     assert [c.split(">")[-1] for c in row.split("</td>") if 'class="num"' in c] == ["2", "1", "0", ""]
     assert f"{reverse('claims:lots', args=['acme'])}?bom=" in row
+    # The upload links to what it loaded; another file's bill is not among them.
+    BillOfMaterials.objects.create(
+        client=client_a, article_part="OTHER-1", article_hts="8516604060", article_uom="NO", ruling="H301234"
+    )
+    detail = text(client.get(reverse("client-upload-detail", args=["acme", upload.pk])))
+    link = f"{reverse('claims:boms', args=['acme'])}?upload={upload.pk}"
+    assert link in detail
+    of_upload = text(client.get(link))
+    assert 'data-part="OV-200"' in of_upload and 'data-part="OTHER-1"' not in of_upload
 
 
 def test_the_bill_shows_components_waste_and_what_is_designated_per_article(client, client_a, analyst):
