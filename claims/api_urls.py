@@ -1,9 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import api
 from .building import api as building
 from .jobs import api as jobs
 from .manufacturing import api as manufacturing
+from .manufacturing.records_api import router as manufacturing_records
 
 urlpatterns = [
     path("claims/", api.ClaimListApi.as_view(), name="api-claims"),
@@ -44,4 +45,6 @@ urlpatterns = [
     path(
         "type-choices/<int:pk>/save/", manufacturing.TypeChoiceSaveApi.as_view(), name="api-type-choice-save"
     ),
+    # A client's manufacturing records (read-only): bills of materials, production lots, rejected returns.
+    path("clients/<slug:client_code>/", include(manufacturing_records.urls)),
 ]

@@ -15,6 +15,7 @@ class ClaimsConfig(AppConfig):
 
         notifications.register()  # claim events with CBP are told through claims.lifecycle.EFFECTS
 
+        from claims.manufacturing import admin as manufacturing_admin  # noqa: F401 - read-only record views
         from claims.manufacturing import ingest as manufacturing_ingest  # noqa: F401
         from imports.signals import data_loaded
 

@@ -11,6 +11,14 @@ the replacement, the claim on file still holds its quantities, so the pair (clai
 larger of the two quantities for each designated line and export: the correction holds only its *excess*
 over the claim it replaces. Once CBP accepts the correction it holds everything and the replaced claim
 nothing ("superseded").
+
+Manufacturing. The articles of an export claimed under 1313(a)/(b) are held once, by one designation (its
+export_quantity); the designations of the export's other components, on the same claim or on another one,
+hold none of them and rely on it (19 U.S.C. 1313(v) allows claims on several components of one article).
+When the holding designation stops holding (its claim withdrawn or rejected, or the designation removed)
+while one relying on it is still live, the articles are handed over to that one and the export stays
+claimed; the handover is recorded on the heir (`manufacture["holds_articles_of"]`) so that a rejected claim
+taken back to draft takes its articles back from it.
 """
 
 from collections import defaultdict
@@ -262,6 +270,87 @@ def apply_pair_change(
         release({pair: (max(-delta, ZERO), method, max(-export_delta, ZERO))})
 
 
+# --- manufactured articles held for several designations ------------------------------------------------
+
+HANDOVER_KEY = "holds_articles_of"
+
+
+def _live_manufacturing(export_id: int, *, exclude_claim_id: int | None = None) -> list[Designation]:
+    """Manufacturing designations of the export on claims that hold quantities (not withdrawn, rejected or
+    replaced by a correction in force), oldest first."""
+    rows = (
+        Designation.objects.filter(export_id=export_id, export_quantity__isnull=False)
+        .exclude(claim__status__in=RELEASED_STATUSES)
+        .exclude(claim__corrections__status__in=IN_FORCE_STATUSES)
+        .order_by("pk")
+    )
+    if exclude_claim_id is not None:
+        rows = rows.exclude(claim_id=exclude_claim_id)
+    return list(rows)
+
+
+def hand_over_articles(designations: Iterable[Designation], *, leaving_claim_id: int | None = None) -> dict:
+    """The articles these designations hold, handed over to a live designation of the same export that
+    relies on them (holds none itself); the holders' own records stay as they are. Returns {(line, export):
+    articles handed over}, which the caller must not release."""
+    kept: dict[Pair, Decimal] = defaultdict(lambda: ZERO)
+    leaving_ids = set()
+    holders = []
+    for d in designations:
+        leaving_ids.add(d.pk)
+        if d.export_quantity:
+            holders.append(d)
+    for d in holders:
+        heirs = [
+            h
+            for h in _live_manufacturing(d.export_id, exclude_claim_id=leaving_claim_id)
+            if h.pk not in leaving_ids and not h.export_quantity
+        ]
+        if not heirs:
+            continue
+        heir = heirs[0]
+        record = dict(heir.manufacture or {})
+        # What the leaving one held for others goes with it, so each giver can find its articles again.
+        record[HANDOVER_KEY] = sorted(
+            {*record.get(HANDOVER_KEY, []), *(d.manufacture or {}).get(HANDOVER_KEY, []), d.pk}
+        )
+        Designation.objects.filter(pk=heir.pk).update(
+            export_quantity=F("export_quantity") + d.export_quantity, manufacture=record
+        )
+        kept[(d.import_line_id, d.export_id)] += d.export_quantity
+    return kept
+
+
+def take_back_articles(claim: Claim) -> dict[Pair, Decimal]:
+    """The articles a claim coming back (rejected, then reopened) had handed over, taken back from the live
+    designation holding them for it. Returns {(line, export): articles taken back}, not to reserve again."""
+    taken: dict[Pair, Decimal] = defaultdict(lambda: ZERO)
+    for d in Designation.objects.filter(claim=claim, export_quantity__gt=0):
+        for heir in _live_manufacturing(d.export_id, exclude_claim_id=claim.pk):
+            handed = (heir.manufacture or {}).get(HANDOVER_KEY, [])
+            if d.pk not in handed or heir.export_quantity < d.export_quantity:
+                continue
+            record = dict(heir.manufacture)
+            record[HANDOVER_KEY] = [i for i in handed if i != d.pk]
+            if not record[HANDOVER_KEY]:
+                del record[HANDOVER_KEY]
+            Designation.objects.filter(pk=heir.pk).update(
+                export_quantity=F("export_quantity") - d.export_quantity, manufacture=record
+            )
+            taken[(d.import_line_id, d.export_id)] += d.export_quantity
+            break
+    return taken
+
+
+def _less_articles(holding: dict, articles: dict[Pair, Decimal]) -> dict:
+    """The holding without the export quantities in `articles` (the import line quantities are kept)."""
+    out = {}
+    for pair, (qty, method, *export_qty) in holding.items():
+        exp = export_qty[0] if export_qty else qty
+        out[pair] = (qty, method, max(ZERO, exp - articles.get(pair, ZERO)))
+    return out
+
+
 def on_transition(claim: Claim, from_status: str, to: str) -> None:
     """Ledger effect of a status move (registered in claims.lifecycle.EFFECTS)."""
     if to in RELEASED_STATUSES and from_status not in RELEASED_STATUSES:
@@ -269,9 +358,14 @@ def on_transition(claim: Claim, from_status: str, to: str) -> None:
         claim.status = from_status
         holding = claim_holding(claim)
         claim.status = to
-        release(holding)
+        # Only what this claim alone holds comes free: manufactured articles another live claim's
+        # designations rely on stay claimed for them.
+        kept = hand_over_articles(
+            Designation.objects.filter(claim=claim, export_quantity__gt=0), leaving_claim_id=claim.pk
+        )
+        release(_less_articles(holding, kept))
     elif from_status in RELEASED_STATUSES and to not in RELEASED_STATUSES:
-        reserve(claim_holding(claim))
+        reserve(_less_articles(claim_holding(claim), take_back_articles(claim)))
     elif claim.replaces_id and from_status == S.FILED and to in IN_FORCE_STATUSES:
         # The replacement is on file: the replaced claim stops holding what the correction dropped.
         mine = claim_pairs(claim.pk)

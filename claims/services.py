@@ -19,7 +19,7 @@ from exports.models import Export
 from imports.models import ImportLine
 
 from .cape.guards import held_lines
-from .ledger import IN_FORCE_STATUSES, LedgerError, apply_pair_change
+from .ledger import IN_FORCE_STATUSES, LedgerError, apply_pair_change, hand_over_articles
 from .lifecycle import (
     CORRECTABLE_STATUSES,
     FILED_STATUSES,
@@ -178,6 +178,8 @@ def designation_remove(*, designation: Designation, by: User, recompute: bool = 
     _require_staff(locked, by)
     designation = Designation.objects.get(pk=designation.pk)
     pair = (designation.import_line_id, designation.export_id)
+    # Manufactured articles other designations of the export rely on stay claimed for them.
+    kept = hand_over_articles([designation]).get(pair, ZERO)
     designation.delete()
     try:
         apply_pair_change(
@@ -186,7 +188,7 @@ def designation_remove(*, designation: Designation, by: User, recompute: bool = 
             designation.method,
             designation.quantity,
             ZERO,
-            designation.export_quantity,
+            None if designation.export_quantity is None else designation.export_quantity - kept,
             None if designation.export_quantity is None else ZERO,
         )
     except LedgerError as exc:
@@ -355,6 +357,10 @@ def claim_correction_create(*, claim: Claim, by: User) -> Claim:
             entered_value_per_unit=d.entered_value_per_unit,
             substituted_value_per_unit=d.substituted_value_per_unit,
             explanation=d.explanation,
+            # A manufacturing designation keeps its lot, component and ruling (the CATAIR 50-52 records)
+            # and the exported articles it holds, so the pair holds them once, as the ledger counts.
+            manufacture=d.manufacture,
+            export_quantity=d.export_quantity,
         )
         for d in original.designations.all()
     )

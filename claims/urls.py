@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .building import views as building
+from .manufacturing import records
 from .manufacturing import views as manufacturing
 
 app_name = "claims"
@@ -27,4 +28,11 @@ urlpatterns = [
     path("clients/<slug:code>/claims/types/", manufacturing.type_choice, name="types"),
     path("clients/<slug:code>/claims/types/run/", manufacturing.type_choice_start_view, name="types-run"),
     path("clients/<slug:code>/claims/types/save/", manufacturing.type_choice_save_view, name="types-save"),
+    # A client's manufacturing records as loaded: bills of materials, production lots, rejected returns
+    # (firm staff and the client's own users, read-only).
+    path("clients/<slug:code>/manufacturing/boms/", records.bom_list, name="boms"),
+    path("clients/<slug:code>/manufacturing/boms/<int:pk>/", records.bom_detail, name="bom"),
+    path("clients/<slug:code>/manufacturing/lots/", records.lot_list, name="lots"),
+    path("clients/<slug:code>/manufacturing/lots/<int:pk>/", records.lot_detail, name="lot"),
+    path("clients/<slug:code>/manufacturing/returns/", records.return_list, name="returns"),
 ]

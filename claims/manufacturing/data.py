@@ -38,9 +38,13 @@ class TypeInputs:
         }
 
 
-def boms_of(client: Client) -> dict[str, rules.Bom]:
+def boms_of(client: Client, pk: int | None = None) -> dict[str, rules.Bom]:
+    """{article part: the bill as the rules read it}, of every bill of the client or of the one given."""
     out = {}
-    for bom in BillOfMaterials.objects.filter(client=client).prefetch_related("items"):
+    rows = BillOfMaterials.objects.filter(client=client)
+    if pk is not None:
+        rows = rows.filter(pk=pk)
+    for bom in rows.prefetch_related("items"):
         items = list(bom.items.all())
         out[bom.article_part] = rules.Bom(
             article_part=bom.article_part,

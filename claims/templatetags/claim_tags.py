@@ -45,3 +45,25 @@ def accelerated_payment_panel(claim) -> dict:
     bond = bond_position(client=claim.client, on=claim.filed_on, exclude_claim=claim)
     total = sum((t.claim_amount for t in claim.class_totals.all()), ZERO)
     return {"claim": claim, "bond": bond, "carries": bond is None or bond.carries(total)}
+
+
+def _six_places(value) -> str:
+    """At most six decimals, no trailing zeros (display only)."""
+    text = f"{Decimal(str(value)).quantize(Decimal('0.000001')):,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def unit_usd(value) -> str:
+    """A value per unit, kept to six decimals: `4.2` -> `$4.20`, `0.1234565` -> `$0.123457`."""
+    if value in (None, ""):
+        return ""
+    text = _six_places(value)
+    whole, _, cents = text.partition(".")
+    return f"${whole}.{cents.ljust(2, '0')}"
+
+
+@register.filter
+def six_places(value) -> str:
+    """A quantity or share worked out exactly, shown to six decimals: 3.9310344827... -> 3.931034."""
+    return "" if value in (None, "") else _six_places(value)

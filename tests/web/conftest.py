@@ -98,9 +98,75 @@ def client_data(client, *, marker: str, filer: str):
         entry=entry,
         fingerprint=f"{marker}-1",
     )
+    bom, lot, rejected = manufacturing_records(client, marker=marker, line=line1, export=export)
     return SimpleNamespace(
-        client=client, entry=entry, line=line1, line2=line2, export=export, document=document, finding=finding
+        client=client,
+        entry=entry,
+        line=line1,
+        line2=line2,
+        export=export,
+        document=document,
+        finding=finding,
+        bom=bom,
+        lot=lot,
+        rejected_return=rejected,
     )
+
+
+def manufacturing_records(client, *, marker: str, line, export):
+    """A bill of materials with one component, a lot made from it, and a rejected return of the line."""
+    from claims.manufacturing.models import (
+        BillOfMaterials,
+        BomItem,
+        LotComponent,
+        ProductionLot,
+        RejectedReturn,
+    )
+
+    bom = BillOfMaterials.objects.create(
+        client=client,
+        article_part=f"{marker}-ART",
+        article_hts="6109100012",
+        article_uom="DOZ",
+        ruling=f"{marker}-RULING",
+    )
+    BomItem.objects.create(
+        bom=bom, position=1, kind="component", hts=line.hts, quantity=Decimal(1), uom="DOZ"
+    )
+    lot = ProductionLot.objects.create(
+        client=client,
+        lot=f"{marker}-LOT",
+        bom=bom,
+        quantity=Decimal(10),
+        started_on=dt.date(2024, 4, 1),
+        finished_on=dt.date(2024, 4, 30),
+        export_refs=[export.export_ref],
+    )
+    LotComponent.objects.create(
+        lot=lot,
+        position=1,
+        hts=line.hts,
+        quantity=Decimal(10),
+        uom="DOZ",
+        entry_number=line.entry.entry_number,
+        line_number=line.line_number,
+        import_line=line,
+    )
+    rejected = RejectedReturn.objects.create(
+        client=client,
+        return_ref=f"{marker}-RMA",
+        reason="defective",
+        entry_number=line.entry.entry_number,
+        line_number=line.line_number,
+        import_line=line,
+        quantity=Decimal(1),
+        uom="DOZ",
+        rejected_on=dt.date(2024, 5, 1),
+        returned_on=dt.date(2024, 5, 10),
+        proof=f"{marker} inspection report",
+        export_ref=export.export_ref,
+    )
+    return bom, lot, rejected
 
 
 def upload_with_reject(client, *, marker: str, filer: str, user, folder):

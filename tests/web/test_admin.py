@@ -61,9 +61,24 @@ def test_tariff_is_searchable_but_not_editable(client, firm_admin):
     assert line.description == "Men's or boys' cotton T-shirts"
 
 
-@pytest.mark.parametrize("model", ["importline", "importentry", "export", "finding", "document", "upload"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "importline",
+        "importentry",
+        "export",
+        "finding",
+        "document",
+        "upload",
+        "billofmaterials",
+        "productionlot",
+        "rejectedreturn",
+    ],
+)
 def test_client_data_is_read_only_in_the_admin(client, firm_admin, model):
     app = {"export": "exports", "finding": "claims"}.get(model, "imports")
+    if model in ("billofmaterials", "productionlot", "rejectedreturn"):
+        app = "claims"
     client.force_login(firm_admin)
     assert client.get(f"/admin/{app}/{model}/").status_code == 200
     assert client.get(f"/admin/{app}/{model}/add/").status_code == 403

@@ -533,6 +533,24 @@ SCOPED = {
     "claims:types-save": Route(
         kwargs=CODE, requests=(Req("post", body=lambda d: {"run": d.type_choice.pk}),), staff_only=True
     ),
+    # --- manufacturing records: pages and API (read-only; the client's users read their own)
+    "claims:boms": Route(kwargs=CODE),
+    "claims:bom": Route(kwargs=lambda d: {"code": d.client.code, "pk": d.bom.pk}, object_kwargs=("pk",)),
+    "claims:lots": Route(kwargs=CODE),
+    "claims:lot": Route(kwargs=lambda d: {"code": d.client.code, "pk": d.lot.pk}, object_kwargs=("pk",)),
+    "claims:returns": Route(kwargs=CODE),
+    "api-bom-list": Route(kwargs=API_CODE),
+    "api-bom-detail": Route(
+        kwargs=lambda d: {"client_code": d.client.code, "pk": d.bom.pk}, object_kwargs=("pk",)
+    ),
+    "api-production-lot-list": Route(kwargs=API_CODE),
+    "api-production-lot-detail": Route(
+        kwargs=lambda d: {"client_code": d.client.code, "pk": d.lot.pk}, object_kwargs=("pk",)
+    ),
+    "api-rejected-return-list": Route(kwargs=API_CODE),
+    "api-rejected-return-detail": Route(
+        kwargs=lambda d: {"client_code": d.client.code, "pk": d.rejected_return.pk}, object_kwargs=("pk",)
+    ),
     "api-claim-build-list": Route(
         kwargs=API_CODE,
         requests=(GET, Req("post", body=lambda d: {"filing_date": "2026-11-26"})),
