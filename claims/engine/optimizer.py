@@ -852,6 +852,19 @@ def head_start(
     """Send the largest group to a worker now, prepared from its own lines and exports (and the exports that
     name those lines, which decide their method): the rules work line by line and export by export, so the
     group comes out as the whole claim's preparation would make it (`HeadStart.matches` checks that)."""
+    with bulk():
+        return _head_start(
+            pool,
+            lines=lines,
+            exports=exports,
+            tariff=tariff,
+            chapter99=chapter99,
+            settings=settings,
+            method=method,
+        )
+
+
+def _head_start(pool, *, lines, exports, tariff, chapter99, settings, method) -> HeadStart | None:
     memo: dict[tuple[str, str], str] = {}
 
     def key_of(hts: str, uom: str) -> str:
@@ -885,8 +898,7 @@ def head_start(
     member = next((m for m in _group_members(small) if m[0] == largest), None)
     if member is None:
         return None
-    with bulk():
-        group = _group_array(small, *member)
+    group = _group_array(small, *member)
     if group["exact"]:
         return None
     _, l_ids, e_ids = member
