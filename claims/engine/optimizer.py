@@ -68,7 +68,12 @@ Parallel work
 -------------
 `build_groups` gives JSON-serialisable groups, `solve_group` solves one (a Celery chord can run them in
 parallel, on as many machines as there are workers), `assemble` turns the group results into exact
-designations, and `solve` does it all here, in worker processes when the data is large.
+designations, and `solve` does it all here, in worker processes when the data is large. There one product
+group can hold most of the pairs, and the claim cannot be done before that group is; so `solve` sends it
+first, prepared on its own before the rest of the claim (`head_start`), and `solve_problem` prepares,
+builds and hands out the other groups, largest first, and turns each finished group into designations
+while that one is still being solved. What is left once it is back is its own designations, the sort and
+the totals.
 """
 
 import contextlib
