@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from fractions import Fraction
+from functools import cached_property
 
 from drawback.lib.chapter99 import Chapter99Table
 from drawback.lib.hts import Rate, dotted, unit_codes
@@ -95,8 +96,9 @@ class LineAmounts:
     components: tuple[Component, ...]
     warnings: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def eligible(self) -> tuple[Component, ...]:
+        # Asked for every pair a line is designated to: worked out once (the components never change).
         return tuple(c for c in self.components if c.eligible and c.amount > 0)
 
     @property

@@ -68,18 +68,26 @@ Parallel work
 -------------
 `build_groups` gives JSON-serialisable groups, `solve_group` solves one (a Celery chord can run them in
 parallel, on as many machines as there are workers), `assemble` turns the group results into exact
-designations, and `solve` does it all here, in worker processes when the data is large.
+designations, and `solve` does it all here, in worker processes when the data is large. There one product
+group can hold most of the pairs, and the claim cannot be done before that group is; so `solve` sends it
+first, prepared on its own before the rest of the claim (`head_start`), and `solve_problem` prepares,
+builds and hands out the other groups, largest first, and turns each finished group into designations
+while that one is still being solved. What is left once it is back is its own designations, the sort and
+the totals.
 """
 
+import contextlib
 import dataclasses
 import itertools
+import logging
 import multiprocessing
 import os
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
@@ -89,10 +97,23 @@ from drawback.lib.money import to_cents
 
 from . import exactflow, transport
 from .amounts import EXACT, drawback_rate, factor_of, pair_amounts, round_class
-from .model import ZERO, Designation, Exclusion, Export, ImportLine, Method, Provision, Settings, bulk
-from .problem import UNUSED_PROVISION, Problem, last_export_ordinal, per_unit_parts, prepare
+from .model import (
+    ZERO,
+    Designation,
+    Exclusion,
+    Export,
+    ImportLine,
+    LineKey,
+    Method,
+    Provision,
+    Settings,
+    bulk,
+)
+from .problem import UNUSED_PROVISION, Problem, group_key, last_export_ordinal, per_unit_parts, prepare
 from .tariff import TariffIndex
 from .workers import solver_pool
+
+log = logging.getLogger(__name__)
 
 # ----------------------------------------------------------------------------------------------------------
 # Groups
@@ -120,73 +141,94 @@ def _units(value: Decimal, scale: int) -> int:
     return -units if sign else units
 
 
-def _group_arrays(problem: Problem) -> list[dict]:
-    settings = problem.settings
+def _group_members(problem: Problem) -> list[tuple[str, list[int], list[int]]]:
+    """(key, line indices, export indices) of each substitution group, in key order; indices ascending."""
     by_key_lines: dict[str, list[int]] = defaultdict(list)
     by_key_exports: dict[str, list[int]] = defaultdict(list)
     for l_idx in sorted(problem.sub_lines):
         by_key_lines[problem.sub_lines[l_idx]].append(l_idx)
     for e_idx in sorted(problem.sub_exports):
         by_key_exports[problem.sub_exports[e_idx]].append(e_idx)
-    groups = []
+    members = []
     for key in sorted(by_key_exports):
         l_ids = by_key_lines.get(key, [])
         e_ids = by_key_exports[key]
-        if not l_ids or not e_ids:
-            continue
-        lines = [problem.lines[i] for i in l_ids]
-        exports = [problem.exports[j] for j in e_ids]
-        scale = max(_decimals(x.remaining) for x in (*lines, *exports))
-        factor = Decimal(10) ** scale
-        line_cap = [_units(x.remaining, scale) for x in lines]
-        export_cap = [_units(e.remaining, scale) for e in exports]
-        parts = [per_unit_parts(problem.amounts[i], settings) for i in l_ids]
-        s = np.array([float(spec) for spec, _ in parts])
-        p = np.array([float(adv) for _, adv in parts])
-        exact = sum(line_cap) + sum(export_cap) >= EXACT_FLOW_UNITS
-        extra = {}
-        if exact:
-            with localcontext(EXACT):
-                extra = {
-                    "exact_s": [str(spec) for spec, _ in parts],
-                    "exact_p": [str(adv) for _, adv in parts],
-                    "exact_line_value": [str(x.entered_value / x.quantity) for x in lines],
-                    "exact_export_value": [str(e.value / e.quantity) for e in exports],
-                    "exact_export_recovered": [
-                        str(e.recovered_value / e.quantity) if e.is_destruction else "0" for e in exports
-                    ],
-                }
-        contested = [
-            [k, float(problem.contested[i].value), str(problem.contested[i].value)]
-            for k, i in enumerate(l_ids)
-            if i in problem.contested
-        ]
-        groups.append(
-            {
-                "key": key,
-                "scale": scale,
-                "exact": exact,
-                "contested": contested,
-                **extra,
-                "line_id": np.array(l_ids, dtype=np.int64),
-                "line_start": np.array([x.import_date.toordinal() for x in lines], dtype=np.int64),
-                "line_last": np.array(
-                    [last_export_ordinal(x.import_date, settings) for x in lines], dtype=np.int64
-                ),
-                "line_cap": line_cap if exact else np.array(line_cap, dtype=np.int64),
-                "line_s": s / float(factor),
-                "line_p": p / float(factor),
-                "line_value": np.array([float(x.entered_value / x.quantity) for x in lines]),
-                "export_id": np.array(e_ids, dtype=np.int64),
-                "export_date": np.array([e.export_date.toordinal() for e in exports], dtype=np.int64),
-                "export_cap": export_cap if exact else np.array(export_cap, dtype=np.int64),
-                "export_value": np.array([float(e.value / e.quantity) for e in exports]),
-                "export_recovered": np.array(
-                    [float(e.recovered_value / e.quantity) if e.is_destruction else 0.0 for e in exports]
-                ),
+        if l_ids and e_ids:
+            members.append((key, l_ids, e_ids))
+    return members
+
+
+def _group_dates(problem: Problem, l_ids: list[int], e_ids: list[int]) -> dict:
+    """A group's date arrays: enough to count its pairs (and so to schedule it) before building the rest."""
+    settings = problem.settings
+    lines, exports = problem.lines, problem.exports
+    return {
+        "line_start": np.array([lines[i].import_date.toordinal() for i in l_ids], dtype=np.int64),
+        "line_last": np.array(
+            [last_export_ordinal(lines[i].import_date, settings) for i in l_ids], dtype=np.int64
+        ),
+        "export_date": np.array([exports[j].export_date.toordinal() for j in e_ids], dtype=np.int64),
+    }
+
+
+def _group_arrays(problem: Problem) -> list[dict]:
+    return [_group_array(problem, *m) for m in _group_members(problem)]
+
+
+def _group_array(
+    problem: Problem, key: str, l_ids: list[int], e_ids: list[int], dates: dict | None = None
+) -> dict:
+    """One group's arrays for `solve_group` (numpy; `_to_json` makes them JSON for a Celery chord)."""
+    settings = problem.settings
+    dates = dates or _group_dates(problem, l_ids, e_ids)
+    lines = [problem.lines[i] for i in l_ids]
+    exports = [problem.exports[j] for j in e_ids]
+    scale = max(_decimals(x.remaining) for x in (*lines, *exports))
+    factor = Decimal(10) ** scale
+    line_cap = [_units(x.remaining, scale) for x in lines]
+    export_cap = [_units(e.remaining, scale) for e in exports]
+    parts = [per_unit_parts(problem.amounts[i], settings) for i in l_ids]
+    s = np.array([float(spec) for spec, _ in parts])
+    p = np.array([float(adv) for _, adv in parts])
+    exact = sum(line_cap) + sum(export_cap) >= EXACT_FLOW_UNITS
+    extra = {}
+    if exact:
+        with localcontext(EXACT):
+            extra = {
+                "exact_s": [str(spec) for spec, _ in parts],
+                "exact_p": [str(adv) for _, adv in parts],
+                "exact_line_value": [str(x.entered_value / x.quantity) for x in lines],
+                "exact_export_value": [str(e.value / e.quantity) for e in exports],
+                "exact_export_recovered": [
+                    str(e.recovered_value / e.quantity) if e.is_destruction else "0" for e in exports
+                ],
             }
-        )
-    return groups
+    contested = [
+        [k, float(problem.contested[i].value), str(problem.contested[i].value)]
+        for k, i in enumerate(l_ids)
+        if i in problem.contested
+    ]
+    return {
+        "key": key,
+        "scale": scale,
+        "exact": exact,
+        "contested": contested,
+        **extra,
+        "line_id": np.array(l_ids, dtype=np.int64),
+        "line_start": dates["line_start"],
+        "line_last": dates["line_last"],
+        "line_cap": line_cap if exact else np.array(line_cap, dtype=np.int64),
+        "line_s": s / float(factor),
+        "line_p": p / float(factor),
+        "line_value": np.array([float(x.entered_value / x.quantity) for x in lines]),
+        "export_id": np.array(e_ids, dtype=np.int64),
+        "export_date": dates["export_date"],
+        "export_cap": export_cap if exact else np.array(export_cap, dtype=np.int64),
+        "export_value": np.array([float(e.value / e.quantity) for e in exports]),
+        "export_recovered": np.array(
+            [float(e.recovered_value / e.quantity) if e.is_destruction else 0.0 for e in exports]
+        ),
+    }
 
 
 _ARRAY_FIELDS = (
@@ -516,6 +558,7 @@ class Result:
     bound_gap: float = 0.0  # certified distance to the optimum (dollars), optimal method only
     comparison: dict[str, Decimal] = field(default_factory=dict)  # method -> refund
     seconds: float = 0.0
+    group_runs: list["GroupRun"] = field(default_factory=list)  # per group, in group order (solve_problem)
 
     def uplift(self, other: str) -> Decimal | None:
         if other not in self.comparison:
@@ -524,8 +567,32 @@ class Result:
 
 
 def assemble(problem: Problem, results: Sequence[dict], method: Method) -> Result:
-    settings = problem.settings
-    rate = drawback_rate(UNUSED_PROVISION, settings)
+    rate = drawback_rate(UNUSED_PROVISION, problem.settings)
+    return _assemble(problem, results, [pair_designations(problem, res, rate) for res in results], method)
+
+
+def pair_designations(problem: Problem, result: dict, rate: Decimal) -> list[Designation]:
+    """The exact designations of one group's result (its pairs, in their order). Groups are independent, so
+    this can run for a finished group while others are still being solved."""
+    mpf_mode = problem.settings.mpf_mode
+    scale = Decimal(10) ** -int(result["scale"])
+    out = []
+    for l_idx, e_idx, q_scaled in result["pairs"]:
+        line = problem.lines[l_idx]
+        export = problem.exports[e_idx]
+        quantity = Decimal(int(q_scaled)) * scale
+        if quantity <= 0:
+            continue
+        factor = factor_of(line, export, lesser_of=True)
+        amounts = pair_amounts(problem.amounts[l_idx], quantity, factor, rate=rate, mpf_mode=mpf_mode)
+        out.append(Designation(line.key, export.ref, Provision.UNUSED_SUBSTITUTION, quantity, amounts))
+    return out
+
+
+def _assemble(
+    problem: Problem, results: Sequence[dict], by_group: Sequence[list[Designation]], method: Method
+) -> Result:
+    """The claim from the groups' results and their designations (`pair_designations`), in group order."""
     designations = list(problem.direct)
     exclusions = list(problem.exclusions)
     # A contested line keeps direct identification unless the optimum chose substitution for it.
@@ -537,22 +604,9 @@ def assemble(problem: Problem, results: Sequence[dict], method: Method) -> Resul
             designations.extend(choice.designations)
             exclusions.extend(choice.if_direct)
     gap = 0.0
-    for res in results:
-        scale = Decimal(10) ** -int(res["scale"])
+    for res, group_designations in zip(results, by_group, strict=True):
         gap += max(0.0, float(res.get("bound", 0.0)) - float(res.get("value", 0.0)))
-        for l_idx, e_idx, q_scaled in res["pairs"]:
-            line = problem.lines[l_idx]
-            export = problem.exports[e_idx]
-            quantity = Decimal(int(q_scaled)) * scale
-            if quantity <= 0:
-                continue
-            factor = factor_of(line, export, lesser_of=True)
-            amounts = pair_amounts(
-                problem.amounts[l_idx], quantity, factor, rate=rate, mpf_mode=settings.mpf_mode
-            )
-            designations.append(
-                Designation(line.key, export.ref, Provision.UNUSED_SUBSTITUTION, quantity, amounts)
-            )
+        designations.extend(group_designations)
     designations.sort(key=lambda d: (d.export_ref, d.line.entry_number, d.line.line_number))
     totals = _class_totals(problem, designations)
     rounded = {
@@ -623,39 +677,242 @@ PARALLEL_MIN_PAIRS = 2_000_000
 
 
 def _pairs_in(group: dict) -> int:
-    lo, hi = _windows(group)
+    return _window_pairs(group)
+
+
+def _window_pairs(dates: dict) -> int:
+    """Pairs inside the date windows of a group (its dates suffice: see `_group_dates`)."""
+    lo, hi = _windows(dates)
     return int(np.sum(hi - lo))
+
+
+def _parallel(workers: int | None, groups: int, pairs: int) -> int:
+    """How many worker processes to solve in (0: solve in this process)."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    # A daemonic process (a Celery prefork worker, say) may not start children: solve in place there.
+    daemonic = multiprocessing.current_process().daemon
+    if daemonic or workers <= 1 or groups <= 1 or pairs < PARALLEL_MIN_PAIRS:
+        return 0
+    return min(workers, groups)
 
 
 def solve_groups(groups: Sequence[dict], method: Method, *, workers: int | None = None) -> list[dict]:
     """Solve groups, in worker processes when there are several CPUs and enough work (the network solver
     holds the interpreter lock, so threads would not help). Results keep the groups' order."""
-    workers = workers if workers is not None else (os.cpu_count() or 1)
     sizes = [_pairs_in(g) for g in groups]
-    # A daemonic process (a Celery prefork worker, say) may not start children: solve in place there.
-    daemonic = multiprocessing.current_process().daemon
-    if daemonic or workers <= 1 or len(groups) <= 1 or sum(sizes) < PARALLEL_MIN_PAIRS:
+    processes = _parallel(workers, len(groups), sum(sizes))
+    if not processes:
         return [solve_group(g, method) for g in groups]
     order = sorted(range(len(groups)), key=lambda k: -sizes[k])  # largest first balances the workers
     results: list[dict | None] = [None] * len(groups)
     # The workers end with this process, and at once if solving fails or is interrupted (a time limit).
-    with solver_pool(min(workers, len(groups))) as pool:
+    with solver_pool(processes) as pool:
         futures = {pool.submit(solve_group, groups[k], method.value): k for k in order}
         for future, k in futures.items():
             results[k] = future.result()
     return results
 
 
-def solve_problem(problem: Problem, method: Method = Method.OPTIMAL, *, workers: int | None = None) -> Result:
+@dataclass
+class GroupRun:
+    """How one group's solve went (for the benchmark's spread over workers)."""
+
+    lines: int
+    exports: int
+    pairs: int
+    seconds: float
+
+
+def solve_problem(
+    problem: Problem,
+    method: Method = Method.OPTIMAL,
+    *,
+    workers: int | None = None,
+    pool: ProcessPoolExecutor | None = None,
+    head: "HeadStart | None" = None,
+) -> Result:
+    """Every group solved and the claim assembled, overlapped when worker processes solve: the largest groups
+    are built and handed out first (one of them can take most of the time on its own), the others are built
+    while it runs, and each finished group's exact designations are worked out as it comes back, so little
+    is left to do once the last group is in. `pool` and `head` come from `solve`, which may have sent the
+    largest group before the whole claim was prepared."""
     started = time.perf_counter()
+    rate = drawback_rate(UNUSED_PROVISION, problem.settings)
     with bulk():
-        groups = _group_arrays(problem)
-    results = solve_groups(groups, method, workers=workers)
+        members = _group_members(problem)
+        dates = [_group_dates(problem, l_ids, e_ids) for _, l_ids, e_ids in members]
+    sizes = [_window_pairs(d) for d in dates]
+    results: list[dict] = [{}] * len(members)
+    by_group: list[list[Designation]] = [[]] * len(members)
+
+    def finished(k: int, res: dict) -> None:
+        results[k] = res
+        with bulk():
+            by_group[k] = pair_designations(problem, res, rate)
+
+    processes = _parallel(workers, len(members), sum(sizes))
+    if pool is None and not processes:
+        for k, member in enumerate(members):
+            with bulk():
+                group = _group_array(problem, *member, dates[k])
+            finished(k, solve_group(group, method))
+    else:
+        order = sorted(range(len(members)), key=lambda k: -sizes[k])  # largest first balances the workers
+        with contextlib.ExitStack() as stack:
+            # The workers end with this process, and at once if anything fails or is interrupted.
+            pool = pool or stack.enter_context(solver_pool(processes))
+            pending: dict[Future, tuple[int, Callable[[dict], dict]]] = {}
+            for k in order:
+                with bulk():
+                    group = _group_array(problem, *members[k], dates[k])
+                same = head.matches(problem, group) if head is not None else None
+                if same is not None:
+                    pending[head.future] = (k, same)
+                    head = None
+                else:
+                    pending[pool.submit(solve_group, group, method.value)] = (k, _as_is)
+                del group
+                # Assemble what is already back while the rest is built and sent.
+                for future in [f for f in pending if f.done()]:
+                    k_done, renumber = pending.pop(future)
+                    finished(k_done, renumber(future.result()))
+            if head is not None:  # not expected: its group is not among the whole claim's
+                log.warning("group %s sent early is not a group of the claim", head.group["key"])
+            for future in as_completed(pending):
+                k_done, renumber = pending[future]
+                finished(k_done, renumber(future.result()))
     with bulk():
-        result = assemble(problem, results, method)
-    result.pairs = sum(_pairs_in(g) for g in groups)
+        result = _assemble(problem, results, by_group, method)
+    result.pairs = sum(sizes)
+    result.group_runs = [
+        GroupRun(len(l_ids), len(e_ids), sizes[k], float(results[k].get("seconds", 0.0)))
+        for k, (_, l_ids, e_ids) in enumerate(members)
+    ]
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _as_is(result: dict) -> dict:
+    return result
+
+
+# A group this large (import lines x exports of one classification and unit) is sent to a worker before the
+# whole claim is prepared: preparing a client of 200,000 lines takes seconds, which the group can use.
+HEAD_START_PAIRS = PARALLEL_MIN_PAIRS
+
+
+@dataclass
+class HeadStart:
+    """The largest group, prepared on its own and already being solved (`head_start`). Its lines and exports
+    are numbered within its own small problem; `matches` checks it against the same group of the whole claim
+    and renumbers its result."""
+
+    group: dict
+    line_keys: list[LineKey]
+    export_refs: list[str]
+    future: Future
+
+    def matches(self, problem: Problem, group: dict) -> Callable[[dict], dict] | None:
+        """How to renumber the result for the whole claim's `group`, or None when that group is not, to the
+        last number, the one sent (then it is solved afresh)."""
+        if group["key"] != self.group["key"]:
+            return None
+        line_ids, export_ids = group["line_id"].tolist(), group["export_id"].tolist()
+        same = (
+            [problem.lines[i].key for i in line_ids] == self.line_keys
+            and [problem.exports[j].ref for j in export_ids] == self.export_refs
+            and all(
+                np.array_equal(group[name], self.group[name])
+                for name in _ARRAY_FIELDS
+                if name not in ("line_id", "export_id")
+            )
+            and all(group.get(name) == self.group.get(name) for name in ("scale", "exact", "contested"))
+        )
+        if not same:
+            log.warning("group %s changed once the whole claim was prepared: solved again", group["key"])
+            return None
+        lines = dict(zip(self.group["line_id"].tolist(), line_ids, strict=True))
+        exports = dict(zip(self.group["export_id"].tolist(), export_ids, strict=True))
+
+        def renumber(result: dict) -> dict:
+            return {
+                **result,
+                "pairs": [[lines[i], exports[j], q] for i, j, q in result["pairs"]],
+                "substitution_lines": [lines[i] for i in result["substitution_lines"]],
+            }
+
+        return renumber
+
+
+def head_start(
+    pool: ProcessPoolExecutor,
+    *,
+    lines: Sequence[ImportLine],
+    exports: Sequence[Export],
+    tariff: TariffIndex,
+    chapter99: Chapter99Table,
+    settings: Settings,
+    method: Method,
+) -> HeadStart | None:
+    """Send the largest group to a worker now, prepared from its own lines and exports (and the exports that
+    name those lines, which decide their method): the rules work line by line and export by export, so the
+    group comes out as the whole claim's preparation would make it (`HeadStart.matches` checks that)."""
+    with bulk():
+        return _head_start(
+            pool,
+            lines=lines,
+            exports=exports,
+            tariff=tariff,
+            chapter99=chapter99,
+            settings=settings,
+            method=method,
+        )
+
+
+def _head_start(pool, *, lines, exports, tariff, chapter99, settings, method) -> HeadStart | None:
+    memo: dict[tuple[str, str], str] = {}
+
+    def key_of(hts: str, uom: str) -> str:
+        found = memo.get((hts, uom))
+        if found is None:
+            found = memo[(hts, uom)] = group_key(hts, uom, tariff)
+        return found
+
+    line_group = [key_of(x.hts, x.uom) for x in lines]
+    export_group = [key_of(e.hts, e.uom) if e.direct_line is None else None for e in exports]
+    line_count: dict[str, int] = defaultdict(int)
+    export_count: dict[str, int] = defaultdict(int)
+    for key in line_group:
+        line_count[key] += 1
+    for key in export_group:
+        if key is not None:
+            export_count[key] += 1
+    largest = max(export_count, key=lambda k: (line_count.get(k, 0) * export_count[k], k), default=None)
+    if largest is None or line_count.get(largest, 0) * export_count[largest] < HEAD_START_PAIRS:
+        return None
+    own_lines = [x for x, key in zip(lines, line_group, strict=True) if key == largest]
+    own_keys = {x.key for x in own_lines}
+    own_exports = [
+        e
+        for e, key in zip(exports, export_group, strict=True)
+        if key == largest or (e.direct_line is not None and e.direct_line in own_keys)
+    ]
+    small = prepare(
+        lines=own_lines, exports=own_exports, tariff=tariff, chapter99=chapter99, settings=settings
+    )
+    member = next((m for m in _group_members(small) if m[0] == largest), None)
+    if member is None:
+        return None
+    group = _group_array(small, *member)
+    if group["exact"]:
+        return None
+    _, l_ids, e_ids = member
+    return HeadStart(
+        group,
+        [small.lines[i].key for i in l_ids],
+        [small.exports[j].ref for j in e_ids],
+        pool.submit(solve_group, group, method.value),
+    )
 
 
 def solve(
@@ -671,10 +928,30 @@ def solve(
 ) -> Result:
     """Prepare, solve every group (in this process, or in worker processes for large data), and assemble
     exact designations; optionally also run other methods on the same data and record their refunds in
-    `comparison` (for the uplift report)."""
+    `comparison` (for the uplift report). With worker processes the largest group starts solving before the
+    rest of the claim is prepared."""
     started = time.perf_counter()
-    problem = prepare(lines=lines, exports=exports, tariff=tariff, chapter99=chapter99, settings=settings)
-    result = solve_problem(problem, Method(method), workers=workers)
+    method = Method(method)
+    with contextlib.ExitStack() as stack:
+        pool = head = None
+        processes = _parallel(workers, 2, HEAD_START_PAIRS)
+        if processes:
+            # The workers end with this process, and at once if anything fails or is interrupted.
+            pool = stack.enter_context(solver_pool(processes))
+            head = head_start(
+                pool,
+                lines=lines,
+                exports=exports,
+                tariff=tariff,
+                chapter99=chapter99,
+                settings=settings,
+                method=method,
+            )
+            if head is None:  # nothing large enough to start early: let solve_problem decide
+                stack.close()
+                pool = None
+        problem = prepare(lines=lines, exports=exports, tariff=tariff, chapter99=chapter99, settings=settings)
+        result = solve_problem(problem, method, workers=workers, pool=pool, head=head)
     for other in compare:
         other = Method(other)
         if other == result.method:
@@ -684,10 +961,14 @@ def solve(
     return result
 
 
+_PLACE = {places: Decimal(1).scaleb(-places) for places in range(2, 11)}
+
+
 def format_amount(value: Decimal, *, places: int = 6) -> str:
     """At least two and at most `places` decimals, half-up (designations.csv `refund`)."""
-    with localcontext(EXACT):
-        q = value.quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP")
+    # The context passed in rather than entered: this runs once per row of a large designations.csv.
+    place = _PLACE.get(places) or Decimal(1).scaleb(-places)
+    q = value.quantize(place, rounding=ROUND_HALF_UP, context=EXACT)
     text = f"{q:f}"
     whole, _, frac = text.partition(".")
     frac = frac.rstrip("0")

@@ -132,6 +132,56 @@ def test_solver_workers_end_when_a_soft_time_limit_interrupts_the_solve():
         proc.wait()
 
 
+# The whole of `solve` (as `designate` runs it): the largest group is sent before the claim is prepared, then
+# the others; stopped while the workers solve.
+SOLVE_CLAIM = """
+    import signal, sys, time
+    from celery.exceptions import SoftTimeLimitExceeded
+    from claims.engine import benchdata, csvio, optimizer
+    from claims.engine.model import Method
+
+    def soft_limit(signum, frame):
+        raise SoftTimeLimitExceeded()
+
+    signal.signal(signal.SIGUSR1, soft_limit)
+    data = benchdata.generate(20000, 5000, products=4, seed=1)
+    real_head_start = optimizer.head_start
+
+    def head_start(pool, **kwargs):
+        head = real_head_start(pool, **kwargs)
+        print("solving" if head is not None else "no head start", flush=True)
+        return head
+
+    optimizer.head_start = head_start
+    try:
+        optimizer.solve(lines=data.lines, exports=data.exports, tariff=data.tariff,
+                        chapter99=csvio.load_chapter99(), settings=data.settings, workers=2)
+        print("finished", flush=True)
+    except SoftTimeLimitExceeded:
+        print("stopped", flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("stop", ["killed", "soft time limit"])
+def test_workers_of_a_whole_solve_end_with_it(stop):
+    proc = _start(SOLVE_CLAIM)
+    try:
+        _expect_line(proc, "solving")
+        workers = _wait_for(lambda: len(_children(proc.pid)) == 2 and _children(proc.pid), 30, "2 workers")
+        if stop == "killed":
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        else:
+            os.kill(proc.pid, signal.SIGUSR1)
+            _expect_line(proc, "stopped")
+            assert _state(proc.pid) is not None
+        _wait_for(lambda: not any(_state(pid) for pid in workers), 5, f"workers {workers} gone")
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def test_a_worker_started_after_its_parent_died_exits_at_once():
     # The race the initializer closes: the parent gone between the fork and prctl().
     script = """

@@ -271,22 +271,18 @@ def solve_spread(problem, workers: int | None):
     """The exact optimum as solve_problem finds it, and how its work spreads over the product groups: each
     group's solve time, the largest group, and the solve's wall time projected for 1, 2, 4 and 8 worker
     processes (largest group first to the first free worker, as the pool and the chord hand them out)."""
-    from claims.engine.model import Method, bulk
-    from claims.engine.optimizer import _group_arrays, _pairs_in, assemble, solve_groups
+    from claims.engine.model import Method
+    from claims.engine.optimizer import solve_problem
 
-    with bulk():
-        groups = _group_arrays(problem)
-    results = solve_groups(groups, Method.OPTIMAL, workers=workers)
-    with bulk():
-        result = assemble(problem, results, Method.OPTIMAL)
-    result.pairs = sum(_pairs_in(g) for g in groups)
-    seconds = [float(r["seconds"]) for r in results]
-    biggest = max(range(len(groups)), key=lambda k: _pairs_in(groups[k])) if groups else None
+    result = solve_problem(problem, Method.OPTIMAL, workers=workers)
+    runs = result.group_runs
+    seconds = [run.seconds for run in runs]
+    biggest = max(runs, key=lambda run: run.pairs) if runs else None
     return result, {
-        "largest_lines": len(groups[biggest]["line_id"]) if groups else 0,
-        "largest_exports": len(groups[biggest]["export_id"]) if groups else 0,
-        "largest_pairs": _pairs_in(groups[biggest]) if groups else 0,
-        "largest_s": round(seconds[biggest], 2) if groups else 0.0,
+        "largest_lines": biggest.lines if biggest else 0,
+        "largest_exports": biggest.exports if biggest else 0,
+        "largest_pairs": biggest.pairs if biggest else 0,
+        "largest_s": round(biggest.seconds, 2) if biggest else 0.0,
         "groups_s": round(sum(seconds), 2),
         "projected_s": {n: round(projected_wall(seconds, n), 1) for n in (1, 2, 4, 8)},
     }
