@@ -284,17 +284,14 @@ class Master:
         self.pred[n:root] = n + m + exports
         self.pdir = np.full(size, -1, dtype=np.int64)
         self.pdir[:n][supplied] = 1
-        self.depth = np.ones(size, dtype=np.int64)
-        self.depth[root] = 0
-        # Children of T as a doubly linked list: 0, 1, ..., root - 1.
-        self.child = np.full(size, -1, dtype=np.int64)
-        self.nxt = np.full(size, -1, dtype=np.int64)
-        self.prv = np.full(size, -1, dtype=np.int64)
-        if root > 0:
-            self.child[root] = 0
-            self.nxt[: root - 1] = np.arange(1, root)
-            self.prv[1:root] = np.arange(0, root - 1)
-        self.stack = np.zeros(size, dtype=np.int64)
+        # The thread: T, then 0, 1, ..., root - 1 (every node a leaf below T), and back to T.
+        self.thread = np.roll(np.arange(size, dtype=np.int64), -1)
+        self.rev_thread = np.roll(np.arange(size, dtype=np.int64), 1)
+        self.succ_num = np.ones(size, dtype=np.int64)
+        self.succ_num[root] = size
+        self.last_succ = np.arange(size, dtype=np.int64)
+        self.last_succ[root] = root - 1 if root > 0 else root
+        self.dirty = np.zeros(size, dtype=np.int64)
         self.next_arc = 0
         self.pivots = 0
 
@@ -366,11 +363,11 @@ class Master:
             self.parent,
             self.pred,
             self.pdir,
-            self.depth,
-            self.child,
-            self.nxt,
-            self.prv,
-            self.stack,
+            self.thread,
+            self.rev_thread,
+            self.succ_num,
+            self.last_succ,
+            self.dirty,
             block,
             self.next_arc,
         )
@@ -541,7 +538,7 @@ def prefer(master: Master, rank):
     master.cost = np.zeros(len(master.src), dtype=np.int64)
     master.cost[master.k0 :] = -np.asarray(rank, dtype=np.int64)[master.ii]
     netsimplex.potentials(
-        master.cost, master.pi, master.pred, master.pdir, master.child, master.nxt, master.stack, master.root
+        master.cost, master.pi, master.pred, master.pdir, master.parent, master.thread, master.root
     )
     master.solve(with_duals=False)
     return master.flow[master.k0 :].copy()
