@@ -35,30 +35,33 @@ UPPER = -1
 
 
 @njit(cache=True, nogil=True)
-def _remove_child(p, x, child, nxt, prv):
-    if prv[x] != -1:
-        nxt[prv[x]] = nxt[x]
-    else:
-        child[p] = nxt[x]
-    if nxt[x] != -1:
-        prv[nxt[x]] = prv[x]
-
-
-@njit(cache=True, nogil=True)
-def _add_child(p, x, child, nxt, prv):
-    nxt[x] = child[p]
-    prv[x] = -1
-    if child[p] != -1:
-        prv[child[p]] = x
-    child[p] = x
-
-
-@njit(cache=True, nogil=True)
 def run(
-    src, dst, cost, cap, flow, state, pi, parent, pred, pdir, depth, child, nxt, prv, stack, block, start
+    src,
+    dst,
+    cost,
+    cap,
+    flow,
+    state,
+    pi,
+    parent,
+    pred,
+    pdir,
+    thread,
+    rev_thread,
+    succ_num,
+    last_succ,
+    dirty,
+    block,
+    start,
 ):
     """Pivot until no arc has a negative reduced cost (cost + pi[src] - pi[dst], signed by its state).
-    Returns (pivots, where the next search starts)."""
+    Returns (pivots, where the next search starts).
+
+    The tree is kept as parent, pred (the arc to the parent) and pdir (+1 when that arc leaves the node), a
+    thread (the nodes in depth-first order, as a cyclic list with its reverse), and per node the size of its
+    subtree (succ_num) and its last node in thread order (last_succ). A pivot then costs the length of the
+    cycle for the tree's arrays and the size of the moved subtree only for its potentials (one pass along the
+    thread), as in LEMON's network simplex."""
     n_arcs = len(src)
     inf = INF
     pivots = 0
@@ -92,16 +95,13 @@ def run(
         else:
             first = dst[in_arc]
             second = src[in_arc]
-        # Apex of the cycle.
+        # Apex of the cycle: an ancestor's subtree is larger than its descendants'.
         u = first
         v = second
         while u != v:
-            if depth[u] > depth[v]:
+            if succ_num[u] < succ_num[v]:
                 u = parent[u]
-            elif depth[v] > depth[u]:
-                v = parent[v]
             else:
-                u = parent[u]
                 v = parent[v]
         join = u
         # Leaving arc: the last blocking arc of the cycle oriented from the apex (Cunningham).
@@ -162,40 +162,132 @@ def run(
         else:
             u_in = second
             v_in = first
-        if u_in == dst[in_arc]:
-            sigma = pi[v_in] + cost[in_arc] - pi[u_in]
-        else:
-            sigma = pi[v_in] - cost[in_arc] - pi[u_in]
-        # Hang the subtree below the leaving arc from v_in by the entering arc: the path u_in .. u_out turns.
-        x = u_in
-        new_parent = v_in
-        new_arc = in_arc
-        while True:
-            old_parent = parent[x]
-            old_arc = pred[x]
-            _remove_child(old_parent, x, child, nxt, prv)
-            parent[x] = new_parent
-            pred[x] = new_arc
-            pdir[x] = 1 if src[new_arc] == x else -1
-            _add_child(new_parent, x, child, nxt, prv)
-            if x == u_out:
-                break
-            new_parent = x
-            new_arc = old_arc
-            x = old_parent
-        # Depths and potentials of the moved subtree.
-        top = 0
-        stack[0] = u_in
-        while top >= 0:
-            x = stack[top]
-            top -= 1
-            depth[x] = depth[parent[x]] + 1
-            pi[x] += sigma
-            c = child[x]
-            while c != -1:
-                top += 1
-                stack[top] = c
-                c = nxt[c]
+        _rehang(
+            in_arc,
+            u_in,
+            v_in,
+            u_out,
+            join,
+            src,
+            parent,
+            pred,
+            pdir,
+            thread,
+            rev_thread,
+            succ_num,
+            last_succ,
+            dirty,
+        )
+        # Potentials of the moved subtree (u_in and its successors along the thread).
+        sigma = pi[v_in] - pi[u_in] - pdir[u_in] * cost[in_arc]
+        end = thread[last_succ[u_in]]
+        u = u_in
+        while u != end:
+            pi[u] += sigma
+            u = thread[u]
+
+
+@njit(cache=True, nogil=True)
+def _rehang(
+    in_arc, u_in, v_in, u_out, join, src, parent, pred, pdir, thread, rev_thread, succ_num, last_succ, dirty
+):
+    """The subtree below the leaving arc (u_out to its parent) hangs from v_in by the entering arc; the path
+    u_in .. u_out turns over. Updates every tree array but the potentials."""
+    old_rev_thread = rev_thread[u_out]
+    old_succ_num = succ_num[u_out]
+    old_last_succ = last_succ[u_out]
+    v_out = parent[u_out]
+    if u_in == u_out:
+        parent[u_in] = v_in
+        pred[u_in] = in_arc
+        pdir[u_in] = 1 if u_in == src[in_arc] else -1
+        if thread[v_in] != u_out:
+            after = thread[old_last_succ]
+            thread[old_rev_thread] = after
+            rev_thread[after] = old_rev_thread
+            after = thread[v_in]
+            thread[v_in] = u_out
+            rev_thread[u_out] = v_in
+            thread[old_last_succ] = after
+            rev_thread[after] = old_last_succ
+    else:
+        # When old_rev_thread is v_in (then join is v_out), the thread goes on after u_out's subtree.
+        thread_continue = thread[old_last_succ] if old_rev_thread == v_in else thread[v_in]
+        # The stem: the nodes from u_in up to u_out, whose parents change; each is cut out of the thread
+        # with its own subtree (less the next stem node's) and the pieces are joined behind v_in.
+        stem = u_in
+        par_stem = v_in
+        last = last_succ[u_in]
+        after = thread[last]
+        thread[v_in] = u_in
+        nd = 0
+        dirty[nd] = v_in
+        nd += 1
+        while stem != u_out:
+            next_stem = parent[stem]
+            thread[last] = next_stem
+            dirty[nd] = last
+            nd += 1
+            before = rev_thread[stem]
+            thread[before] = after
+            rev_thread[after] = before
+            parent[stem] = par_stem
+            par_stem = stem
+            stem = next_stem
+            last = rev_thread[par_stem] if last_succ[stem] == last_succ[par_stem] else last_succ[stem]
+            after = thread[last]
+        parent[u_out] = par_stem
+        thread[last] = thread_continue
+        rev_thread[thread_continue] = last
+        last_succ[u_out] = last
+        if old_rev_thread != v_in:
+            thread[old_rev_thread] = after
+            rev_thread[after] = old_rev_thread
+        for k in range(nd):
+            x = dirty[k]
+            rev_thread[thread[x]] = x
+        # pred, pdir, last_succ and succ_num along the stem, from u_out down to u_in.
+        tmp_sc = 0
+        tmp_ls = last_succ[u_out]
+        u = u_out
+        p = parent[u]
+        while u != u_in:
+            pred[u] = pred[p]
+            pdir[u] = -pdir[p]
+            tmp_sc += succ_num[u] - succ_num[p]
+            succ_num[u] = tmp_sc
+            last_succ[p] = tmp_ls
+            u = p
+            p = parent[u]
+        pred[u_in] = in_arc
+        pdir[u_in] = 1 if u_in == src[in_arc] else -1
+        succ_num[u_in] = old_succ_num
+    # last_succ from v_in towards the root, and from v_out.
+    up_limit_out = join if last_succ[join] == v_in else -1
+    last_succ_out = last_succ[u_out]
+    u = v_in
+    while u != -1 and last_succ[u] == v_in:
+        last_succ[u] = last_succ_out
+        u = parent[u]
+    if join != old_rev_thread and v_in != old_rev_thread:
+        u = v_out
+        while u != up_limit_out and last_succ[u] == old_last_succ:
+            last_succ[u] = old_rev_thread
+            u = parent[u]
+    elif last_succ_out != old_last_succ:
+        u = v_out
+        while u != up_limit_out and last_succ[u] == old_last_succ:
+            last_succ[u] = last_succ_out
+            u = parent[u]
+    # Subtree sizes from v_in and from v_out up to the apex.
+    u = v_in
+    while u != join:
+        succ_num[u] += old_succ_num
+        u = parent[u]
+    u = v_out
+    while u != join:
+        succ_num[u] -= old_succ_num
+        u = parent[u]
 
 
 @njit(cache=True, nogil=True)
@@ -232,23 +324,14 @@ def best_per_line(s, p, big_u, u, r, lo, hi, top, vals, idx):
 
 
 @njit(cache=True, nogil=True)
-def potentials(cost, pi, pred, pdir, child, nxt, stack, root):
-    """Potentials of the tree for new costs: zero at the root, reduced cost zero on every tree arc."""
+def potentials(cost, pi, pred, pdir, parent, thread, root):
+    """Potentials of the tree for new costs: zero at the root, reduced cost zero on every tree arc (the
+    thread visits every parent before its children)."""
     pi[root] = 0
-    top = 0
-    stack[0] = root
-    while top >= 0:
-        x = stack[top]
-        top -= 1
-        c = child[x]
-        while c != -1:
-            if pdir[c] == 1:
-                pi[c] = pi[x] - cost[pred[c]]
-            else:
-                pi[c] = pi[x] + cost[pred[c]]
-            top += 1
-            stack[top] = c
-            c = nxt[c]
+    u = thread[root]
+    while u != root:
+        pi[u] = pi[parent[u]] - pdir[u] * cost[pred[u]]
+        u = thread[u]
 
 
 @njit(cache=True, nogil=True)

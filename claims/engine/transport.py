@@ -19,7 +19,8 @@ The exact optimum is found by column generation:
 - Pricing runs compiled loops over the windows for w(i, j) - alpha_i - beta_j > tolerance, in parts of the
   group in turn (the duals are renewed after each part that adds columns); blocks of lines whose bound on
   w - alpha (from the weights' structure) cannot reach beta_j are skipped. The best few per export join the
-  master.
+  master. A group of several parts prices its next part on a second thread while the simplex solves (under
+  the duals of the round before; those columns join only if they still improve the master).
 When every part in a row prices out nothing under the same duals, the flow is optimal for the full problem
 (up to the integer rounding of costs, whose effect is bounded and reported through the duality gap: see
 `Solution.bound`).
@@ -45,6 +46,9 @@ PARTIAL_PAIRS = 16_000_000
 INITIAL_COLUMNS = 8  # best pairs per export in the first master
 INITIAL_PER_LINE = 3  # and best pairs per line
 COLUMNS_PER_ROUND = 12
+# ...and per export of a group priced in several parts: on the 184-million-pair group of large-4711, 48
+# took 72 cpu s where 24 took 79 and 12 took 92 (fewer rounds, so fewer re-solves of the master).
+COLUMNS_PER_ROUND_LARGE = 48
 RC_TOL = 1e-12  # relative to the largest weight
 PRUNE_RC = 2e-3  # columns this far below zero reduced cost (relative) leave a large master
 PRUNE_SIZE = 6  # a master is large beyond this many columns per line and export
@@ -171,7 +175,7 @@ class Pairs:
             size += int(np.sum(self._hi[j0:j1] - self._lo[j0:j1]))
         return out
 
-    def price(self, alpha, beta, *, top: int, tol: float, spans=None):
+    def price(self, alpha, beta, *, top: int, tol: float, spans=None, threads: int = PRICE_THREADS):
         """best_j = max_i (w - alpha_i) over the window, and up to `top` pairs per export whose reduced cost
         w - alpha_i - beta_j exceeds `tol` (the largest first); over the exports of `spans` only, if given
         (best is -inf for the others)."""
@@ -220,7 +224,7 @@ class Pairs:
             return out_i[:k], out_j[:k]
 
         work = sum(int(np.sum(self._hi[j0:j1] - self._lo[j0:j1])) for j0, j1 in spans)
-        threads = PRICE_THREADS if work >= PARALLEL_PRICE_PAIRS and len(spans) > 1 else 1
+        threads = threads if work >= PARALLEL_PRICE_PAIRS and len(spans) > 1 else 1
         if threads > 1:
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 parts = list(pool.map(run, spans))
@@ -284,17 +288,14 @@ class Master:
         self.pred[n:root] = n + m + exports
         self.pdir = np.full(size, -1, dtype=np.int64)
         self.pdir[:n][supplied] = 1
-        self.depth = np.ones(size, dtype=np.int64)
-        self.depth[root] = 0
-        # Children of T as a doubly linked list: 0, 1, ..., root - 1.
-        self.child = np.full(size, -1, dtype=np.int64)
-        self.nxt = np.full(size, -1, dtype=np.int64)
-        self.prv = np.full(size, -1, dtype=np.int64)
-        if root > 0:
-            self.child[root] = 0
-            self.nxt[: root - 1] = np.arange(1, root)
-            self.prv[1:root] = np.arange(0, root - 1)
-        self.stack = np.zeros(size, dtype=np.int64)
+        # The thread: T, then 0, 1, ..., root - 1 (every node a leaf below T), and back to T.
+        self.thread = np.roll(np.arange(size, dtype=np.int64), -1)
+        self.rev_thread = np.roll(np.arange(size, dtype=np.int64), 1)
+        self.succ_num = np.ones(size, dtype=np.int64)
+        self.succ_num[root] = size
+        self.last_succ = np.arange(size, dtype=np.int64)
+        self.last_succ[root] = root - 1 if root > 0 else root
+        self.dirty = np.zeros(size, dtype=np.int64)
         self.next_arc = 0
         self.pivots = 0
 
@@ -366,11 +367,11 @@ class Master:
             self.parent,
             self.pred,
             self.pdir,
-            self.depth,
-            self.child,
-            self.nxt,
-            self.prv,
-            self.stack,
+            self.thread,
+            self.rev_thread,
+            self.succ_num,
+            self.last_succ,
+            self.dirty,
             block,
             self.next_arc,
         )
@@ -493,29 +494,58 @@ def optimal(g: Group, expiry_rank: np.ndarray | None = None, columns=None, pairs
     parts = pairs.chunks(PARTIAL_PAIRS)
     best = np.full(g.m, -np.inf)
     rounds, k, clean = 0, 0, 0
-    while True:
-        rounds += 1
-        q, alpha_int, beta_int = master.solve()
-        alpha = alpha_int / master.scale
-        beta = beta_int / master.scale
-        if rounds >= MAX_ROUNDS:
-            best, _, _, _ = pairs.price(alpha, beta, top=0, tol=tol)
-            break
-        clean = 0
-        added = 0
-        while clean < len(parts):
-            part = parts[k % len(parts)]
-            k += 1
-            part_best, ii, jj, w = pairs.price(alpha, beta, top=COLUMNS_PER_ROUND, tol=tol, spans=part)
-            for j0, j1 in part:
-                best[j0:j1] = part_best[j0:j1]
-            added = master.add(ii, jj, w) if len(ii) else 0
-            if added:  # (none added when only columns already there price out: rounding noise)
+    # A large group prices its next part on another thread while the simplex solves: those columns are
+    # priced under the previous duals, and join the master only if they still improve it under the new ones.
+    ahead_pool = ThreadPoolExecutor(max_workers=1) if len(parts) > 1 else None
+    per_round = COLUMNS_PER_ROUND_LARGE if len(parts) > 1 else COLUMNS_PER_ROUND
+    ahead = None
+    try:
+        while True:
+            rounds += 1
+            q, alpha_int, beta_int = master.solve()
+            alpha = alpha_int / master.scale
+            beta = beta_int / master.scale
+            added = 0
+            if ahead is not None:
+                _, ai, aj, aw = ahead.result()
+                ahead = None
+                keep = aw - alpha[ai] - beta[aj] > tol
+                added = master.add(ai[keep], aj[keep], aw[keep]) if keep.any() else 0
+                q = np.concatenate([q, np.zeros(added, dtype=np.int64)])
+            if rounds >= MAX_ROUNDS:
+                best, _, _, _ = pairs.price(alpha, beta, top=0, tol=tol)
                 break
-            clean += 1
-        if not added:
-            break
-        master.prune(np.concatenate([q, np.zeros(added, dtype=np.int64)]), alpha, beta)
+            clean = 0
+            while clean < len(parts):
+                part = parts[k % len(parts)]
+                k += 1
+                part_best, ii, jj, w = pairs.price(alpha, beta, top=per_round, tol=tol, spans=part)
+                for j0, j1 in part:
+                    best[j0:j1] = part_best[j0:j1]
+                fresh = master.add(ii, jj, w) if len(ii) else 0
+                added += fresh
+                # (none added when only columns already there price out: rounding noise)
+                if added:
+                    break
+                clean += 1
+            if not added:
+                # Every part priced out under these duals, the master unchanged since they were found.
+                break
+            if ahead_pool is not None:
+                ahead = ahead_pool.submit(
+                    pairs.price,
+                    alpha,
+                    beta,
+                    top=per_round,
+                    tol=tol,
+                    spans=parts[k % len(parts)],
+                    threads=1,
+                )
+                k += 1
+            master.prune(np.concatenate([q, np.zeros(len(master.c) - len(q), dtype=np.int64)]), alpha, beta)
+    finally:
+        if ahead_pool is not None:
+            ahead_pool.shutdown(wait=True, cancel_futures=True)
     value = float(np.dot(master.w, q))
     bound = float(np.dot(alpha, g.line_cap) + np.dot(np.maximum(best, 0.0), g.export_cap))
     if expiry_rank is not None:
@@ -541,7 +571,7 @@ def prefer(master: Master, rank):
     master.cost = np.zeros(len(master.src), dtype=np.int64)
     master.cost[master.k0 :] = -np.asarray(rank, dtype=np.int64)[master.ii]
     netsimplex.potentials(
-        master.cost, master.pi, master.pred, master.pdir, master.child, master.nxt, master.stack, master.root
+        master.cost, master.pi, master.pred, master.pdir, master.parent, master.thread, master.root
     )
     master.solve(with_duals=False)
     return master.flow[master.k0 :].copy()

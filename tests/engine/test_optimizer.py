@@ -109,7 +109,8 @@ def instances(draw):
 @pytest.fixture(params=["default", "one_column_at_a_time", "unbounded_integers", "branching_only"])
 def solver_path(request, monkeypatch):
     """The default column generation; one that starts from a single column per export, adds one per
-    round and prices in blocks of a few pairs: many rounds, every block boundary exercised; the exact
+    round and prices in blocks of a few pairs, parts of the group in turn (the next part priced on another
+    thread while the master is solved): many rounds, every block boundary exercised; the exact
     max-profit flow in Python integers that groups beyond 64-bit units take (exactflow); and the choice of
     method for contested lines by branching alone."""
     if request.param == "unbounded_integers":
@@ -122,6 +123,8 @@ def solver_path(request, monkeypatch):
         monkeypatch.setattr(transport, "INITIAL_COLUMNS", 1)
         monkeypatch.setattr(transport, "INITIAL_PER_LINE", 0)
         monkeypatch.setattr(transport, "COLUMNS_PER_ROUND", 1)
+        monkeypatch.setattr(transport, "COLUMNS_PER_ROUND_LARGE", 1)
+        monkeypatch.setattr(transport, "PARTIAL_PAIRS", 10)
     return request.param
 
 
