@@ -416,7 +416,7 @@ def build_model(
                 steps.append(
                     Step(
                         rules.CIT_B,
-                        f"component {component.hts}: {plan.quantity} {component.uom} per article "
+                        f"component {component.hts}: {_shown(plan.quantity)} {component.uom} per article "
                         f"(basis {plan.basis}), share {plan.share}; {count} eligible import arc(s)",
                     )
                 )
@@ -765,3 +765,13 @@ def choose_types(
         seconds=time.perf_counter() - started,
         arcs=len(model.arcs),
     )
+
+
+def _shown(quantity: Decimal) -> str:
+    """A quantity for reading: exact when it has at most six decimals, else rounded to six and marked so
+    (after valuable waste a quantity per article can be a long exact quotient; the amounts use it whole)."""
+    if quantity == quantity.quantize(Decimal("0.000001")):
+        text = f"{quantity.normalize():f}"
+        return text
+    return f"about {quantity.quantize(Decimal('0.000001')).normalize():f}"
+

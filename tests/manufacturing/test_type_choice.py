@@ -196,3 +196,13 @@ def test_the_sample_manufacturer_gets_manufacturing_where_it_pays_more(client_a)
     assert (returned.chosen, returned.alternative) == (Kind.UNUSED, Kind.REJECTED)
     assert returned.alternative_total < result.exact
     assert result.refund == Decimal("1357.60")
+
+
+def test_a_long_exact_quantity_per_article_is_shown_rounded_and_marked():
+    """After valuable waste the quantity per article can be a long exact quotient: the explanation shows six
+    decimals and says it is rounded; a short one is shown as it is."""
+    from claims.manufacturing.types import _shown
+
+    assert _shown(Decimal(114) / Decimal(29)) == "about 3.931034"
+    assert _shown(Decimal("2.5000")) == "2.5"
+    assert _shown(Decimal("100")) == "100"
