@@ -22,6 +22,14 @@ D = Decimal
 NOW = dt.datetime(2026, 12, 6, 12, tzinfo=dt.UTC)
 
 
+@pytest.fixture(autouse=True)
+def _at_now():
+    """The clock stands at NOW from before the other fixtures create the claims (an autouse fixture is set
+    up first), so what they record is dated NOW too, whatever day the suite runs on."""
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
 def claim_with(client, status, amount, *, filed=None, **kw):
     claim = ClaimFactory(client=client, status=status, **kw)
     claim.class_totals.create(accounting_class="364", claim_amount=D(amount), calculated_amount=D(amount))
@@ -65,7 +73,6 @@ def history(client_a):
     return {"accepted": accepted, "paid": paid, "billed": billed, "closed": closed}
 
 
-@time_machine.travel(NOW)
 def test_pipeline_money_and_classes(client_a, history):
     board = figures.client_dashboard(client=client_a)
     stages = {s.key: (s.count, s.amount) for s in board.pipeline}
@@ -97,7 +104,6 @@ def test_pipeline_money_and_classes(client_a, history):
     assert money.liquidated_claims == 2
 
 
-@time_machine.travel(NOW)
 def test_dashboard_api_gives_the_same_figures(api, client_a, client_user_a, history):
     api.force_login(client_user_a)
     data = api.get("/api/v1/clients/acme/dashboard/").json()
@@ -114,7 +120,6 @@ def test_dashboard_api_gives_the_same_figures(api, client_a, client_user_a, hist
     assert accepted["kind"] == "liquidation" and accepted["amount"] == "1000.00"
 
 
-@time_machine.travel(NOW)
 def test_dashboard_page_links_each_stage_to_its_claims(client, client_a, client_user_a, history):
     client.force_login(client_user_a)
     html = client.get("/clients/acme/").content.decode()
@@ -124,7 +129,6 @@ def test_dashboard_page_links_each_stage_to_its_claims(client, client_a, client_
     assert "Stage: <strong>Accepted by CBP</strong>" in listed
 
 
-@time_machine.travel(NOW)
 def test_projection_rows_each_have_a_basis(client, client_a, client_user_a, history):
     client.force_login(client_user_a)
     response = client.get("/clients/acme/")
@@ -137,7 +141,6 @@ def test_projection_rows_each_have_a_basis(client, client_a, client_user_a, hist
     assert accepted.kind == "liquidation" and "deemed liquidation 2027-11-20" in accepted.basis
 
 
-@time_machine.travel(NOW)
 def test_maximization_reads_each_builds_comparison(client_a, analyst):
     build = ClaimBuild.objects.create(
         client=client_a,
@@ -171,7 +174,6 @@ def test_maximization_reads_each_builds_comparison(client_a, analyst):
     assert m.estimate.at_risk_refund == D("321.00")
 
 
-@time_machine.travel(NOW)
 def test_needs_from_the_client(client_a, analyst, settings):
     settings.PRIVILEGE_WARNING_DAYS = 90
     claim = claim_with(client_a, Claim.Status.INFO_REQUESTED, "10.00", filed=dt.date(2026, 11, 1))
@@ -203,7 +205,6 @@ def test_needs_from_the_client(client_a, analyst, settings):
     assert needs.count == 3
 
 
-@time_machine.travel(NOW)
 def test_client_users_see_no_review_comments_draft_builds_or_acknowledged_warnings(
     client, api, client_a, analyst, reviewer, client_user_a
 ):
@@ -262,7 +263,6 @@ def test_client_users_see_no_review_comments_draft_builds_or_acknowledged_warnin
         assert "INTERNAL" not in api.get(url).content.decode()
 
 
-@time_machine.travel(NOW)
 def test_pdf_and_excel_of_the_dashboard(client, client_a, client_user_a, history, settings):
     from tests.factories import PrivilegeFactory
 
