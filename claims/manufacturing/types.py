@@ -774,4 +774,3 @@ def _shown(quantity: Decimal) -> str:
         text = f"{quantity.normalize():f}"
         return text
     return f"about {quantity.quantize(Decimal('0.000001')).normalize():f}"
-
