@@ -402,16 +402,24 @@ def claim_build_save_start(*, build: ClaimBuild, user: User) -> Job:
 
 
 def claim_build_save_run(*, build_id: int, user_id: int, job_id: int | None) -> list[int]:
-    """The worker's side of claim_build_save_start: save, with the job's progress and outcome. A reason the
-    analyst can act on (quantities taken meanwhile, already saved) ends the job failed with that reason;
-    nothing is saved then, since the save is one transaction."""
+    """The worker's side of claim_build_save_start: save, with the job's progress and outcome."""
+
+    def save(progress: Callable[[float], None]) -> list[Claim]:
+        build = ClaimBuild.objects.select_related("client__firm").defer("result").get(pk=build_id)
+        return claim_build_save(build=build, user=User.objects.get(pk=user_id), progress=progress)
+
+    return save_on_worker(job_id, save)
+
+
+def save_on_worker(job_id: int | None, save: Callable[[Callable[[float], None]], list[Claim]]) -> list[int]:
+    """Run a save of draft claims for its job: progress as it goes, the claims saved as the outcome. A reason
+    the analyst can act on (quantities taken meanwhile, data changed, already saved) or Celery's time limit
+    ends the job failed with that reason; nothing is saved then, since a save is one transaction."""
     from celery.exceptions import SoftTimeLimitExceeded
 
     with job_run(job_id) as run:
-        build = ClaimBuild.objects.select_related("client__firm").defer("result").get(pk=build_id)
-        user = User.objects.get(pk=user_id)
         try:
-            claims = claim_build_save(build=build, user=user, progress=run.report)
+            claims = save(run.report)
         except BuildError as exc:
             run.fail(as_sentence(str(exc)))
             return []

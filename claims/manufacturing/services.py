@@ -21,10 +21,9 @@ from django.utils import timezone
 from claims.building.numbers import NumbersExhausted, claim_numbers_allocate
 from claims.building.services import (
     BuildError,
-    as_sentence,
     default_port,
     insert_rows,
-    saved_message,
+    save_on_worker,
 )
 from claims.building.services import _require_staff as require_firm_staff
 from claims.building.split import SplitError, split_into_claims
@@ -357,20 +356,11 @@ def type_choice_save_stored(
 
 
 def type_choice_save_run(*, run_id: int, user_id: int, job_id: int | None) -> list[int]:
-    """The worker's side of type_choice_save_start: save, with the job's progress and outcome. A reason the
-    analyst can act on ends the job failed with it; nothing is saved then (one transaction)."""
-    from celery.exceptions import SoftTimeLimitExceeded
+    """The worker's side of type_choice_save_start: save the stored choice, with the job's progress and
+    outcome (refused, saving nothing, if the data changed since)."""
 
-    with job_run(job_id) as job:
+    def save(progress: Callable[[float], None]) -> list[Claim]:
         run = TypeChoiceRun.objects.get(pk=run_id)
-        user = User.objects.get(pk=user_id)
-        try:
-            claims = type_choice_save_stored(run=run, user=user, progress=job.report)
-        except BuildError as exc:
-            job.fail(as_sentence(str(exc)))
-            return []
-        except SoftTimeLimitExceeded:
-            job.fail("The save ran past its time limit and was stopped; nothing was saved. Try again.")
-            return []
-        job.message = saved_message(claims)
-        return [c.pk for c in claims]
+        return type_choice_save_stored(run=run, user=User.objects.get(pk=user_id), progress=progress)
+
+    return save_on_worker(job_id, save)
