@@ -117,8 +117,10 @@ def returns_of(client: Client) -> list[rules.Return]:
             part=r.part,
             unused=r.unused,
             export_ref=r.export_ref,
+            line_hts=r.import_line.hts if r.import_line else "",
+            line_imported_on=r.import_line.import_date if r.import_line else None,
         )
-        for r in RejectedReturn.objects.filter(client=client)
+        for r in RejectedReturn.objects.filter(client=client).select_related("import_line")
     ]
 
 

@@ -3,12 +3,15 @@ each designation: the bill of materials and lot it names, the ruling in force, t
 Registered with claims.preflight's rules."""
 
 from collections.abc import Iterator
+from decimal import Decimal
 
-from claims.engine.model import Settings
+from claims.engine.model import Ch99Duty, LineKey, Settings
+from claims.engine.model import ImportLine as LineData
 from claims.preflight import (
     ERROR,
     MANUFACTURING,
     REJECTED,
+    RETAIL_RETURN,
     ClaimData,
     PreflightIssue,
     _line_label,
@@ -108,6 +111,8 @@ def check_rejected_returns(d: ClaimData) -> Iterator[PreflightIssue]:
     settings = Settings(filing_date=d.on, export_window=d.window)
     for des in d.designations:
         line, export = d.lines[des.import_line_id], d.exports[des.export_id]
+        if des.method == "substitution" and d.provision in RETAIL_RETURN:
+            continue  # another import designated for a retail return: check_retail_designations
         ret = by_pair.get((des.import_line_id, export.export_ref))
         if ret is None:
             if des.import_line_id in lines_with_returns:
@@ -158,4 +163,127 @@ def check_rejected_returns(d: ClaimData) -> Iterator[PreflightIssue]:
                 f"{des.quantity.normalize():f} designated, but return {ret.return_ref} brought back "
                 f"{ret.quantity.normalize():f}",
                 **_where(des),
+            )
+
+
+@rule("RET-C2", "Retail returns: the designated import's classification, product identifier and time limits")
+def check_retail_designations(d: ClaimData) -> Iterator[PreflightIssue]:
+    """A retail-return claim designating other imports (10-record pos 77 `Y`): each export is the export of
+    a retail return's goods, and each designated line has the returned goods' 8-digit classification and
+    product identifier, and was imported within the year before the export (1313(c)(2))."""
+    if d.provision not in RETAIL_RETURN:
+        return
+    designated = [des for des in d.designations if des.method == "substitution"]
+    if not designated:
+        return
+    client = d.claim.client
+    returns = list(
+        RejectedReturn.objects.filter(client=client, reason=RejectedReturn.Reason.RETAIL).select_related(
+            "import_line__entry"
+        )
+    )
+    by_export: dict[str, list[RejectedReturn]] = {}
+    for r in returns:
+        by_export.setdefault(r.export_ref, []).append(r)
+
+    def own_key(r: RejectedReturn) -> LineKey:
+        return LineKey(r.import_line.entry.entry_number, r.import_line.line_number)
+
+    parts = rules.line_parts_of(
+        [
+            rules.Return(
+                r.return_ref,
+                r.reason,
+                own_key(r),
+                r.quantity,
+                r.uom,
+                r.rejected_on,
+                r.returned_on,
+                r.proof,
+                r.part,
+            )
+            for r in returns
+            if r.import_line_id is not None
+        ]
+    )
+    settings = Settings(filing_date=d.on, export_window=d.window)
+    taken: dict[int, Decimal] = {}
+    for des in designated:
+        line, export = d.lines[des.import_line_id], d.exports[des.export_id]
+        where = _where(des)
+        mine = [r for r in by_export.get(export.export_ref, []) if r.import_line_id is not None]
+        if not mine:
+            yield PreflightIssue(
+                "RET-C2",
+                ERROR,
+                f"{_line_label(line)} is designated for export {export.export_ref}, but no retail return "
+                "with its import line names that export: 1313(c)(2) designates an import for returned goods "
+                "(19 U.S.C. 1313(c)(1)(C)(ii), (c)(2))",
+                **where,
+            )
+            continue
+        key = LineKey(line.entry.entry_number, line.line_number)
+        data = LineData(
+            key.entry_number,
+            key.line_number,
+            line.import_date,
+            line.hts,
+            line.quantity,
+            line.uom,
+            line.entered_value,
+            line.duty,
+            ch99=tuple(Ch99Duty(c.number, c.amount) for c in d.ch99.get(line.pk, ())),
+            other_taxes=line.other_taxes,
+        )
+        failures = []
+        for r in mine:
+            ret = rules.Return(
+                r.return_ref,
+                r.reason,
+                own_key(r),
+                r.quantity,
+                r.uom,
+                r.rejected_on,
+                r.returned_on,
+                r.proof,
+                r.part,
+            )
+            own = rules.rejected_conditions(
+                ret,
+                import_date=r.import_line.import_date,
+                line_uom=r.import_line.uom,
+                export_date=export.export_date,
+                export_uom=export.uom,
+                settings=settings,
+            )
+            check = (
+                own
+                if not own.ok
+                else rules.retail_designation(
+                    ret,
+                    data,
+                    line_part=parts.get(key, ""),
+                    returned_hts=r.import_line.hts,
+                    export_date=export.export_date,
+                    settings=settings,
+                )
+            )
+            if check.ok:
+                failures = []
+                break
+            failures.append(f"return {r.return_ref}: {check.step.text} ({check.step.citation})")
+        for text in failures[:1]:
+            yield PreflightIssue(
+                "RET-C2", ERROR, f"{_line_label(line)} for export {export.export_ref}: {text}", **where
+            )
+        taken[des.export_id] = taken.get(des.export_id, Decimal(0)) + des.quantity
+    for export_id, quantity in taken.items():
+        export = d.exports[export_id]
+        returned = sum((r.quantity for r in by_export.get(export.export_ref, [])), Decimal(0))
+        if quantity > returned:
+            yield PreflightIssue(
+                "RET-C2",
+                ERROR,
+                f"{quantity.normalize():f} designated for export {export.export_ref}, but its retail returns "
+                f"brought back {returned.normalize():f} (19 U.S.C. 1313(c)(2), 1313(v))",
             )

@@ -74,10 +74,10 @@ def choice_rows(result: TypeResult) -> list[dict]:
             {
                 "export_ref": c.export_ref,
                 "type": c.chosen.value if c.chosen else "",
-                "type_label": KIND_LABELS[c.chosen] if c.chosen else "None",
+                "type_label": c.label,
                 "refund": to_cents(c.refund),
                 "alternative": c.alternative.value if c.alternative else "",
-                "alternative_label": KIND_LABELS[c.alternative] if c.alternative else "",
+                "alternative_label": c.alternative_label,
                 "claim_with_alternative": to_cents(c.alternative_total)
                 if c.alternative_total is not None
                 else "",
@@ -91,7 +91,8 @@ def choice_rows(result: TypeResult) -> list[dict]:
 
 
 def claim_rows(result: TypeResult) -> list[dict]:
-    """One row per claim (provision): each class rounded once, half-up, to cents."""
+    """One row per claim (provision; a retail-return claim designating other imports, pos 77 `Y`, apart):
+    each class rounded once, half-up, to cents."""
     return [
         {"provision": p, "classes": classes, "total": sum(classes.values(), Decimal(0))}
         for p, classes in result.rounded.items()

@@ -31,9 +31,9 @@ from decimal import Decimal, localcontext
 
 from claims.engine import manufacturing as mfg
 from claims.engine.amounts import EXACT
-from claims.engine.eligibility import Check, claim_timely, export_in_window
-from claims.engine.model import USMCA, LineKey, Settings, Step
-from drawback.lib.dates import ExportWindow, last_export_day
+from claims.engine.eligibility import Check, claim_timely, export_in_window, retail_return_window
+from claims.engine.model import USMCA, Election, ImportLine, LineKey, Settings, Step
+from drawback.lib.dates import ExportWindow, add_years, last_export_day
 
 ZERO = Decimal(0)
 
@@ -46,6 +46,9 @@ CIT_COST = "19 U.S.C. 1313(l)(2)(C); 19 CFR 190.11(d), 190.22(a)(1)(ii)"
 CIT_USMCA = "19 U.S.C. 1313(n)(2); 19 CFR 182.44"
 CIT_C = "19 U.S.C. 1313(c)(1)"
 CIT_C_PROOF = "19 U.S.C. 1313(c)(1)(C); 19 CFR 190.42"
+CIT_C2 = "19 U.S.C. 1313(c)(2); 19 CFR 190.2 (substituted merchandise (2))"
+CIT_C2_ELECTION = "19 CFR 190.51(a)(3); 19 CFR 190.2 (substituted merchandise (2))"
+RETAIL = "retail"
 
 MANUFACTURING_DIRECT = "51"
 MANUFACTURING_SUBSTITUTION = "52"
@@ -137,6 +140,10 @@ class Return:
     part: str = ""
     unused: bool = False
     export_ref: str = ""
+    # The returned goods' own import line as recorded, for when it has no quantity left to be read with the
+    # lines (its classification and date still bound a 1313(c)(2) designation).
+    line_hts: str = ""
+    line_imported_on: dt.date | None = None
 
     @property
     def provision(self) -> str:
@@ -390,4 +397,100 @@ def rejected_conditions(
         CIT_C_PROOF,
         f"{ret.reason} goods returned {ret.returned_on} (proof: {ret.proof}), exported {export_date} within "
         "5 years of import",
+    )
+
+
+# --- retail returns: designating another import (1313(c)(2)) -----------------------------------------------
+
+
+def line_parts_of(returns: Sequence[Return]) -> dict[LineKey, str]:
+    """{import line: product identifier} as the client's retail returns show it: a return names the line its
+    goods came from and their part or SKU. A line named with two different parts is left out (its identifier
+    is not known for sure, and a designation needs it, 1313(c)(2))."""
+    seen: dict[LineKey, set[str]] = {}
+    for ret in returns:
+        if ret.reason == RETAIL and ret.part.strip() and ret.line is not None:
+            seen.setdefault(ret.line, set()).add(ret.part.strip())
+    return {line: next(iter(parts)) for line, parts in seen.items() if len(parts) == 1}
+
+
+def _duty_paid(line: ImportLine) -> bool:
+    return line.duty > 0 or line.other_taxes > 0 or any(c.amount > 0 for c in line.ch99)
+
+
+def same_product(ret: Return, key: LineKey, hts: str, part: str, *, returned_hts: str) -> Check:
+    """1313(c)(2): the designated import is identified with the same 8-digit classification and the same
+    specific product identifier (part number, SKU, product code) as the returned merchandise."""
+    label = f"{key}"
+    if hts[:8] != returned_hts[:8]:
+        return _no(
+            CIT_C2,
+            f"{label} is classified {hts[:8]}, the returned goods {returned_hts[:8]}: not the same "
+            "8-digit subheading",
+        )
+    if not part.strip():
+        return _no(CIT_C2, f"the records do not show the product identifier of {label}")
+    if part.strip() != ret.part.strip():
+        return _no(
+            CIT_C2,
+            f"{label} is part {part.strip()}, the returned goods {ret.part.strip()}: not the same",
+        )
+    return _ok(CIT_C2, f"{label}: same 8-digit {hts[:8]} and part {part.strip()} as the returned goods")
+
+
+def retail_designation(
+    ret: Return,
+    line: ImportLine,
+    *,
+    line_part: str,
+    returned_hts: str,
+    export_date: dt.date,
+    settings: Settings,
+) -> Check:
+    """Whether `line` may be designated for the retail return `ret` exported or destroyed on `export_date`
+    (1313(c)(2)); the first condition broken, or the step that allows it. `returned_hts` is the
+    classification of the returned goods' own import line, `line_part` the product identifier the records
+    give `line` ("" when they give none). The return's own conditions (rejected_conditions) are checked
+    apart: they hold for the returned goods whichever import is designated."""
+    label = f"{line.key}"
+    if ret.reason != RETAIL:
+        return _no(
+            CIT_C2, f"return {ret.ref} is {ret.reason}: only a retail return may designate another import"
+        )
+    if line.key == ret.line:
+        return _no(
+            CIT_C2, f"{label} is the returned goods' own line: direct identification, not a designation"
+        )
+    same = same_product(ret, line.key, line.hts, line_part, returned_hts=returned_hts)
+    if not same.ok:
+        return same
+    # "Within 1 year before": from the same day a year earlier (29 February: 28 February) to the export day.
+    first = add_years(export_date, -1)
+    if line.import_date > export_date:
+        return _no(CIT_C2, f"{label} imported {line.import_date}, after the export {export_date}")
+    if not retail_return_window(line.import_date, export_date).ok:
+        return _no(
+            CIT_C2,
+            f"{label} imported {line.import_date}, more than 1 year before the export {export_date} (the "
+            f"designated import must be from {first} on)",
+        )
+    timely = claim_timely(line.import_date, settings.filing_date)
+    if not timely.ok:
+        return timely
+    if line.uom != ret.uom:
+        return _no("19 CFR 190.51(a)(2)", f"{label} in {line.uom}, the return in {ret.uom}")
+    if not _duty_paid(line):
+        return _no(CIT_C2, f"no duty was paid on {label}")
+    if line.election == Election.DIRECT:
+        return _no(
+            CIT_C2_ELECTION,
+            f"{label} is already designated by direct identification; a 1313(c)(2) designation is "
+            "substitution",
+        )
+    if line.remaining <= 0:
+        return _no("19 U.S.C. 1313(v)", f"nothing is left of {label}")
+    return _ok(
+        CIT_C2,
+        f"{label} imported {line.import_date}, within the year before the export {export_date}, same 8-digit "
+        f"{line.hts[:8]} and part {ret.part.strip()} as the returned goods",
     )

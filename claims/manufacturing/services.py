@@ -37,6 +37,7 @@ from drawback.accounts.models import Client, Privilege, User
 from drawback.accounts.tenancy import require_staff
 from drawback.lib.money import format_usd
 
+from . import rules
 from .data import TypeInputs, type_inputs
 from .models import TypeChoiceRun
 from .runs import data_mark, inputs_digest, result_json, stored_designations
@@ -107,7 +108,8 @@ def designations_save(
                 "entry_number": d.line.entry_number,
                 "line_number": d.line.line_number,
                 "provision": d.provision,
-                "method": "direct" if d.provision in DIRECT else "substitution",
+                # A 1313(c)(2) designation of another import is substitution (19 CFR 190.2, 190.51(a)(3)).
+                "method": "direct" if d.provision in DIRECT and not d.designated_import else "substitution",
                 "disposition": export.disposition.value,
                 "substituted_value_per_unit": d.substituted_value,
                 "position": position,
@@ -200,7 +202,14 @@ def _designation(claim: Claim, row: dict, d: TypeDesignation, lines, export_quan
         },
         entered_value_per_unit=_six(entered) if entered is not None else None,
         substituted_value_per_unit=_six(d.substituted_value) if d.substituted_value is not None else None,
-        explanation=[{"citation": "", "text": f"{d.kind.value}: chosen by the drawback type choice"}],
+        explanation=[
+            {
+                "citation": rules.CIT_C2,
+                "text": f"{d.kind.value}: another import designated for a retail return",
+            }
+            if d.designated_import
+            else {"citation": "", "text": f"{d.kind.value}: chosen by the drawback type choice"}
+        ],
         manufacture=manufacture,
     )
 

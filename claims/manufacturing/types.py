@@ -6,12 +6,17 @@ An export can carry, as the data allows:
 - **manufacturing** on the components of an exported article (a bill of materials, a production lot and its
   ruling): 1313(a) on the import lines the lot's records show used, 1313(b) on any import of the same 8-digit
   HTS (claims.manufacturing.rules);
-- **rejected merchandise** on a return of the goods (1313(c), provisions 53-56).
+- **rejected merchandise** on a return of the goods (1313(c), provisions 53-56): on the returned goods' own
+  import line (direct identification), or, for a retail return, on another import of the same 8-digit HTS and
+  product identifier made within the year before the export (1313(c)(2); provision 56 with 10-record pos 77
+  `Y`). The two are two options of the export: a claim's pos 77 is one indicator for all its exports, and an
+  export stays in one claim, so one export is never split between them.
 
 Each export takes one type (a claim is under one provision, and the export's quantity goes on one claim).
 The types compete for the same import quantity: no quantity of a line is designated twice (1313(v)), and a
 line is designated by direct identification ((j)(1), (a), (c)) or by substitution ((j)(2), (b)), never both
-(19 CFR 190.51(a)(3)). 1313(a) designations of a lot use at most what the lot's records show used.
+(19 CFR 190.51(a)(3)); a 1313(c)(2) designation counts as substitution (19 CFR 190.2, substituted merchandise
+(2)). 1313(a) designations of a lot use at most what the lot's records show used.
 
 The choice is a mixed-integer program solved exactly by HiGHS: a binary per export and type, a binary per
 line that could serve both methods, and a quantity per eligible (line, export, type[, component]) arc in
@@ -73,6 +78,19 @@ KIND_LABELS = {
     Kind.MANUFACTURING: "Manufacturing (1313(a)/(b))",
     Kind.REJECTED: "Rejected merchandise (1313(c))",
 }
+# The option of a retail return's export that designates another import than the returned goods' (1313(c)(2)).
+DESIGNATED = "c2"
+OPTION_LABELS = {(Kind.REJECTED, DESIGNATED): "Rejected merchandise, another import designated (1313(c)(2))"}
+
+
+def type_label(kind: Kind, option: str = "") -> str:
+    return OPTION_LABELS.get((kind, option), KIND_LABELS[kind])
+
+
+def claim_key(provision: str, designated_import: bool) -> str:
+    """The claim a designation goes on: one per provision, and a retail-return claim that designates other
+    imports (10-record pos 77 `Y`) apart from one that identifies the returned goods' own lines."""
+    return f"{provision} (pos 77 Y)" if designated_import else provision
 
 
 @dataclass
@@ -97,6 +115,11 @@ class Arc:
     basis: str = ""
     ruling: str = ""
     substituted_value: Decimal | None = None  # per unit, where the lesser-of applies
+    option: str = ""  # DESIGNATED: a retail return's 1313(c)(2) designation of another import
+
+    @property
+    def type_key(self) -> tuple:
+        return (self.export, self.kind, self.option)
 
 
 @dataclass
@@ -114,6 +137,12 @@ class TypeDesignation:
     # The maximum before the lesser-of (CATAIR 43-record "calculated amount"), per class.
     calculated: dict[str, Decimal] = field(default_factory=dict)
     substituted_value: Decimal | None = None
+    # 1313(c)(2): designates another import than the returned goods' own line (filed with pos 77 `Y`).
+    designated_import: bool = False
+
+    @property
+    def claim(self) -> str:
+        return claim_key(self.provision, self.designated_import)
 
     @property
     def refund(self) -> Decimal:
@@ -130,11 +159,21 @@ class ExportChoice:
     alternative: Kind | None = None
     alternative_total: Decimal | None = None  # the whole claim's exact refund with the alternative
     steps: list[Step] = field(default_factory=list)
+    option: str = ""  # of the chosen type: DESIGNATED when a retail return designates another import
+    alternative_option: str = ""
+
+    @property
+    def label(self) -> str:
+        return type_label(self.chosen, self.option) if self.chosen else "None"
+
+    @property
+    def alternative_label(self) -> str:
+        return type_label(self.alternative, self.alternative_option) if self.alternative else ""
 
     def explanation(self) -> str:
         if self.chosen is None:
             return "no type earns a refund: " + "; ".join(f"{k}: {v}" for k, v in self.refused.items())
-        text = f"{KIND_LABELS[self.chosen]} refunds {self.refund.quantize(Decimal('0.01'))}"
+        text = f"{self.label} refunds {self.refund.quantize(Decimal('0.01'))}"
         return text
 
 
@@ -163,6 +202,14 @@ class Model:
     lot_caps: dict[tuple, int]
     allowed: dict[int, dict[Kind, list[Step]]]
     refused: dict[int, dict[Kind, str]]
+    # Steps of each option of an export's type other than the plain one: (export, kind, option) -> steps.
+    option_steps: dict[tuple, list[Step]] = field(default_factory=dict)
+
+    def options(self, e_idx: int) -> list[tuple[Kind, str]]:
+        """The (type, option) pairs an export may take, in a fixed order."""
+        return sorted(
+            {(a.kind, a.option) for a in self.arcs if a.export == e_idx}, key=lambda t: (t[0], t[1])
+        )
 
 
 def _scaled(value: Decimal) -> int:
@@ -181,7 +228,10 @@ def build_model(
     lots: Sequence[rules.Lot] = (),
     rulings: Sequence[rules.Ruling] = (),
     returns: Sequence[rules.Return] = (),
+    line_parts: dict[LineKey, str] | None = None,
 ) -> Model:
+    """`line_parts` gives import lines' product identifiers (part, SKU) beyond what the retail returns show
+    (rules.line_parts_of); a retail return designates another import only where the identifier is known."""
     boms = boms or {}
     problem = prepare(lines=lines, exports=exports, tariff=tariff, chapter99=chapter99, settings=settings)
     plines, pexports = problem.lines, problem.exports
@@ -434,6 +484,9 @@ def build_model(
             refused[e_idx][Kind.MANUFACTURING] = "; ".join(reasons) or "no component earns a refund"
 
     # Rejected merchandise.
+    parts = rules.line_parts_of(returns)
+    parts.update(line_parts or {})
+    option_steps: dict[tuple, list[Step]] = {}
     for e_idx, export in enumerate(pexports):
         mine = returns_by_export.get(export.ref, [])
         if not mine:
@@ -441,14 +494,17 @@ def build_model(
             continue
         for ret in mine:
             l_idx = index.get(ret.line)
-            if l_idx is None:
+            own = plines[l_idx] if l_idx is not None else None
+            # The returned goods' own line: from the lines read or, none of it left, from the return's record.
+            imported_on = own.import_date if own is not None else ret.line_imported_on
+            returned_hts = own.hts if own is not None else ret.line_hts
+            if imported_on is None:
                 refused[e_idx][Kind.REJECTED] = f"return {ret.ref}: {ret.line} is not among the import lines"
                 continue
-            line = plines[l_idx]
             check = rules.rejected_conditions(
                 ret,
-                import_date=line.import_date,
-                line_uom=line.uom,
+                import_date=imported_on,
+                line_uom=own.uom if own is not None else ret.uom,
                 export_date=export.export_date,
                 export_uom=export.uom,
                 settings=settings,
@@ -456,41 +512,111 @@ def build_model(
             if not check.ok:
                 refused[e_idx][Kind.REJECTED] = f"return {ret.ref}: {check.step.text}"
                 continue
-            if line.election == Election.SUBSTITUTION:
-                refused[e_idx][Kind.REJECTED] = f"{line.key} is already designated by substitution"
-                continue
-            amounts = amounts_for(l_idx, ret.provision)
-            rate = drawback_rate(ret.provision, settings)
-            factor = factor_of(line, export, lesser_of=False)
-            weight = _per_unit(amounts, factor, rate)
-            if weight <= 0:
-                continue
-            req = (e_idx, Kind.REJECTED, ret.ref)
             need = min(_scaled(ret.quantity), _scaled(export.remaining))
-            requirements[req] = need
-            arcs.append(
-                Arc(
-                    l_idx,
-                    e_idx,
-                    Kind.REJECTED,
-                    ret.provision,
-                    min(need, _scaled(line.remaining)),
-                    weight,
-                    True,
-                    amounts,
-                    factor,
-                    rate,
-                    requirement=req,
+            own_note = ""
+            if own is None:
+                own_note = f"return {ret.ref}: nothing is left of {ret.line}"
+            elif own.election == Election.SUBSTITUTION:
+                own_note = f"{own.key} is already designated by substitution"
+            if own_note:
+                refused[e_idx][Kind.REJECTED] = own_note
+            else:
+                amounts = amounts_for(l_idx, ret.provision)
+                rate = drawback_rate(ret.provision, settings)
+                factor = factor_of(own, export, lesser_of=False)
+                weight = _per_unit(amounts, factor, rate)
+                if weight > 0:
+                    req = (e_idx, Kind.REJECTED, ret.ref)
+                    requirements[req] = need
+                    arcs.append(
+                        Arc(
+                            l_idx,
+                            e_idx,
+                            Kind.REJECTED,
+                            ret.provision,
+                            min(need, _scaled(own.remaining)),
+                            weight,
+                            True,
+                            amounts,
+                            factor,
+                            rate,
+                            requirement=req,
+                        )
+                    )
+                    allowed[e_idx].setdefault(Kind.REJECTED, []).append(check.step)
+                    refused[e_idx].pop(Kind.REJECTED, None)
+            if ret.reason != rules.RETAIL or need <= 0:
+                continue
+            # 1313(c)(2): another import of the same 8-digit HTS and part, within the year before the export.
+            req = (e_idx, Kind.REJECTED, f"{ret.ref}|{DESIGNATED}")
+            designated = []
+            for c_idx in lines_by_hts8.get(returned_hts[:8], ()):
+                line = plines[c_idx]
+                if line.key == ret.line:
+                    continue
+                may = rules.retail_designation(
+                    ret,
+                    line,
+                    line_part=parts.get(line.key, ""),
+                    returned_hts=returned_hts,
+                    export_date=export.export_date,
+                    settings=settings,
                 )
-            )
-            allowed[e_idx].setdefault(Kind.REJECTED, []).append(check.step)
-            refused[e_idx].pop(Kind.REJECTED, None)
+                if not may.ok:
+                    continue
+                amounts = amounts_for(c_idx, ret.provision)
+                rate = drawback_rate(ret.provision, settings)
+                # No lesser-of: 1313(l)(2)(B)-(C) cap (j)(2) and (b) only (product decisions 4 and 5).
+                factor = factor_of(line, export, lesser_of=False)
+                weight = _per_unit(amounts, factor, rate)
+                if weight <= 0:
+                    continue
+                requirements[req] = need
+                arcs.append(
+                    Arc(
+                        c_idx,
+                        e_idx,
+                        Kind.REJECTED,
+                        ret.provision,
+                        min(need, _scaled(line.remaining)),
+                        weight,
+                        False,
+                        amounts,
+                        factor,
+                        rate,
+                        requirement=req,
+                        option=DESIGNATED,
+                    )
+                )
+                designated.append(may.step)
+            if designated:
+                steps = option_steps.setdefault((e_idx, Kind.REJECTED, DESIGNATED), [])
+                if own_note:
+                    steps.append(Step(rules.CIT_C, f"not the returned goods' own line: {own_note}"))
+                steps.append(
+                    Step(
+                        rules.CIT_C2,
+                        f"return {ret.ref} (retail, part {ret.part.strip()}): {len(designated)} other import "
+                        f"line(s) of {returned_hts[:8]} within the year before the export may be designated",
+                    )
+                )
+                steps += designated
+                allowed[e_idx].setdefault(Kind.REJECTED, [])
+                refused[e_idx].pop(Kind.REJECTED, None)
     line_caps = {i: _scaled(line.remaining) for i, line in enumerate(plines)}
     for e_idx in allowed:
         for kind in allowed[e_idx]:
             refused[e_idx].pop(kind, None)
     return Model(
-        list(plines), list(pexports), arcs, requirements, line_caps, lot_caps, dict(allowed), dict(refused)
+        list(plines),
+        list(pexports),
+        arcs,
+        requirements,
+        line_caps,
+        lot_caps,
+        dict(allowed),
+        dict(refused),
+        option_steps,
     )
 
 
@@ -519,14 +645,16 @@ class Solution:
     quantities: dict[int, int]  # arc -> scaled quantity
     chosen: dict[int, Kind]  # export -> type
     status: str
+    options: dict[int, str] = field(default_factory=dict)  # export -> option of its type ("" plain)
 
 
-def solve_model(model: Model, *, force: dict[int, Kind] | None = None) -> Solution:
-    """The designation of largest refund. `force` fixes the type of some exports (the alternatives)."""
+def solve_model(model: Model, *, force: dict[int, Kind | tuple[Kind, str]] | None = None) -> Solution:
+    """The designation of largest refund. `force` fixes the type (or the (type, option)) of some exports
+    (the alternatives)."""
     arcs = model.arcs
     if not arcs:
         return Solution({}, {}, "optimal")
-    types = sorted({(a.export, a.kind) for a in arcs}, key=lambda t: (t[0], t[1].value))
+    types = sorted({a.type_key for a in arcs}, key=lambda t: (t[0], t[1].value, t[2]))
     t_index = {t: i for i, t in enumerate(types)}
     direct_lines = {a.line for a in arcs if a.direct}
     subst_lines = {a.line for a in arcs if not a.direct}
@@ -543,9 +671,10 @@ def solve_model(model: Model, *, force: dict[int, Kind] | None = None) -> Soluti
     upper[n_arc : n_arc + n_type] = 1
     upper[n_arc + n_type :] = 1
     force = force or {}
-    for (e_idx, kind), i in t_index.items():
+    for (e_idx, kind, option), i in t_index.items():
         if e_idx in force:
-            value = 1.0 if kind == force[e_idx] else 0.0
+            wanted = force[e_idx]
+            value = 1.0 if (kind, option) == (wanted if isinstance(wanted, tuple) else (wanted, "")) else 0.0
             lower[n_arc + i] = upper[n_arc + i] = value
     rows: list[tuple[list[int], list[float], float, float]] = []
     by_line: dict[int, list[int]] = defaultdict(list)
@@ -560,10 +689,10 @@ def solve_model(model: Model, *, force: dict[int, Kind] | None = None) -> Soluti
     for l_idx, members in by_line.items():
         rows.append((members, [1.0] * len(members), -inf, float(model.line_caps[l_idx])))
     for req, members in by_req.items():
-        u = n_arc + t_index[(req[0], req[1])]
+        u = n_arc + t_index[arcs[members[0]].type_key]
         rows.append((members + [u], [1.0] * len(members) + [-float(model.requirements[req])], -inf, 0.0))
     by_export: dict[int, list[int]] = defaultdict(list)
-    for (e_idx, _), i in t_index.items():
+    for (e_idx, _, _), i in t_index.items():
         by_export[e_idx].append(n_arc + i)
     for members in by_export.values():
         if len(members) > 1:
@@ -634,13 +763,11 @@ def solve_model(model: Model, *, force: dict[int, Kind] | None = None) -> Soluti
         if sum(values[j] * a for j, a in zip(members, coefs, strict=True)) > top + 1e-9:
             raise RuntimeError("the type choice's rounded quantities break a capacity")
     quantities = {i: int(values[i]) for i in range(n_arc) if values[i] > 0}
-    chosen = {}
-    for (e_idx, kind), i in t_index.items():
-        if values[n_arc + i] > 0.5 and any(
-            arcs[a].export == e_idx and arcs[a].kind == kind for a in quantities
-        ):
-            chosen[e_idx] = kind
-    return Solution(quantities, chosen, "optimal")
+    chosen, options = {}, {}
+    for key, i in t_index.items():
+        if values[n_arc + i] > 0.5 and any(arcs[a].type_key == key for a in quantities):
+            chosen[key[0]], options[key[0]] = key[1], key[2]
+    return Solution(quantities, chosen, "optimal", options)
 
 
 def _optimal(h) -> None:
@@ -675,6 +802,7 @@ def designations_of(model: Model, solution: Solution) -> list[TypeDesignation]:
                 arc.ruling,
                 calculated,
                 arc.substituted_value,
+                arc.option == DESIGNATED,
             )
         )
     out.sort(key=lambda d: (d.export_ref, d.provision, d.line.entry_number, d.line.line_number, d.component))
@@ -697,6 +825,7 @@ def choose_types(
     lots: Sequence[rules.Lot] = (),
     rulings: Sequence[rules.Ruling] = (),
     returns: Sequence[rules.Return] = (),
+    line_parts: dict[LineKey, str] | None = None,
     alternatives: bool = True,
     progress: Callable[[float], None] | None = None,
 ) -> TypeResult:
@@ -714,6 +843,7 @@ def choose_types(
         lots=lots,
         rulings=rulings,
         returns=returns,
+        line_parts=line_parts,
     )
     tell(BUILT)
     solution = solve_model(model)
@@ -727,32 +857,35 @@ def choose_types(
     for e_idx, export in enumerate(model.exports):
         allowed = model.allowed.get(e_idx, {})
         chosen = solution.chosen.get(e_idx)
+        option = solution.options.get(e_idx, "")
         choice = ExportChoice(
             export.ref,
             chosen,
             per_export.get(export.ref, ZERO),
             allowed,
             model.refused.get(e_idx, {}),
+            option=option,
         )
         if chosen is not None:
-            choice.steps = list(allowed.get(chosen, []))
+            choice.steps = list(model.option_steps.get((e_idx, chosen, option), allowed.get(chosen, [])))
         if alternatives:
             best = None
-            for kind in allowed:
-                if kind == chosen:
+            for kind, other_option in model.options(e_idx):
+                if (kind, other_option) == (chosen, option):
                     continue
-                other = exact_total(designations_of(model, solve_model(model, force={e_idx: kind})))
-                if best is None or other > best[1]:
-                    best = (kind, other)
+                forced = solve_model(model, force={e_idx: (kind, other_option)})
+                other = exact_total(designations_of(model, forced))
+                if best is None or other > best[2]:
+                    best = (kind, other_option, other)
             if best is not None:
-                choice.alternative, choice.alternative_total = best
+                choice.alternative, choice.alternative_option, choice.alternative_total = best
             tell(SOLVED + (0.95 - SOLVED) * (e_idx + 1) / len(model.exports))
         choices.append(choice)
     class_totals: dict[str, dict[str, Decimal]] = defaultdict(dict)
     with localcontext(EXACT):
         for d in designations:
             for klass, value in d.amounts.items():
-                class_totals[d.provision][klass] = class_totals[d.provision].get(klass, ZERO) + value
+                class_totals[d.claim][klass] = class_totals[d.claim].get(klass, ZERO) + value
     rounded = {p: {k: round_class(v) for k, v in sorted(c.items())} for p, c in sorted(class_totals.items())}
     refund = sum((v for c in rounded.values() for v in c.values()), ZERO)
     return TypeResult(
