@@ -10,7 +10,8 @@ is one the writer could have written:
 * PF-04 / PF-05 check digits: the claim number and each designated import entry number (Appendix B and
   E, with the filer's approved offset).
 * PF-06 provision: an Appendix A code, 51-77 for a new claim, and the rules of catair.md 2.2 that show
-  in the file (commercial ruling, ES line and ITIN, accounting method code).
+  in the file (commercial ruling, ES line and ITIN, accounting method code); a retail substitution claim
+  (56/70 with pos 77 `Y`) designates imports of the returned goods' 8-digit subheading.
 * PF-07 tracking numbers: ITINs run 1, 2, 3... without gaps or repeats up to 99,999, MTINs do not reuse
   them, every number a 52/53/72/73 cites exists, every import is cited by an export or an article.
 * PF-09 export records: 10-digit HTS, export/destroy indicator, no country/B/L on a destruction, B/L
@@ -288,6 +289,41 @@ class _Checker:
         for line, code, values in claim.records:
             if code == "40" and values.get("itin") == 0:
                 self.add("PF-19", line, code, "ITIN must be 00001-99999", claim.number)
+
+    # ------------------------------------------------------------------ PF-06 retail substitution
+    def retail(self, claim: _Claim) -> None:
+        """A retail-return claim that designates other imports (10-record pos 77 `Y`, 1313(c)(2)): each
+        designated import has the 8-digit classification of the returned goods, which the file shows as the
+        exports citing it. Its import date and product identifier are not in the file: pre-flight checks
+        them (RET-C2, PF-10-RETAIL)."""
+        header = next((v for _, code, v in claim.records if code == "10"), {})
+        if claim.provision not in RETAIL or header.get("retail_substitution") != "Y":
+            return
+        hts_of_itin: dict[int, str] = {}
+        itin = None
+        for _, code, v in claim.records:
+            if code == "40":
+                itin = v.get("itin")
+            elif code == "41" and itin is not None:
+                hts_of_itin.setdefault(itin, v.get("hts") or "")
+        export_hts = ""
+        for line, code, v in claim.records:
+            if code == "70":
+                export_hts = v.get("hts") or ""
+            elif code == "72" and export_hts:
+                for i in range(1, TRACKING_SLOTS + 1):
+                    cited = v.get(f"itin_{i}")
+                    hts = hts_of_itin.get(cited, "") if cited else ""
+                    if hts and hts[:8] != export_hts[:8]:
+                        self.add(
+                            "PF-06",
+                            line,
+                            code,
+                            f"ITIN {cited:05d} is classified {hts[:8]}, the returned goods exported under "
+                            f"{export_hts[:8]}: a retail substitution (pos 77 Y) designates the same 8-digit "
+                            "subheading (19 U.S.C. 1313(c)(2))",
+                            claim.number,
+                        )
 
     # ------------------------------------------------------------------ PF-09 export records
     def exports(self, claim: _Claim) -> None:
@@ -612,6 +648,7 @@ def validate_claim_file(
         checker.limits(claim)
         checker.header(claim)
         checker.imports(claim)
+        checker.retail(claim)
         checker.exports(claim)
         checker.dates(claim, transmission_date)
         checker.totals(claim)
