@@ -108,7 +108,8 @@ def brute_force(model) -> Fraction:
     solved exactly as a linear program."""
     arcs = model.arcs
     exports = sorted({a.export for a in arcs})
-    options = [[None, *sorted({a.kind for a in arcs if a.export == e})] for e in exports]
+    # A type, or for a retail return the option of designating another import (1313(c)(2)), per export.
+    options = [[None, *sorted({(a.kind, a.option) for a in arcs if a.export == e})] for e in exports]
     both = sorted({a.line for a in arcs if a.direct} & {a.line for a in arcs if not a.direct})
     best = Fraction(0)
     for kinds in itertools.product(*options):
@@ -118,7 +119,7 @@ def brute_force(model) -> Fraction:
             usable = [
                 i
                 for i, a in enumerate(arcs)
-                if chosen[a.export] == a.kind and direct_of.get(a.line, a.direct) == a.direct
+                if chosen[a.export] == (a.kind, a.option) and direct_of.get(a.line, a.direct) == a.direct
             ]
             if not usable:
                 continue
@@ -161,7 +162,11 @@ def test_the_choice_equals_the_brute_force_optimum(seed):
     for ref in {x.export_ref for x in designations}:
         assert len({x.kind for x in designations if x.export_ref == ref}) == 1
     for key in {x.line for x in designations}:
-        direct = {x.provision in ("51", "53", "54", "55", "56", "58") for x in designations if x.line == key}
+        direct = {
+            x.provision in ("51", "53", "54", "55", "56", "58") and not x.designated_import
+            for x in designations
+            if x.line == key
+        }
         assert len(direct) == 1
 
 
