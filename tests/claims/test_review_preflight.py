@@ -99,6 +99,31 @@ def rejected_return(ctx):
     )
 
 
+def retail_designated(ctx):
+    """The claim's line designated under 1313(c)(2) for a retail return of goods from another line: both
+    lines are part SKU-1 (the returns naming them say so), the designated one imported within the year."""
+    from claims.models import RejectedReturn
+
+    update(ctx.line, import_date=dt.date(2024, 6, 1))
+    own = ImportLineFactory(entry__client=ctx.client, import_date=dt.date(2024, 1, 10))
+    for ref, line, export_ref in (("RMA-1", own, ctx.export.export_ref), ("RMA-0", ctx.line, "")):
+        RejectedReturn.objects.create(
+            client=ctx.client,
+            return_ref=ref,
+            reason="retail",
+            entry_number=line.entry.entry_number,
+            line_number=line.line_number,
+            import_line=line,
+            part="SKU-1",
+            quantity=ctx.des.quantity,
+            uom=line.uom,
+            rejected_on=dt.date(2024, 6, 10),
+            returned_on=dt.date(2024, 6, 20),
+            proof="Return authorisation",
+            export_ref=export_ref,
+        )
+
+
 def correction_of(ctx):
     update(ctx.claim, status=S.ACCEPTED)
     ctx.claim = claim_correction_create(claim=ctx.claim, by=ctx.claim.preparer)
@@ -389,6 +414,16 @@ CASES = [
         provision="52",
         prepare=lambda c: (manufacturing_ready(c), manufacturing_records(c)),
         build={"classes": ("364",)},
+        points_at="designation",
+    ),
+    Case(
+        "retail-designation-part",
+        "RET-C2",
+        "error",
+        lambda c: RejectedReturnModel().objects.filter(return_ref="RMA-0").update(part="SKU-2"),
+        provision="56",
+        prepare=retail_designated,
+        build={"method": "substitution", "classes": ("364",)},
         points_at="designation",
     ),
     Case(
