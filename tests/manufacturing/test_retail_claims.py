@@ -156,3 +156,32 @@ def test_the_file_validator_refuses_a_retail_substitution_of_another_subheading(
     assert (
         "ITIN 00001 is classified 85165000, the returned goods exported under 85166040" in problems[0].message
     )
+
+
+def test_direct_and_designated_retail_returns_go_on_separate_claims():
+    """Pos 77 is one indicator for the whole claim: a 56 claim is direct identification or substitution."""
+    from claims.building.split import split_into_claims
+
+    def row(export_id, method, provision="56"):
+        return {
+            "line_id": export_id,
+            "export_id": export_id,
+            "export_date": dt.date(2025, 11, 20),
+            "export_ref": f"X{export_id}",
+            "entry_number": "M4K41000015",
+            "line_number": export_id,
+            "provision": provision,
+            "method": method,
+            "disposition": "export",
+            "substituted_value_per_unit": None,
+        }
+
+    claims = split_into_claims(
+        [row(1, "direct"), row(2, "substitution"), row(3, "direct"), row(4, "direct", "55")]
+    )
+
+    assert [(p, [r["export_id"] for r in rows]) for p, rows in claims] == [
+        ("55", [4]),
+        ("56", [1, 3]),
+        ("56", [2]),
+    ]
