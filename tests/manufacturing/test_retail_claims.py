@@ -185,3 +185,28 @@ def test_direct_and_designated_retail_returns_go_on_separate_claims():
         ("56", [1, 3]),
         ("56", [2]),
     ]
+
+
+def test_the_page_shows_the_designation_and_saves_it_as_a_pos_77_claim(
+    client, client_a, analyst, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from claims.models import TypeChoiceRun
+
+    retail_client(client_a, tmp_path, other_duty="200.00")
+    client.force_login(analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("claims:types-run", args=["acme"]), {"filing_date": "2026-12-01"})
+    html = client.get(response["Location"]).content.decode()
+
+    assert "Rejected merchandise, another import designated (1313(c)(2))" in html
+    assert "Rejected merchandise (1313(c)): the claims would refund $44.55, $54.45 less" in html
+    assert "Provision 56 (pos 77 Y)" in html
+    run = TypeChoiceRun.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("claims:types-save", args=["acme"]), {"run": run.pk})
+    [claim] = Claim.objects.filter(client=client_a)
+    assert [d.method for d in claim.designations.all()] == ["substitution"]
+    raw_header = claim_to_catair(claim=claim, transmission_date=DAY).splitlines()[2]
+    assert raw_header[:2] == "10" and raw_header[76] == "Y"
