@@ -92,6 +92,7 @@ def _designation_json(d: TypeDesignation) -> dict:
         "basis": d.basis,
         "ruling": d.ruling,
         "substituted_value": _text(d.substituted_value),
+        "allowable": _text(d.allowable),
     }
 
 
@@ -110,6 +111,7 @@ def designation_of(row: dict) -> TypeDesignation:
         ruling=row["ruling"],
         calculated={k: Decimal(v) for k, v in row["calculated"].items()},
         substituted_value=Decimal(row["substituted_value"]) if row["substituted_value"] is not None else None,
+        allowable=Decimal(row["allowable"]) if row.get("allowable") is not None else None,
     )
 
 
