@@ -18,7 +18,11 @@ hold none of them and rely on it (19 U.S.C. 1313(v) allows claims on several com
 When the holding designation stops holding (its claim withdrawn or rejected, or the designation removed)
 while one relying on it is still live, the articles are handed over to that one and the export stays
 claimed; the handover is recorded on the heir (`manufacture["holds_articles_of"]`) so that a rejected claim
-taken back to draft takes its articles back from it.
+taken back to draft takes its articles back from it. Whoever hands articles over or takes them back first
+locks every manufacturing designation of the exports concerned (`lock_articles`), lowest id first, and only
+then reads who holds what: two claims sharing an export and withdrawn at the same instant are then handled
+one after the other, and the second sees the first's handover (under READ COMMITTED each statement after the
+lock reads what the first committed), so the export comes free once, not never.
 """
 
 from collections import defaultdict
@@ -289,6 +293,31 @@ def _live_manufacturing(export_id: int, *, exclude_claim_id: int | None = None) 
     return list(rows)
 
 
+def lock_articles(export_ids: Iterable[int] | QuerySet) -> None:
+    """Lock the manufacturing designations of these exports (ids, or a queryset of ids), lowest id first,
+    until the transaction ends. Call before reading who holds an export's articles and handing them over or
+    taking them back. One order for every caller, so two of them sharing exports wait on each other, never
+    deadlock; the rows locked are designations, not exports, because builds and edits move the export
+    counters after taking their own rows (locking the export first would cross them)."""
+    if not isinstance(export_ids, QuerySet):
+        export_ids = sorted(set(export_ids))
+        if not export_ids:
+            return
+    list(
+        Designation.objects.select_for_update()
+        .filter(export_id__in=export_ids, export_quantity__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _articles_of(claim: Claim) -> QuerySet:
+    """The exports of the claim's manufacturing designations, as a subquery."""
+    return (
+        Designation.objects.filter(claim=claim, export_quantity__isnull=False).order_by().values("export_id")
+    )
+
+
 def hand_over_articles(designations: Iterable[Designation], *, leaving_claim_id: int | None = None) -> dict:
     """The articles these designations hold, handed over to a live designation of the same export that
     relies on them (holds none itself); the holders' own records stay as they are. Returns {(line, export):
@@ -353,6 +382,10 @@ def _less_articles(holding: dict, articles: dict[Pair, Decimal]) -> dict:
 
 def on_transition(claim: Claim, from_status: str, to: str) -> None:
     """Ledger effect of a status move (registered in claims.lifecycle.EFFECTS)."""
+    if (to in RELEASED_STATUSES) != (from_status in RELEASED_STATUSES):
+        # Before reading what the claim holds: another claim's move may be handing articles to it, or taking
+        # them from it, right now.
+        lock_articles(_articles_of(claim))
     if to in RELEASED_STATUSES and from_status not in RELEASED_STATUSES:
         # The status is already written, so compute what the claim held as it was before the move.
         claim.status = from_status

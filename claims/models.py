@@ -204,9 +204,9 @@ class Designation(models.Model):
     entered_value_per_unit = models.DecimalField(**AMOUNT, null=True, blank=True)
     substituted_value_per_unit = models.DecimalField(**AMOUNT, null=True, blank=True)
     explanation = models.JSONField(default=list, help_text="Rule steps taken, with citations")
-    # Manufacturing provisions: {"lot", "component", "basis", "ruling"} - the production lot the exported
-    # articles came from, the component's HTS, the CATAIR basis of claim and the ruling
-    # (claims.manufacturing).
+    # Manufacturing provisions: {"lot", "component", "basis", "ruling"[, "allowable"]} - the production lot
+    # the exported articles came from, the component's HTS, the CATAIR basis of claim, the ruling and, with
+    # valuable waste or relative value, the exact quantity drawback is allowed on (claims.manufacturing).
     manufacture = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -19,7 +19,7 @@ from exports.models import Export
 from imports.models import ImportLine
 
 from .cape.guards import held_lines
-from .ledger import IN_FORCE_STATUSES, LedgerError, apply_pair_change, hand_over_articles
+from .ledger import IN_FORCE_STATUSES, LedgerError, apply_pair_change, hand_over_articles, lock_articles
 from .lifecycle import (
     CORRECTABLE_STATUSES,
     FILED_STATUSES,
@@ -176,6 +176,9 @@ def designation_remove(*, designation: Designation, by: User, recompute: bool = 
     """Take a designation off a draft claim and give its quantity back."""
     locked = _lock_draft(designation.claim)
     _require_staff(locked, by)
+    if designation.export_quantity is not None:
+        # Before reading what it holds: another claim's move may be handing the export's articles to it.
+        lock_articles([designation.export_id])
     designation = Designation.objects.get(pk=designation.pk)
     pair = (designation.import_line_id, designation.export_id)
     # Manufactured articles other designations of the export rely on stay claimed for them.

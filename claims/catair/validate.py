@@ -11,7 +11,9 @@ is one the writer could have written:
   E, with the filer's approved offset).
 * PF-06 provision: an Appendix A code, 51-77 for a new claim, and the rules of catair.md 2.2 that show
   in the file (commercial ruling, ES line and ITIN, accounting method code); a retail substitution claim
-  (56/70 with pos 77 `Y`) designates imports of the returned goods' 8-digit subheading.
+  (56/70 with pos 77 `Y`) designates imports of the returned goods' 8-digit subheading; the 42-record
+  Allowable QTY only on 1313(b) claims, never above the 42's quantity, and present on a 1313(b) grouping whose
+  basis of claim reduces the quantity (02 valuable waste, 03 relative value, 07 both; CAT27 42-record Note 2).
 * PF-07 tracking numbers: ITINs run 1, 2, 3... without gaps or repeats up to 99,999, MTINs do not reuse
   them, every number a 52/53/72/73 cites exists, every import is cited by an export or an article.
 * PF-09 export records: 10-digit HTS, export/destroy indicator, no country/B/L on a destruction, B/L
@@ -66,6 +68,10 @@ DESTROYED_VALUATION = frozenset(
     {"51", "52", "53", "54", "55", "56", "58", "59", "73", "74", "75", "76", "77"}
 )
 RETAIL = frozenset({"56", "70"})
+# 42-record Allowable QTY: "Input for 1313(b) claims only" (CAT27 42-record Note 2); bases of claim
+# (40-record) under which drawback is allowed on less than the designated quantity.
+ALLOWABLE_QTY = frozenset({"52", "72", "75", "76"})
+REDUCED_BASES = frozenset({"02", "03", "07"})
 CLAIMANT_ID = re.compile(r"^(\d{2}-\d{7}[0-9A-Z]{2}|\d{3}-\d{2}-\d{4}|\d{6}-\d{5})$")
 
 # Which record may follow which inside one claim (CAT27 "Input Record Structure Maps", pp. 25-27).
@@ -537,8 +543,12 @@ class _Checker:
         itins: list[tuple[int, int]] = []
         mtins: dict[int, int] = {}
         cited: dict[str, set[int]] = {"itin": set(), "mtin": set()}
+        basis = None
         for line, code, v in claim.records:
+            if code == "42":
+                self._allowable(claim, line, v, basis)
             if code == "40":
+                basis = v.get("basis_of_claim")
                 if provision in NO_IMPORT_REFERENCE:
                     if v.get("filer_code") or v.get("entry_number") or v.get("line_number"):
                         self.add("PF-06", line, code, "1313(d) claims name no import entry", n)
@@ -584,6 +594,27 @@ class _Checker:
         for line, itin in itins:
             if itin not in cited["itin"]:
                 self.add("PF-07", line, "40", f"ITIN {itin:05d} is not linked to any export or article", n)
+
+    def _allowable(self, claim: _Claim, line: int, v: dict, basis: str | None) -> None:
+        n, allowable, quantity = claim.number, v.get("allowable_quantity"), v.get("quantity")
+        if claim.provision not in ALLOWABLE_QTY:
+            if allowable is not None:
+                message = (
+                    f"the allowable quantity is for 1313(b) claims only, not provision {claim.provision}"
+                )
+                self.add("PF-06", line, "42", message, n)
+            return
+        if allowable is None:
+            if basis in REDUCED_BASES:
+                message = (
+                    f"basis of claim {basis} allows drawback on less than the quantity: the allowable "
+                    "quantity (positions 22-37) is required"
+                )
+                self.add("PF-06", line, "42", message, n)
+            return
+        if quantity is not None and allowable > quantity:
+            message = f"allowable quantity {allowable:f} is more than the quantity {quantity:f}"
+            self.add("PF-06", line, "42", message, n)
 
     # ------------------------------------------------------------------ PF-10 export dates
     def dates(self, claim: _Claim, transmission_date: dt.date | None) -> None:

@@ -23,9 +23,12 @@ leaves open are made here, each with its reason:
   (claims.manufacturing: the production lot, its bill of materials and ruling): each import grouping's
   40-record carries action `X` (manufactured), the ruling's number and the basis of claim; each lot is one
   manufactured article (50/51, MTINs numbered after the last ITIN, 52 citing the imports used in it); each
-  export's 73-records cite the articles it carried. The other manufacturing provisions (57, 61, 62, 71, 72,
-  75, 76), a manufacturing designation without its lot, and core provisions 01-23 (only for amending Part
-  191 claims) are refused rather than written incompletely.
+  export's 73-records cite the articles it carried. The 42-record Quantity is the quantity designated (used
+  in the articles); on 1313(b) claims with valuable waste or relative value the Allowable QTY is what
+  drawback is allowed on (CAT27 42-record Note 2), blank otherwise and on 1313(a) ("1313(b) claims only").
+  The other manufacturing provisions (57, 61, 62, 71, 72, 75, 76), a manufacturing designation without its
+  lot, and core provisions 01-23 (only for amending Part 191 claims) are refused rather than written
+  incompletely.
 """
 
 import datetime as dt
@@ -33,10 +36,11 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 
 from django.conf import settings
 
+from claims.engine.amounts import EXACT
 from claims.models import Claim, Designation
 from drawback.accounts.models import Privilege
 from drawback.lib.money import to_cents
@@ -75,6 +79,11 @@ SUPPORTED_PROVISIONS = (TFTEA_PROVISIONS - MANUFACTURING_PROVISIONS) | RECORDED_
 METHOD_CODE_PROVISIONS = frozenset(
     {"51", "53", "54", "55", "56", "57", "58", "64", "65", "67", "68", "69", "70", "71"}
 )
+# 42-record Allowable QTY: "Input for 1313(b) claims only" (CAT27 p. 48, 42-record Note 2); of these the
+# file is written from production records for 52 only.
+ALLOWABLE_QTY_PROVISIONS = frozenset({"52", "72", "75", "76"})
+# 40-record bases of claim whose allowed quantity is less than the designated (catair.md 1.5).
+REDUCED_BASES = frozenset({"02", "03", "07"})
 # Substitution provisions: the 1313(l) lesser-of rule applies, so the 42-record reports the SVU.
 SUBSTITUTION_PROVISIONS = frozenset({"52", "59", "60", "63", "66", "72", "73", "74", "75", "76", "77"})
 # 10-record certifications tied to the provision.
@@ -158,6 +167,32 @@ def _four(value: Decimal) -> Decimal:
     return value.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
 
 
+def _allowable(claim: Claim, group: "_Group") -> Decimal | None:
+    """The 42-record Allowable QTY of a 1313(b) grouping: the designated quantity net of valuable waste and/or
+    after relative value (CAT27 42-record Note 2), blank where neither applies.
+
+    Summed exact over the grouping's designations and cut (not rounded) to the four implied decimals: the
+    designated quantities are whole 0.0001 units cut the same way (claims.manufacturing.types), and the
+    quantity drawback is allowed on is never filed above what the records show (19 U.S.C. 1593a)."""
+    if claim.provision not in ALLOWABLE_QTY_PROVISIONS:
+        return None
+    total, reduced = Decimal(0), False
+    with localcontext(EXACT):
+        for d in group.designations:
+            info = d.manufacture or {}
+            if info.get("allowable") not in (None, ""):
+                total += Decimal(info["allowable"])
+                reduced = True
+            elif info.get("basis") in REDUCED_BASES:
+                raise CatairError(
+                    f"{d.import_line}: basis of claim {info['basis']} but no allowable quantity (42-record) "
+                    "on the designation; build the claim again from the production records"
+                )
+            else:
+                total += d.quantity
+        return total.quantize(FOUR_PLACES, rounding=ROUND_FLOOR) if reduced else None
+
+
 def _hts_digits(text: str) -> str:
     return re.sub(r"\D", "", text or "")
 
@@ -219,7 +254,7 @@ def _groups(claim: Claim, designations: list[Designation]) -> list[_Group]:
     )
 
 
-def _classifications(group: _Group) -> list[Classification]:
+def _classifications(group: _Group, allowable: Decimal | None = None) -> list[Classification]:
     line = group.line
     uom = clean_text(line.uom, 10)
     if not uom or len(uom) > 3:
@@ -229,6 +264,7 @@ def _classifications(group: _Group) -> list[Classification]:
         uom=uom,
         entered_value_per_unit=_egvu(group),
         substituted_value_per_unit=group.svu,
+        allowable_quantity=allowable,
     )
     description = clean_text(line.description, 50) or clean_text(f"HTS {line.hts}", 50)
     rows = []
@@ -459,7 +495,7 @@ def build_filing_plan(*, claim: Claim, transmission_date: dt.date, broker_refere
                 line_number=group.line.line_number,
                 itin=itin,
                 accounting_method=method_code,
-                classifications=_classifications(group),
+                classifications=_classifications(group, _allowable(claim, group)),
                 revenues=revenues,
                 manufacture_ruling=ruling_number,
                 basis_of_claim=(group.designations[0].manufacture or {}).get("basis", "")

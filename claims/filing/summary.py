@@ -119,6 +119,10 @@ def claim_summary_context(*, claim: Claim, plan: FilingPlan, transmission_date: 
                 "hts": [dotted(c.hts) for c in item.classifications],
                 "description": line.description,
                 "quantity": f"{four(q.quantity)} {q.uom}",
+                # 1313(b) with valuable waste or relative value: what drawback is allowed on (42-record).
+                "allowable": f"{four(q.allowable_quantity)} {q.uom}"
+                if q.allowable_quantity is not None
+                else "",
                 "egvu": four(q.entered_value_per_unit),
                 "svu": four(q.substituted_value_per_unit),
                 "amounts": [money(amounts.get(cls)) for cls in classes],

@@ -52,7 +52,18 @@ class ComponentShareSerializer(serializers.Serializer):
     position = serializers.IntegerField(source="item.position")
     hts = serializers.CharField(source="item.hts")
     designated_per_article = serializers.DecimalField(
-        source="per_article.quantity", max_digits=30, decimal_places=6, coerce_to_string=True
+        source="per_article.designated",
+        max_digits=30,
+        decimal_places=6,
+        coerce_to_string=True,
+        help_text="Quantity used (or appearing) per article: what is designated of the import",
+    )
+    net_of_waste_per_article = serializers.DecimalField(
+        source="per_article.quantity",
+        max_digits=30,
+        decimal_places=6,
+        coerce_to_string=True,
+        help_text="The designated quantity less what the valuable waste would replace (drawback allowed)",
     )
     basis = serializers.CharField(source="per_article.basis", help_text="CATAIR basis of claim code")
     share = serializers.DecimalField(

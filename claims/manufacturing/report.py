@@ -3,13 +3,13 @@ it beat) and one row per designation. Shared by `designate_types` and the client
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from claims.engine.optimizer import format_amount
 from drawback.lib.money import to_cents
 from drawback.lib.spreadsheet import csv_row
 
-from .types import KIND_LABELS, TypeDesignation, TypeResult
+from .types import KIND_LABELS, QUANTUM, TypeDesignation, TypeResult
 
 DESIGNATION_COLUMNS = (
     "export_ref",
@@ -21,6 +21,7 @@ DESIGNATION_COLUMNS = (
     "lot",
     "basis",
     "quantity",
+    "allowable_quantity",
     "refund",
 )
 CHOICE_COLUMNS = (
@@ -50,6 +51,10 @@ def designation_rows(designations: Sequence[TypeDesignation]) -> list[dict]:
             "lot": x.lot,
             "basis": x.basis,
             "quantity": f"{x.quantity.normalize():f}",
+            # As filed in the 42-record: cut to four decimals (claims.catair.writer).
+            "allowable_quantity": ""
+            if x.allowable is None
+            else f"{x.allowable.quantize(QUANTUM, rounding=ROUND_FLOOR).normalize():f}",
             "refund": format_amount(x.refund),
         }
         for x in designations

@@ -298,13 +298,27 @@ def manufactured_destination(destination: str) -> Check:
 
 @dataclass(frozen=True)
 class PerArticle:
-    """What one exported article designates of a component: quantity, value share, basis, steps."""
+    """What one exported article designates of a component: the quantity used (designated), the quantity net
+    of valuable waste, the value share, basis, steps."""
 
-    quantity: Decimal
+    quantity: Decimal  # net of valuable waste: what drawback is allowed on (190.23(a)(2))
     share: Decimal  # relative value: the article's share of the value at separation
     basis: str
     steps: tuple[Step, ...] = field(default_factory=tuple)
     refusal: Step | None = None
+    used: Decimal | None = None  # used in (or appearing in) the article: the quantity designated
+
+    @property
+    def designated(self) -> Decimal:
+        return self.quantity if self.used is None else self.used
+
+    @property
+    def allowable(self) -> Decimal:
+        """Quantity allowed per designated unit: net of waste over used, times the relative-value share (the
+        CATAIR 42-record Allowable QTY over its Quantity)."""
+        with localcontext(EXACT):
+            net = self.quantity / self.designated if self.designated else ZERO
+            return net * self.share
 
 
 def per_article(bom: Bom, component: Component) -> PerArticle:
@@ -318,7 +332,7 @@ def per_article(bom: Bom, component: Component) -> PerArticle:
     )
     qty = mfg.designated_quantity(plan, Decimal(1))
     steps.extend(qty.steps)
-    quantity = qty.value
+    quantity = used = qty.value
     waste = [w for w in bom.waste if w.hts[:8] == component.hts[:8]]
     less_waste = bool(waste) and not component.appears_in
     if less_waste:
@@ -349,7 +363,7 @@ def per_article(bom: Bom, component: Component) -> PerArticle:
         share = rel.ratio
         steps.extend(rel.steps)
     basis = APPEARING_IN if component.appears_in else BASIS_CODES[(less_waste, relative)]
-    return PerArticle(quantity, share, basis, tuple(steps))
+    return PerArticle(quantity, share, basis, tuple(steps), used=used)
 
 
 # --- rejected merchandise ---------------------------------------------------------------------------------

@@ -93,6 +93,7 @@ def _designation_json(d: TypeDesignation) -> dict:
         "ruling": d.ruling,
         "substituted_value": _text(d.substituted_value),
         "designated_import": d.designated_import,
+        "allowable": _text(d.allowable),
     }
 
 
@@ -112,6 +113,7 @@ def designation_of(row: dict) -> TypeDesignation:
         calculated={k: Decimal(v) for k, v in row["calculated"].items()},
         substituted_value=Decimal(row["substituted_value"]) if row["substituted_value"] is not None else None,
         designated_import=bool(row.get("designated_import", False)),
+        allowable=Decimal(row["allowable"]) if row.get("allowable") is not None else None,
     )
 
 

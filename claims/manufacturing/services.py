@@ -58,6 +58,10 @@ def _merged(designations: list[TypeDesignation]) -> list[TypeDesignation]:
             continue
         first = out[key]
         with localcontext(EXACT):
+            if first.allowable is not None or d.allowable is not None:
+                first.allowable = (first.allowable if first.allowable is not None else first.quantity) + (
+                    d.allowable if d.allowable is not None else d.quantity
+                )
             first.quantity += d.quantity
             for k, v in d.amounts.items():
                 first.amounts[k] = first.amounts.get(k, Decimal(0)) + v
@@ -187,6 +191,9 @@ def _designation(claim: Claim, row: dict, d: TypeDesignation, lines, export_quan
     manufacture = {}
     if d.lot:
         manufacture = {"lot": d.lot, "component": d.component, "basis": d.basis, "ruling": d.ruling}
+        if d.allowable is not None:
+            # Exact; the CATAIR 42-record's Allowable QTY of a 1313(b) claim (claims.catair.writer).
+            manufacture["allowable"] = f"{d.allowable:f}"
     return Designation(
         claim=claim,
         import_line_id=row["line_id"],

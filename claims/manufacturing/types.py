@@ -65,6 +65,8 @@ SCALE = 10_000  # quantities in units of 0.0001
 # Progress of a choice: the model built, the choice solved (the alternatives, one solve each, after it).
 BUILT, SOLVED = 0.1, 0.3
 QUANTUM = Decimal("0.0001")
+# Bases of claim whose allowed quantity is less than the designated: valuable waste, relative value.
+REDUCED_BASES = frozenset({"02", "03", "07"})
 
 
 class Kind(StrEnum):
@@ -107,6 +109,8 @@ class Arc:
     amounts: LineAmounts
     factor: Decimal
     rate: Decimal
+    # Drawback is allowed on this part of each designated unit: net of valuable waste, times the relative
+    # value share (rules.PerArticle.allowable).
     share: Decimal = Decimal(1)
     requirement: tuple = ()  # the export requirement row this arc counts in
     lot_use: tuple | None = None  # (lot, line) for 1313(a) lot usage
@@ -139,6 +143,9 @@ class TypeDesignation:
     substituted_value: Decimal | None = None
     # 1313(c)(2): designates another import than the returned goods' own line (filed with pos 77 `Y`).
     designated_import: bool = False
+    # Manufacturing with valuable waste or relative value: the quantity drawback is allowed on, exact (the
+    # CATAIR 42-record Allowable QTY); None where the whole designated quantity is allowed.
+    allowable: Decimal | None = None
 
     @property
     def claim(self) -> str:
@@ -392,7 +399,9 @@ def build_model(
                 reasons.append(plan.refusal.text)
                 continue
             with localcontext(EXACT):
-                need = _scaled(export.remaining * plan.quantity)
+                # The quantity used is designated; drawback is allowed on the part net of valuable waste and
+                # following the article's relative value (19 CFR 190.23(a)(2), 190.26(c); 1313(a)).
+                need = _scaled(export.remaining * plan.designated)
             if need <= 0:
                 continue
             req = (e_idx, Kind.MANUFACTURING, f"{c_idx}:{component.hts}")
@@ -430,7 +439,7 @@ def build_model(
                                 else min(Decimal(1), component.unit_value / per_unit_value)
                             )
                     with localcontext(EXACT):
-                        weight = _per_unit(amounts, factor, rate) * plan.share
+                        weight = _per_unit(amounts, factor, rate) * plan.allowable
                     if weight <= 0:
                         continue
                     lot_use = None
@@ -451,7 +460,7 @@ def build_model(
                             amounts,
                             factor,
                             rate,
-                            plan.share,
+                            plan.allowable,
                             req,
                             lot_use,
                             component.hts,
@@ -466,8 +475,9 @@ def build_model(
                 steps.append(
                     Step(
                         rules.CIT_B,
-                        f"component {component.hts}: {_shown(plan.quantity)} {component.uom} per article "
-                        f"(basis {plan.basis}), share {plan.share}; {count} eligible import arc(s)",
+                        f"component {component.hts}: {_shown(plan.designated)} {component.uom} per article "
+                        f"designated, {_shown(plan.quantity)} net of valuable waste (basis {plan.basis}), "
+                        f"share {plan.share}; {count} eligible import arc(s)",
                     )
                 )
             else:
@@ -803,10 +813,18 @@ def designations_of(model: Model, solution: Solution) -> list[TypeDesignation]:
                 calculated,
                 arc.substituted_value,
                 arc.option == DESIGNATED,
+                _allowable(arc, quantity),
             )
         )
     out.sort(key=lambda d: (d.export_ref, d.provision, d.line.entry_number, d.line.line_number, d.component))
     return out
+
+
+def _allowable(arc: Arc, quantity: Decimal) -> Decimal | None:
+    if arc.kind != Kind.MANUFACTURING or arc.basis not in REDUCED_BASES:
+        return None
+    with localcontext(EXACT):
+        return quantity * arc.share
 
 
 def exact_total(designations: Sequence[TypeDesignation]) -> Decimal:

@@ -13,14 +13,20 @@ def load(kind: str, path: Path, client, **options):
     return ingest_file(path=path, name=Path(path).name, kind=kind, client=client, **options)
 
 
-def manufacturer(client):
-    """The sample manufacturer's data for `client`: the tariff rows, every sample file and the ruling."""
+def manufacturer(client, bom: Path | None = None):
+    """The sample manufacturer's data for `client`: the tariff rows, every sample file (or `bom` for the bills
+    of materials) and the ruling."""
     import datetime as dt
 
     from drawback.accounts.models import Privilege
 
     load("hts", Path(__file__).resolve().parents[1] / "fixtures" / "hts_sample.csv", None)
-    load_samples(client)
+    if bom is None:
+        load_samples(client)
+    else:
+        load_samples(client, kinds=("imports", "exports"))
+        assert load("bom", bom, client).loaded
+        load_samples(client, kinds=("production", "returns"))
     Privilege.objects.create(
         client=client,
         kind=Privilege.Kind.MANUFACTURING_RULING,

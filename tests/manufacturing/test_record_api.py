@@ -55,11 +55,12 @@ def test_bills_of_materials_with_their_rows_and_allocation(api, client_a, analys
     ]
     detail = api.get(reverse("api-bom-detail", args=["acme", bom["id"]])).json()
     plastic = next(c for c in detail["allocation"]["components"] if c["hts"] == "3923900080")
-    assert (plastic["designated_per_article"], plastic["basis"], plastic["share"]) == (
-        "3.931034",
-        "02",
-        "1.0000000000",
-    )
+    assert (
+        plastic["designated_per_article"],
+        plastic["net_of_waste_per_article"],
+        plastic["basis"],
+        plastic["share"],
+    ) == ("4.000000", "3.931034", "02", "1.0000000000")
     assert detail["allocation"]["products"] == []
     assert api.get(reverse("api-bom-list", args=["acme"]), {"hts": "8401"}).json()["count"] == 0
 

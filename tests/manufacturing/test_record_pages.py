@@ -66,7 +66,7 @@ def test_the_bill_shows_components_waste_and_what_is_designated_per_article(clie
     plastic = html.split('data-hts="3923900080"')[1].split("</tr>")[0]
     # 4 KG used less the valuable waste: 0.4 KG of scrap worth $0.50 against $2.90 -> 4 - 0.4 x 0.50/2.90.
     assert "$2.90" in plastic and ">02<" in plastic and "less the valuable waste" in plastic
-    assert "3.931034 KG" in plastic
+    assert ">4 KG<" in plastic and ">3.931034 KG<" in plastic  # designated, then allowed
     bolts = html.split('data-hts="7318152095"')[1].split("</tr>")[0]
     assert "2.5 KG" in bolts and ">01<" in bolts
     assert "HSG-SCRAP" in html and "$0.20" in html  # 0.4 KG x $0.50 per article

@@ -97,7 +97,9 @@ def test_dbk_016_used_in_less_valuable_waste():
     )
 
     [des] = result.designations
-    assert (des.provision, des.quantity, des.basis) == ("51", d(exp["drawback_kg"]), "02")
+    # The 1,000 kg used are designated (taken from the line); drawback is allowed on the 990 kg net of waste.
+    assert (des.provision, des.quantity, des.basis) == ("51", d(inp["used_kg"]), "02")
+    assert des.allowable == d(exp["drawback_kg"])
     assert cents(des.refund) == exp["refund"]
 
 

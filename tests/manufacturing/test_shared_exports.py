@@ -3,9 +3,12 @@ designations off one claim frees only what that claim alone held; the export sta
 claim still rests on it."""
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection, connections
 
+from claims import ledger
 from claims.ledger import held_by_export
 from claims.lifecycle import claim_transition
 from claims.manufacturing.services import type_choice_save
@@ -124,3 +127,57 @@ def test_a_correction_of_a_manufacturing_claim_keeps_its_lots_and_holds_the_arti
     assert ovens_available() == 0
     ovens = Export.objects.get(export_ref=OVENS)
     assert held_by_export([ovens.pk])[ovens.pk] == 400
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="two withdrawals in flight at once need row locks and concurrent sessions: PostgreSQL only",
+)
+def test_two_claims_withdrawn_at_the_same_instant_free_the_export(client_a, analyst, monkeypatch):
+    """The claim holding the ovens and the claim relying on them are withdrawn together, each on its own
+    connection: whichever order the database runs them in, the ovens come free, once."""
+    manufacturer(client_a)
+    type_choice_save(client=client_a, user=analyst, filing_date=dt.date(2026, 12, 1))
+    claims = [Claim.objects.get(client=client_a, provision=p) for p in ("51", "52")]
+    assert ovens_available() == 0
+    # Both withdrawals look for the other claim to hand the articles to before either commits, when the
+    # database lets them (each then waits at most 2 s here for the other to catch up).
+    in_step = threading.Barrier(2, timeout=2)
+    hand_over = ledger.hand_over_articles
+
+    def hand_over_in_step(*args, **kwargs):
+        kept = hand_over(*args, **kwargs)
+        try:
+            in_step.wait()
+        except threading.BrokenBarrierError:
+            pass  # the other withdrawal is waiting for this one to commit
+        return kept
+
+    monkeypatch.setattr(ledger, "hand_over_articles", hand_over_in_step)
+    start = threading.Barrier(2)
+    failures = []
+
+    def withdraw(pk):
+        try:
+            start.wait(10)
+            claim_transition(claim=Claim.objects.get(pk=pk), to="withdrawn", by=analyst)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            failures.append(exc)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    threads = [threading.Thread(target=withdraw, args=(c.pk,)) for c in claims]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    assert failures == []
+    assert {c.status for c in Claim.objects.filter(pk__in=[c.pk for c in claims])} == {"withdrawn"}
+    assert ovens_available() == 400
+    for claim in claims:
+        assert all(
+            ImportLine.objects.get(pk=pk).quantity_available == ImportLine.objects.get(pk=pk).quantity
+            for pk in lines_available(claim)
+        )

@@ -48,12 +48,14 @@ def test_designate_types_writes_the_designations_and_the_choices(client_a, tmp_p
         ("X20251120000020", "unused", "58"),
     }
     plastic = next(r for r in rows if r["provision"] == "51")
-    assert (plastic["entry_number"], plastic["lot"], plastic["basis"], plastic["quantity"]) == (
-        "M4K-4100001-5",
-        "LOT-2401",
-        "02",
-        "1572.4137",
-    )
+    # 400 ovens x 4 kg used are designated; drawback is allowed on 4 - 0.4 x 0.50 / 2.90 kg an oven.
+    assert (
+        plastic["entry_number"],
+        plastic["lot"],
+        plastic["basis"],
+        plastic["quantity"],
+        plastic["allowable_quantity"],
+    ) == ("M4K-4100001-5", "LOT-2401", "02", "1600", "1572.4137")
     with open(choices, newline="") as handle:
         made = {r["export_ref"]: r for r in csv.DictReader(handle)}
     assert made["X20250310000401"]["alternative"] == "unused"
@@ -167,11 +169,13 @@ def test_saving_the_choice_makes_draft_claims_per_provision_that_pass_their_reco
         "component": "3923900080",
         "basis": "02",
         "ruling": "H301234",
+        "allowable": "1572.4137931034482758620689655172413793103448275862",
     }
-    assert (plastic.method, str(plastic.quantity)) == ("direct", "1572.4137")
+    # The quantity used is taken from the line, not only the part net of waste (19 CFR 190.26(c)).
+    assert (plastic.method, str(plastic.quantity)) == ("direct", "1600.0000")
     line = plastic.import_line
     line.refresh_from_db()
-    assert (line.designation_method, str(line.quantity_available)) == ("direct", "6427.5863")
+    assert (line.designation_method, str(line.quantity_available)) == ("direct", "6400.0000")
     import datetime as dt
 
     for provision in ("51", "52"):
