@@ -20,8 +20,16 @@ units of 0.0001 (CATAIR's four decimals). With the binaries fixed, the constrain
 units. The floating-point solve only picks the designation: every amount is then worked out again in exact
 Decimal (amounts.pair_amounts), each claim's classes rounded once.
 
-For each export the alternative it beat is the best claim with that export forced to its best other type
-(solved again), so the difference shown is what the choice earns the whole claim.
+For each export the alternative it beat is worked out on one of two bases, and says which:
+- the whole claim re-optimised: the mixed-integer program solved again with that export forced to each other
+  type, so the difference is what the choice earns the best claim (one solve per export and type; clients
+  of a few dozen exports);
+- the same claim with only this export changed: every other export's type and every line's method fixed
+  as chosen, the export's type switched and the remaining LP solved again from the chosen basis (warm, a few
+  pivots each; any size). With the binaries fixed the LP is laminar, so its vertex is whole again (checked).
+  It is a claim that could be filed, so it is at most the whole claim re-optimised: the choice's margin over
+  it is at least the margin over the best claim with the other type (the analyst is told which basis).
+Either total is exact Decimal from the designations, like the chosen one.
 """
 
 import time
@@ -57,7 +65,7 @@ from drawback.lib.chapter99 import Chapter99Table
 from . import rules
 
 SCALE = 10_000  # quantities in units of 0.0001
-# Progress of a choice: the model built, the choice solved (the alternatives, one solve each, after it).
+# Progress of a choice: the model built, the choice solved (each export's alternatives after it).
 BUILT, SOLVED = 0.1, 0.3
 QUANTUM = Decimal("0.0001")
 
@@ -72,6 +80,28 @@ KIND_LABELS = {
     Kind.UNUSED: "Unused merchandise (1313(j))",
     Kind.MANUFACTURING: "Manufacturing (1313(a)/(b))",
     Kind.REJECTED: "Rejected merchandise (1313(c))",
+}
+
+
+class AlternativeBasis(StrEnum):
+    """How the alternative an export beat was worked out, so the difference shown is read for what it is."""
+
+    WHOLE_CLAIM = "whole_claim"
+    THIS_EXPORT = "this_export"
+
+
+BASIS_LABELS = {
+    AlternativeBasis.WHOLE_CLAIM: "the whole claim re-optimised",
+    AlternativeBasis.THIS_EXPORT: "the same claim with only this export changed",
+}
+BASIS_HELP = {
+    AlternativeBasis.WHOLE_CLAIM: (
+        "every export's type and every line's method chosen again, this export under the other type"
+    ),
+    AlternativeBasis.THIS_EXPORT: (
+        "this export under the other type; every other export keeps its type and every import line its "
+        "method, only the quantities designated again (the best claim re-optimised could refund more)"
+    ),
 }
 
 
@@ -128,7 +158,8 @@ class ExportChoice:
     allowed: dict[Kind, list[Step]]  # types the data allows, with the steps that allow them
     refused: dict[Kind, str]  # types it does not allow, and why
     alternative: Kind | None = None
-    alternative_total: Decimal | None = None  # the whole claim's exact refund with the alternative
+    alternative_total: Decimal | None = None  # the claims' exact refund with the alternative
+    alternative_basis: AlternativeBasis | None = None  # how that refund was worked out
     steps: list[Step] = field(default_factory=list)
 
     def explanation(self) -> str:
@@ -148,6 +179,8 @@ class TypeResult:
     exact: Decimal  # exact total before rounding
     seconds: float = 0.0
     arcs: int = 0
+    alternatives_seconds: float = 0.0  # of `seconds`, the alternatives'
+    alternative_basis: AlternativeBasis | None = None  # None: the alternatives were not worked out
 
     def choice(self, ref: str) -> ExportChoice:
         return next(c for c in self.choices if c.export_ref == ref)
@@ -515,17 +548,31 @@ def _per_unit(amounts: LineAmounts, factor: Decimal, rate: Decimal) -> Decimal:
 
 
 @dataclass
+class Program:
+    """The mixed-integer program as HiGHS takes it, and where each variable and row is."""
+
+    lp: highspy.HighsLp
+    n_arc: int
+    types: dict[tuple[int, Kind], int]  # (export, type) -> column of its binary
+    methods: dict[int, int]  # line that could serve both methods -> column of its binary (1: direct)
+    entry_row: np.ndarray  # row of each matrix entry
+    entry_col: np.ndarray  # column of each matrix entry
+    entry_value: np.ndarray
+    row_upper: np.ndarray
+
+
+@dataclass
 class Solution:
     quantities: dict[int, int]  # arc -> scaled quantity
     chosen: dict[int, Kind]  # export -> type
     status: str
+    switched_on: dict[int, Kind] = field(default_factory=dict)  # export -> type whose binary is 1
+    direct_method: dict[int, bool] = field(default_factory=dict)  # line of both methods -> direct
+    fixed: "FixedChoice | None" = field(default=None, repr=False)
 
 
-def solve_model(model: Model, *, force: dict[int, Kind] | None = None) -> Solution:
-    """The designation of largest refund. `force` fixes the type of some exports (the alternatives)."""
+def _program(model: Model, force: dict[int, Kind], methods: dict[int, bool]) -> Program:
     arcs = model.arcs
-    if not arcs:
-        return Solution({}, {}, "optimal")
     types = sorted({(a.export, a.kind) for a in arcs}, key=lambda t: (t[0], t[1].value))
     t_index = {t: i for i, t in enumerate(types)}
     direct_lines = {a.line for a in arcs if a.direct}
@@ -540,13 +587,14 @@ def solve_model(model: Model, *, force: dict[int, Kind] | None = None) -> Soluti
     for i, arc in enumerate(arcs):
         cost[i] = float(arc.weight) / SCALE
         upper[i] = arc.cap
-    upper[n_arc : n_arc + n_type] = 1
-    upper[n_arc + n_type :] = 1
-    force = force or {}
+    upper[n_arc:] = 1
     for (e_idx, kind), i in t_index.items():
         if e_idx in force:
             value = 1.0 if kind == force[e_idx] else 0.0
             lower[n_arc + i] = upper[n_arc + i] = value
+    for l_idx, direct in methods.items():
+        if l_idx in b_index:
+            lower[n_arc + n_type + b_index[l_idx]] = upper[n_arc + n_type + b_index[l_idx]] = float(direct)
     rows: list[tuple[list[int], list[float], float, float]] = []
     by_line: dict[int, list[int]] = defaultdict(list)
     by_req: dict[tuple, list[int]] = defaultdict(list)
@@ -593,18 +641,90 @@ def solve_model(model: Model, *, force: dict[int, Kind] | None = None) -> Soluti
     lp.col_cost_ = cost
     lp.col_lower_ = lower
     lp.col_upper_ = upper
+    row_upper = np.array([r[3] for r in rows])
     lp.row_lower_ = np.array([r[2] for r in rows])
-    lp.row_upper_ = np.array([r[3] for r in rows])
+    lp.row_upper_ = row_upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
     lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
     lp.a_matrix_.value_ = np.array(values)
     # Only the type and method choices are integer: with them fixed the quantities' constraint matrix is
-    # totally unimodular, so a vertex of the remaining LP is whole (checked below, after rounding).
+    # totally unimodular, so a vertex of the remaining LP is whole (checked after rounding).
     lp.integrality_ = [highspy.HighsVarType.kContinuous] * n_arc + [highspy.HighsVarType.kInteger] * (
         n - n_arc
     )
     lp.sense_ = highspy.ObjSense.kMaximize
+    return Program(
+        lp,
+        n_arc,
+        {t: n_arc + i for t, i in t_index.items()},
+        {line: n_arc + n_type + i for line, i in b_index.items()},
+        np.array(index, dtype=np.int64),
+        np.repeat(np.arange(n), np.diff(np.array(starts))),
+        np.array(values),
+        row_upper,
+    )
+
+
+def _whole(program: Program, x) -> np.ndarray:
+    """The LP's vertex in whole units of 0.0001, checked: whole, and within every capacity once rounded."""
+    x = np.asarray(x)
+    values = np.rint(x)
+    if np.max(np.abs(values - x), initial=0.0) > 1e-6:
+        raise RuntimeError("the type choice's quantities are not whole units of 0.0001")
+    activity = np.bincount(
+        program.entry_row,
+        weights=program.entry_value * values[program.entry_col],
+        minlength=len(program.row_upper),
+    )
+    if np.any(activity > program.row_upper + 1e-9):
+        raise RuntimeError("the type choice's rounded quantities break a capacity")
+    return values
+
+
+class FixedChoice:
+    """The designation's LP with every type and method fixed as chosen, solved once and kept. An export's
+    type is changed through its binaries' bounds and the LP solved again from the last basis (the dual
+    simplex needs a few pivots, not a new solve), then the bounds are set back."""
+
+    def __init__(self, program: Program, highs: highspy.Highs, values: np.ndarray):
+        self.program = program
+        self.highs = highs
+        self.values = values
+        self.arc_values = values[: program.n_arc].astype(np.int64)
+        self.by_export: dict[int, list[tuple[Kind, int]]] = defaultdict(list)
+        for (e_idx, kind), col in program.types.items():
+            self.by_export[e_idx].append((kind, col))
+
+    def kinds(self, e_idx: int) -> set[Kind]:
+        return {kind for kind, _ in self.by_export.get(e_idx, ())}
+
+    def with_export_as(self, e_idx: int, kind: Kind) -> np.ndarray:
+        """The arcs' quantities with only this export's type changed to `kind`."""
+        own = self.by_export[e_idx]
+        cols = np.array([col for _, col in own], dtype=np.int32)
+        forced = np.array([1.0 if k == kind else 0.0 for k, _ in own])
+        h = self.highs
+        h.changeColsBounds(len(cols), cols, forced, forced)
+        try:
+            h.run()
+            _optimal(h)
+            values = _whole(self.program, h.getSolution().col_value)
+        finally:
+            chosen = self.values[cols]
+            h.changeColsBounds(len(cols), cols, chosen, chosen)
+        return values[: self.program.n_arc].astype(np.int64)
+
+
+def solve_model(
+    model: Model, *, force: dict[int, Kind] | None = None, methods: dict[int, bool] | None = None
+) -> Solution:
+    """The designation of largest refund. `force` fixes the type of some exports (the alternatives),
+    `methods` the method of some lines that could serve both (True: direct identification)."""
+    if not model.arcs:
+        return Solution({}, {}, "optimal")
+    program = _program(model, force or {}, methods or {})
+    lp, n_arc = program.lp, program.n_arc
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.0)
@@ -616,9 +736,9 @@ def solve_model(model: Model, *, force: dict[int, Kind] | None = None) -> Soluti
     x = h.getSolution().col_value
     # The choices fixed, the quantities again by simplex: a vertex, whole by total unimodularity.
     fixed = np.array([round(v) for v in x[n_arc:]], dtype=float)
-    lp.col_lower_ = np.concatenate([lower[:n_arc], fixed])
-    lp.col_upper_ = np.concatenate([upper[:n_arc], fixed])
-    lp.integrality_ = [highspy.HighsVarType.kContinuous] * n
+    lp.col_lower_ = np.concatenate([np.asarray(lp.col_lower_)[:n_arc], fixed])
+    lp.col_upper_ = np.concatenate([np.asarray(lp.col_upper_)[:n_arc], fixed])
+    lp.integrality_ = [highspy.HighsVarType.kContinuous] * lp.num_col_
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "simplex")
@@ -626,21 +746,15 @@ def solve_model(model: Model, *, force: dict[int, Kind] | None = None) -> Soluti
     h.passModel(lp)
     h.run()
     _optimal(h)
-    x = h.getSolution().col_value
-    values = np.rint(np.asarray(x))
-    if np.max(np.abs(values - np.asarray(x)), initial=0.0) > 1e-6:
-        raise RuntimeError("the type choice's quantities are not whole units of 0.0001")
-    for members, coefs, _, top in rows:
-        if sum(values[j] * a for j, a in zip(members, coefs, strict=True)) > top + 1e-9:
-            raise RuntimeError("the type choice's rounded quantities break a capacity")
+    values = _whole(program, h.getSolution().col_value)
     quantities = {i: int(values[i]) for i in range(n_arc) if values[i] > 0}
-    chosen = {}
-    for (e_idx, kind), i in t_index.items():
-        if values[n_arc + i] > 0.5 and any(
-            arcs[a].export == e_idx and arcs[a].kind == kind for a in quantities
-        ):
-            chosen[e_idx] = kind
-    return Solution(quantities, chosen, "optimal")
+    arcs = model.arcs
+    used = {(arcs[a].export, arcs[a].kind) for a in quantities}
+    switched_on = {e_idx: kind for (e_idx, kind), col in program.types.items() if values[col] > 0.5}
+    chosen = {e_idx: kind for e_idx, kind in switched_on.items() if (e_idx, kind) in used}
+    direct_method = {line: bool(values[col] > 0.5) for line, col in program.methods.items()}
+    fixed_choice = FixedChoice(program, h, values)
+    return Solution(quantities, chosen, "optimal", switched_on, direct_method, fixed_choice)
 
 
 def _optimal(h) -> None:
@@ -649,18 +763,23 @@ def _optimal(h) -> None:
         raise RuntimeError(f"the type choice did not solve: {h.modelStatusToString(status)}")
 
 
+def _claimed(arc: Arc, quantity: Decimal, factor: Decimal | None = None) -> dict[str, Decimal]:
+    """The exact amounts, by class, of a quantity designated on an arc (`factor` 1: before the lesser-of)."""
+    amounts = pair_amounts(arc.amounts, quantity, arc.factor if factor is None else factor, rate=arc.rate)
+    if arc.share != 1:
+        with localcontext(EXACT):
+            amounts = {k: v * arc.share for k, v in amounts.items()}
+    return amounts
+
+
 def designations_of(model: Model, solution: Solution) -> list[TypeDesignation]:
     out = []
     for i, scaled in sorted(solution.quantities.items()):
         arc = model.arcs[i]
         quantity = Decimal(scaled) * QUANTUM
-        amounts = pair_amounts(arc.amounts, quantity, arc.factor, rate=arc.rate)
+        amounts = _claimed(arc, quantity)
         # The 43-record's calculated amount: the maximum before the lesser-of.
-        calculated = amounts if arc.direct else pair_amounts(arc.amounts, quantity, Decimal(1), rate=arc.rate)
-        if arc.share != 1:
-            with localcontext(EXACT):
-                amounts = {k: v * arc.share for k, v in amounts.items()}
-                calculated = {k: v * arc.share for k, v in calculated.items()}
+        calculated = amounts if arc.direct else _claimed(arc, quantity, Decimal(1))
         out.append(
             TypeDesignation(
                 model.lines[arc.line].key,
@@ -686,6 +805,45 @@ def exact_total(designations: Sequence[TypeDesignation]) -> Decimal:
         return sum((d.refund for d in designations), ZERO)
 
 
+class _Refunds:
+    """Exact refunds of arc quantities, each worked out once (as designations_of works them out)."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.known: dict[tuple[int, int], Decimal] = {}
+
+    def __call__(self, arc: int, scaled: int) -> Decimal:
+        if scaled == 0:
+            return ZERO
+        key = (arc, scaled)
+        if key not in self.known:
+            amounts = _claimed(self.model.arcs[arc], Decimal(scaled) * QUANTUM)
+            with localcontext(EXACT):
+                self.known[key] = sum(amounts.values(), ZERO)
+        return self.known[key]
+
+
+def _local_alternative(
+    model: Model, solution: Solution, total: Decimal, e_idx: int, kinds, refunds: _Refunds
+) -> tuple[Kind, Decimal] | None:
+    """The best claim with only this export's type changed: the chosen claim's exact total, less the refunds
+    of the arcs whose quantity moved, plus their refunds at the new quantities."""
+    fixed = solution.fixed
+    best = None
+    for kind in kinds:
+        if kind not in fixed.kinds(e_idx):
+            continue
+        values = fixed.with_export_as(e_idx, kind)
+        moved = np.nonzero(values != fixed.arc_values)[0]
+        with localcontext(EXACT):
+            other = total
+            for i in moved.tolist():
+                other += refunds(i, int(values[i])) - refunds(i, int(fixed.arc_values[i]))
+        if best is None or other > best[1]:
+            best = (kind, other)
+    return best
+
+
 def choose_types(
     *,
     lines: Sequence[ImportLine],
@@ -698,10 +856,13 @@ def choose_types(
     rulings: Sequence[rules.Ruling] = (),
     returns: Sequence[rules.Return] = (),
     alternatives: bool = True,
+    basis: AlternativeBasis = AlternativeBasis.WHOLE_CLAIM,
     progress: Callable[[float], None] | None = None,
 ) -> TypeResult:
-    """The choice of largest refund. `progress` (0..1) is told after the model is built, after the choice
-    is solved and after each export's alternatives, each alternative being one more solve."""
+    """The choice of largest refund. With `alternatives`, each export's best other type on `basis`: the
+    whole claim solved again (one mixed-integer solve per other type), or only that export changed (a warm
+    LP re-solve each). `progress` (0..1) is told after the model is built, after the choice is solved and
+    after each export's alternatives."""
     started = time.perf_counter()
     tell = progress or (lambda fraction: None)
     model = build_model(
@@ -720,9 +881,11 @@ def choose_types(
     designations = designations_of(model, solution)
     total = exact_total(designations)
     tell(SOLVED if alternatives and model.exports else 0.95)
+    solved = time.perf_counter()
     per_export: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for d in designations:
         per_export[d.export_ref] += d.refund
+    refunds = _Refunds(model)
     choices = []
     for e_idx, export in enumerate(model.exports):
         allowed = model.allowed.get(e_idx, {})
@@ -737,17 +900,21 @@ def choose_types(
         if chosen is not None:
             choice.steps = list(allowed.get(chosen, []))
         if alternatives:
+            others = [kind for kind in allowed if kind != chosen]
             best = None
-            for kind in allowed:
-                if kind == chosen:
-                    continue
-                other = exact_total(designations_of(model, solve_model(model, force={e_idx: kind})))
-                if best is None or other > best[1]:
-                    best = (kind, other)
+            if basis == AlternativeBasis.THIS_EXPORT and solution.fixed is not None:
+                best = _local_alternative(model, solution, total, e_idx, others, refunds)
+            elif basis == AlternativeBasis.WHOLE_CLAIM:
+                for kind in others:
+                    other = exact_total(designations_of(model, solve_model(model, force={e_idx: kind})))
+                    if best is None or other > best[1]:
+                        best = (kind, other)
             if best is not None:
                 choice.alternative, choice.alternative_total = best
+                choice.alternative_basis = basis
             tell(SOLVED + (0.95 - SOLVED) * (e_idx + 1) / len(model.exports))
         choices.append(choice)
+    alternatives_seconds = time.perf_counter() - solved
     class_totals: dict[str, dict[str, Decimal]] = defaultdict(dict)
     with localcontext(EXACT):
         for d in designations:
@@ -764,6 +931,8 @@ def choose_types(
         total,
         seconds=time.perf_counter() - started,
         arcs=len(model.arcs),
+        alternatives_seconds=alternatives_seconds if alternatives else 0.0,
+        alternative_basis=basis if alternatives else None,
     )
 
 
