@@ -17,8 +17,16 @@ from claims.jobs.models import Job
 from claims.manufacturing import services
 from claims.manufacturing.data import type_inputs
 from claims.manufacturing.runs import stored_designations
-from claims.manufacturing.types import choose_types
+from claims.manufacturing.types import (
+    SOLVED,
+    build_model,
+    choose_types,
+    designations_of,
+    exact_total,
+    solve_model,
+)
 from claims.models import Claim, Designation, RejectedReturn, TypeChoiceRun
+from drawback.lib.money import to_cents
 from exports.models import Export
 from imports.models import ImportLine
 
@@ -83,6 +91,68 @@ def test_the_stored_choice_is_the_solvers_with_its_progress_told(acme, analyst, 
     )
     assert [(t["type"], t["exports"]) for t in run.result["by_type"]] == [("unused", 2), ("manufacturing", 1)]
     assert [(c["provision"], c["total"]) for c in run.result["claims"]][0] == ("51", "140.10")
+
+
+@pytest.mark.django_db
+def test_past_the_limit_each_alternative_is_the_same_claim_with_only_that_export_changed(
+    acme, analyst, monkeypatch, client
+):
+    monkeypatch.setattr(services, "ALTERNATIVES_UP_TO", 2)  # the sample manufacturer has 3 exports
+    told = []
+    report = job_services.JobRun.report
+    monkeypatch.setattr(job_services.JobRun, "report", lambda r, f: (told.append(f), report(r, f)))
+
+    run = _computed(acme, analyst)
+
+    assert run.status == TypeChoiceRun.Status.DONE and run.refund == Decimal("1357.60")
+    assert run.result["alternative_basis"]["basis"] == "this_export"
+    # The progress keeps moving while the alternatives are worked out: once per export.
+    assert len([f for f in told if SOLVED < f < 1]) == 3 and told == sorted(told)
+    # Each stored alternative against the whole program solved again, from scratch, with every other
+    # export's type and every line's method forced as chosen.
+    model = build_model(**type_inputs(acme, FILING).kwargs())
+    solution = solve_model(model)
+    total = exact_total(designations_of(model, solution))
+    choices = {c["export_ref"]: c for c in run.result["choices"]}
+    shown = 0
+    for e_idx, export in enumerate(model.exports):
+        row = choices[export.ref]
+        others = [k for k in model.allowed.get(e_idx, {}) if k != solution.chosen.get(e_idx)]
+        if not others:
+            assert row["alternative"] == "" and row["alternative_basis"] is None
+            continue
+        totals = {}
+        for kind in others:
+            forced = solve_model(
+                model, force={**solution.switched_on, e_idx: kind}, methods=solution.direct_method
+            )
+            totals[kind] = exact_total(designations_of(model, forced))
+        best = max(totals, key=totals.get)
+        assert (row["alternative"], row["alternative_basis"]) == (best.value, "this_export")
+        assert row["alternative_basis_label"] == "the same claim with only this export changed"
+        assert Decimal(row["claim_with_alternative"]) == to_cents(totals[best])
+        assert Decimal(row["choice_earns"]) == to_cents(total) - to_cents(totals[best])
+        shown += 1
+    assert shown >= 2
+
+    client.force_login(analyst)
+    html = client.get("/clients/acme/claims/types/").content.decode()
+    assert 'id="alternative-basis" data-basis="this_export"' in html
+    assert "The alternative each export beat: the same claim with only this export changed" in html
+    ovens = choices["X20250310000401"]
+    with_unused, earns = Decimal(ovens["claim_with_alternative"]), Decimal(ovens["choice_earns"])
+    assert (
+        f"Unused merchandise (1313(j)): the claims would refund ${with_unused:,}, ${earns:,} less "
+        '<span class="help basis">(the same claim with only this export changed)</span>'
+    ) in html
+    assert "whole claim re-optimised" not in html
+    api = APIClient()
+    api.force_login(analyst)
+    latest = api.get("/api/v1/clients/acme/type-choices/latest/").json()
+    assert latest["result"]["alternative_basis"]["label"] == "the same claim with only this export changed"
+    api_ovens = next(c for c in latest["result"]["choices"] if c["export_ref"] == "X20250310000401")
+    assert (api_ovens["alternative"], api_ovens["alternative_basis"]) == ("unused", "this_export")
+    assert api_ovens["claim_with_alternative"] == ovens["claim_with_alternative"]
 
 
 @pytest.mark.django_db
@@ -226,6 +296,10 @@ def test_the_api_chooses_reads_and_saves(acme, analyst, django_capture_on_commit
     ovens = next(c for c in latest["result"]["choices"] if c["export_ref"] == "X20250310000401")
     assert (ovens["type"], ovens["alternative"]) == ("manufacturing", "unused")
     assert ovens["choice_earns"] == "82.05"
+    assert (ovens["alternative_basis"], latest["result"]["alternative_basis"]["basis"]) == (
+        "whole_claim",
+        "whole_claim",
+    )
     assert len(latest["result"]["designations"]) == 4
 
     with django_capture_on_commit_callbacks(execute=True):
