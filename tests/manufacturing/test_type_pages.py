@@ -69,6 +69,30 @@ def test_designate_types_writes_the_designations_and_the_choices(client_a, tmp_p
     assert not Designation.objects.exists()
 
 
+def test_designate_types_says_when_the_alternative_is_the_claim_with_only_that_export_changed(
+    client_a, tmp_path
+):
+    manufacturer(client_a)
+    choices, stdout = tmp_path / "choices.csv", StringIO()
+
+    call_command(
+        "designate_types",
+        *("--client", "acme", "--filing-date", "2026-12-01", "--out", str(tmp_path / "types.csv")),
+        *("--choices", str(choices), "--alternative-basis", "this_export"),
+        stdout=stdout,
+    )
+
+    with open(choices, newline="") as handle:
+        made = {r["export_ref"]: r for r in csv.DictReader(handle)}
+    assert (made["X20250310000401"]["alternative"], made["X20250310000401"]["alternative_basis"]) == (
+        "unused",
+        "this_export",
+    )
+    assert "X20250310000401: manufacturing 372.75; beat unused by " in stdout.getvalue()
+    assert "(the same claim with only this export changed)" in stdout.getvalue()
+    assert json.loads(stdout.getvalue().splitlines()[-1])["refund"] == "1357.60"
+
+
 def test_designate_types_refuses_an_unknown_client_or_date(client_a, tmp_path):
     with pytest.raises(CommandError, match="no client"):
         call_command(
