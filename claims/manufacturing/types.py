@@ -26,7 +26,9 @@ For each export the alternative it beat is worked out on one of two bases, and s
   of a few dozen exports);
 - the same claim with only this export changed: every other export's type and every line's method fixed
   as chosen, the export's type switched and the remaining LP solved again from the chosen basis (warm, a few
-  pivots each; any size). With the binaries fixed the LP is laminar, so its vertex is whole again (checked).
+  pivots each; any size), only over the arcs that share a line, export or lot with it, directly or through
+  others (with the binaries fixed the LP falls apart along those groups). With the binaries fixed the LP is
+  laminar, so its vertex is whole again (checked).
   It is a claim that could be filed, so it is at most the whole claim re-optimised: the choice's margin over
   it is at least the margin over the best claim with the other type (the analyst is told which basis).
 Either total is exact Decimal from the designations, like the chosen one.
@@ -568,7 +570,6 @@ class Solution:
     status: str
     switched_on: dict[int, Kind] = field(default_factory=dict)  # export -> type whose binary is 1
     direct_method: dict[int, bool] = field(default_factory=dict)  # line of both methods -> direct
-    fixed: "FixedChoice | None" = field(default=None, repr=False)
 
 
 def _program(model: Model, force: dict[int, Kind], methods: dict[int, bool]) -> Program:
@@ -682,40 +683,6 @@ def _whole(program: Program, x) -> np.ndarray:
     return values
 
 
-class FixedChoice:
-    """The designation's LP with every type and method fixed as chosen, solved once and kept. An export's
-    type is changed through its binaries' bounds and the LP solved again from the last basis (the dual
-    simplex needs a few pivots, not a new solve), then the bounds are set back."""
-
-    def __init__(self, program: Program, highs: highspy.Highs, values: np.ndarray):
-        self.program = program
-        self.highs = highs
-        self.values = values
-        self.arc_values = values[: program.n_arc].astype(np.int64)
-        self.by_export: dict[int, list[tuple[Kind, int]]] = defaultdict(list)
-        for (e_idx, kind), col in program.types.items():
-            self.by_export[e_idx].append((kind, col))
-
-    def kinds(self, e_idx: int) -> set[Kind]:
-        return {kind for kind, _ in self.by_export.get(e_idx, ())}
-
-    def with_export_as(self, e_idx: int, kind: Kind) -> np.ndarray:
-        """The arcs' quantities with only this export's type changed to `kind`."""
-        own = self.by_export[e_idx]
-        cols = np.array([col for _, col in own], dtype=np.int32)
-        forced = np.array([1.0 if k == kind else 0.0 for k, _ in own])
-        h = self.highs
-        h.changeColsBounds(len(cols), cols, forced, forced)
-        try:
-            h.run()
-            _optimal(h)
-            values = _whole(self.program, h.getSolution().col_value)
-        finally:
-            chosen = self.values[cols]
-            h.changeColsBounds(len(cols), cols, chosen, chosen)
-        return values[: self.program.n_arc].astype(np.int64)
-
-
 def solve_model(
     model: Model, *, force: dict[int, Kind] | None = None, methods: dict[int, bool] | None = None
 ) -> Solution:
@@ -753,8 +720,7 @@ def solve_model(
     switched_on = {e_idx: kind for (e_idx, kind), col in program.types.items() if values[col] > 0.5}
     chosen = {e_idx: kind for e_idx, kind in switched_on.items() if (e_idx, kind) in used}
     direct_method = {line: bool(values[col] > 0.5) for line, col in program.methods.items()}
-    fixed_choice = FixedChoice(program, h, values)
-    return Solution(quantities, chosen, "optimal", switched_on, direct_method, fixed_choice)
+    return Solution(quantities, chosen, "optimal", switched_on, direct_method)
 
 
 def _optimal(h) -> None:
@@ -823,25 +789,130 @@ class _Refunds:
         return self.known[key]
 
 
-def _local_alternative(
-    model: Model, solution: Solution, total: Decimal, e_idx: int, kinds, refunds: _Refunds
-) -> tuple[Kind, Decimal] | None:
-    """The best claim with only this export's type changed: the chosen claim's exact total, less the refunds
-    of the arcs whose quantity moved, plus their refunds at the new quantities."""
-    fixed = solution.fixed
-    best = None
-    for kind in kinds:
-        if kind not in fixed.kinds(e_idx):
-            continue
-        values = fixed.with_export_as(e_idx, kind)
-        moved = np.nonzero(values != fixed.arc_values)[0]
-        with localcontext(EXACT):
-            other = total
-            for i in moved.tolist():
-                other += refunds(i, int(values[i])) - refunds(i, int(fixed.arc_values[i]))
-        if best is None or other > best[1]:
-            best = (kind, other)
-    return best
+def _components(model: Model) -> list[list[int]]:
+    """The arcs in groups that share nothing: no line, export, requirement or lot. With the types and methods
+    fixed the LP falls apart along them, so an export's alternative need only solve its own group again."""
+    parent = list(range(len(model.arcs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple, int] = {}
+    for i, arc in enumerate(model.arcs):
+        for key in (("line", arc.line), ("export", arc.export), ("lot", arc.lot_use)):
+            if key == ("lot", None):
+                continue
+            j = first.setdefault(key, i)
+            a, b = root(i), root(j)
+            if a != b:
+                parent[a] = b
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(model.arcs)):
+        groups[root(i)].append(i)
+    return list(groups.values())
+
+
+class FixedChoice:
+    """One group of arcs' LP with every type and method fixed as chosen, solved once and kept. An export's
+    type is changed through its binaries' bounds and the LP solved again from the last basis (the dual
+    simplex needs a few pivots, not a new solve), then the bounds are set back."""
+
+    def __init__(self, model: Model, arcs: list[int], solution: Solution):
+        self.arcs = np.array(arcs, dtype=np.int64)
+        part = Model(
+            model.lines,
+            model.exports,
+            [model.arcs[i] for i in arcs],
+            model.requirements,
+            model.line_caps,
+            model.lot_caps,
+            model.allowed,
+            model.refused,
+        )
+        exports = {model.arcs[i].export for i in arcs}
+        # An export with no type switched on keeps none (None matches no type).
+        force = {e_idx: solution.switched_on.get(e_idx) for e_idx in exports}
+        self.program = program = _program(part, force, solution.direct_method)
+        program.lp.integrality_ = [highspy.HighsVarType.kContinuous] * program.lp.num_col_
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("threads", 1)
+        h.passModel(program.lp)
+        h.run()
+        _optimal(h)
+        self.highs = h
+        self.bounds = np.asarray(program.lp.col_lower_)
+        # The chosen quantities of these arcs, against which an alternative's changes are counted.
+        self.chosen = np.array([solution.quantities.get(i, 0) for i in arcs], dtype=np.int64)
+        self.by_export: dict[int, list[tuple[Kind, int]]] = defaultdict(list)
+        for (e_idx, kind), col in program.types.items():
+            self.by_export[e_idx].append((kind, col))
+
+    def kinds(self, e_idx: int) -> set[Kind]:
+        return {kind for kind, _ in self.by_export.get(e_idx, ())}
+
+    def with_export_as(self, e_idx: int, kind: Kind) -> np.ndarray:
+        """This group's arc quantities with only the export's type changed to `kind`."""
+        own = self.by_export[e_idx]
+        cols = np.array([col for _, col in own], dtype=np.int32)
+        forced = np.array([1.0 if k == kind else 0.0 for k, _ in own])
+        h = self.highs
+        h.changeColsBounds(len(cols), cols, forced, forced)
+        try:
+            h.run()
+            _optimal(h)
+            values = _whole(self.program, h.getSolution().col_value)
+        finally:
+            h.changeColsBounds(len(cols), cols, self.bounds[cols], self.bounds[cols])
+        return values[: self.program.n_arc].astype(np.int64)
+
+
+class LocalAlternatives:
+    """Each export's best other type with every other export's type and every line's method as chosen: the
+    chosen claim's exact total, less the refunds of the arcs whose quantity moved, plus their refunds at the
+    new quantities (each worked out as designations_of does)."""
+
+    def __init__(self, model: Model, solution: Solution, total: Decimal):
+        self.model, self.solution, self.total = model, solution, total
+        self.refunds = _Refunds(model)
+        self.group_of: dict[int, int] = {}
+        self.groups = _components(model)
+        for g, arcs in enumerate(self.groups):
+            for i in arcs:
+                self.group_of.setdefault(model.arcs[i].export, g)
+        self.left = defaultdict(int)  # exports of each group still to do, to let its LP go after the last
+        for g in self.group_of.values():
+            self.left[g] += 1
+        self.built: dict[int, FixedChoice] = {}
+
+    def best(self, e_idx: int, kinds) -> tuple[Kind, Decimal] | None:
+        g = self.group_of.get(e_idx)
+        if g is None:
+            return None
+        if g not in self.built:
+            self.built[g] = FixedChoice(self.model, self.groups[g], self.solution)
+        fixed = self.built[g]
+        best = None
+        for kind in kinds:
+            if kind not in fixed.kinds(e_idx):
+                continue
+            values = fixed.with_export_as(e_idx, kind)
+            moved = np.nonzero(values != fixed.chosen)[0]
+            with localcontext(EXACT):
+                other = self.total
+                for k in moved.tolist():
+                    i = int(fixed.arcs[k])
+                    other += self.refunds(i, int(values[k])) - self.refunds(i, int(fixed.chosen[k]))
+            if best is None or other > best[1]:
+                best = (kind, other)
+        self.left[g] -= 1
+        if self.left[g] == 0:
+            del self.built[g]
+        return best
 
 
 def choose_types(
@@ -885,7 +956,9 @@ def choose_types(
     per_export: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for d in designations:
         per_export[d.export_ref] += d.refund
-    refunds = _Refunds(model)
+    local = None
+    if alternatives and basis == AlternativeBasis.THIS_EXPORT and model.arcs:
+        local = LocalAlternatives(model, solution, total)
     choices = []
     for e_idx, export in enumerate(model.exports):
         allowed = model.allowed.get(e_idx, {})
@@ -902,8 +975,8 @@ def choose_types(
         if alternatives:
             others = [kind for kind in allowed if kind != chosen]
             best = None
-            if basis == AlternativeBasis.THIS_EXPORT and solution.fixed is not None:
-                best = _local_alternative(model, solution, total, e_idx, others, refunds)
+            if basis == AlternativeBasis.THIS_EXPORT and local is not None:
+                best = local.best(e_idx, others)
             elif basis == AlternativeBasis.WHOLE_CLAIM:
                 for kind in others:
                     other = exact_total(designations_of(model, solve_model(model, force={e_idx: kind})))
