@@ -789,7 +789,7 @@ class _Refunds:
         return self.known[key]
 
 
-def _components(model: Model) -> list[list[int]]:
+def arc_groups(model: Model) -> list[list[int]]:
     """The arcs in groups that share nothing: no line, export, requirement or lot. With the types and methods
     fixed the LP falls apart along them, so an export's alternative need only solve its own group again."""
     parent = list(range(len(model.arcs)))
@@ -880,7 +880,7 @@ class LocalAlternatives:
         self.model, self.solution, self.total = model, solution, total
         self.refunds = _Refunds(model)
         self.group_of: dict[int, int] = {}
-        self.groups = _components(model)
+        self.groups = arc_groups(model)
         for g, arcs in enumerate(self.groups):
             for i in arcs:
                 self.group_of.setdefault(model.arcs[i].export, g)

@@ -6,16 +6,18 @@ manufacturing where that pays more and names the alternative it beat."""
 import datetime as dt
 import itertools
 import random
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import pytest
 
+from claims.engine.amounts import EXACT
 from claims.manufacturing import rules
 from claims.manufacturing.types import (
     SCALE,
     AlternativeBasis,
     Kind,
+    arc_groups,
     build_model,
     choose_types,
     designations_of,
@@ -227,6 +229,30 @@ def test_the_alternative_with_only_this_export_changed_is_that_claim_solved_exac
     assert checked > 30
     # The two bases differ on some exports: why the page says which one it shows.
     assert below_whole_claim > 0
+
+
+def test_the_alternative_of_each_product_family_is_solved_on_its_own_group():
+    """Two product families share no import: each export's alternative is solved again over its family's arcs
+    only, and is still the whole program solved with every other binary forced as chosen."""
+    from claims.management.commands.bench_types import generate
+
+    data = generate(16, families=2)
+    result = choose_types(**data, basis=AlternativeBasis.THIS_EXPORT)
+    model = build_model(**data)
+    solution = solve_model(model)
+    assert len(arc_groups(model)) == 2
+    checked = 0
+    for e_idx, choice in enumerate(result.choices):
+        if choice.alternative is None:
+            continue
+        chosen = {**solution.switched_on, e_idx: choice.alternative}
+        forced = solve_model(model, force=chosen, methods=solution.direct_method)
+        with localcontext(EXACT):
+            assert abs(exact_total(designations_of(model, forced)) - choice.alternative_total) < Decimal(
+                "1e-30"
+            )
+        checked += 1
+    assert checked >= 12
 
 
 @pytest.mark.django_db
