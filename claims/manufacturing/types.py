@@ -570,6 +570,9 @@ class Solution:
     status: str
     switched_on: dict[int, Kind] = field(default_factory=dict)  # export -> type whose binary is 1
     direct_method: dict[int, bool] = field(default_factory=dict)  # line of both methods -> direct
+    # The LP with the binaries fixed, as solved last (program, HiGHS): the alternatives start from it when
+    # all the arcs form one group.
+    solved: tuple | None = field(default=None, repr=False)
 
 
 def _program(model: Model, force: dict[int, Kind], methods: dict[int, bool]) -> Program:
@@ -720,7 +723,7 @@ def solve_model(
     switched_on = {e_idx: kind for (e_idx, kind), col in program.types.items() if values[col] > 0.5}
     chosen = {e_idx: kind for e_idx, kind in switched_on.items() if (e_idx, kind) in used}
     direct_method = {line: bool(values[col] > 0.5) for line, col in program.methods.items()}
-    return Solution(quantities, chosen, "optimal", switched_on, direct_method)
+    return Solution(quantities, chosen, "optimal", switched_on, direct_method, (program, h))
 
 
 def _optimal(h) -> None:
@@ -822,29 +825,32 @@ class FixedChoice:
 
     def __init__(self, model: Model, arcs: list[int], solution: Solution):
         self.arcs = np.array(arcs, dtype=np.int64)
-        part = Model(
-            model.lines,
-            model.exports,
-            [model.arcs[i] for i in arcs],
-            model.requirements,
-            model.line_caps,
-            model.lot_caps,
-            model.allowed,
-            model.refused,
-        )
-        exports = {model.arcs[i].export for i in arcs}
-        # An export with no type switched on keeps none (None matches no type).
-        force = {e_idx: solution.switched_on.get(e_idx) for e_idx in exports}
-        self.program = program = _program(part, force, solution.direct_method)
-        program.lp.integrality_ = [highspy.HighsVarType.kContinuous] * program.lp.num_col_
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("solver", "simplex")
-        h.setOptionValue("threads", 1)
-        h.passModel(program.lp)
-        h.run()
-        _optimal(h)
-        self.highs = h
+        if len(arcs) == len(model.arcs) and solution.solved is not None:
+            program, h = solution.solved  # one group: the choice's own LP, already at its optimum
+        else:
+            part = Model(
+                model.lines,
+                model.exports,
+                [model.arcs[i] for i in arcs],
+                model.requirements,
+                model.line_caps,
+                model.lot_caps,
+                model.allowed,
+                model.refused,
+            )
+            exports = {model.arcs[i].export for i in arcs}
+            # An export with no type switched on keeps none (None matches no type).
+            force = {e_idx: solution.switched_on.get(e_idx) for e_idx in exports}
+            program = _program(part, force, solution.direct_method)
+            program.lp.integrality_ = [highspy.HighsVarType.kContinuous] * program.lp.num_col_
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+            h.setOptionValue("solver", "simplex")
+            h.setOptionValue("threads", 1)
+            h.passModel(program.lp)
+            h.run()
+            _optimal(h)
+        self.program, self.highs = program, h
         self.bounds = np.asarray(program.lp.col_lower_)
         # The chosen quantities of these arcs, against which an alternative's changes are counted.
         self.chosen = np.array([solution.quantities.get(i, 0) for i in arcs], dtype=np.int64)
@@ -881,6 +887,8 @@ class LocalAlternatives:
         self.refunds = _Refunds(model)
         self.group_of: dict[int, int] = {}
         self.groups = arc_groups(model)
+        if len(self.groups) > 1:
+            solution.solved = None  # each group gets its own LP: let the whole one go
         for g, arcs in enumerate(self.groups):
             for i in arcs:
                 self.group_of.setdefault(model.arcs[i].export, g)
