@@ -54,6 +54,13 @@ class ExportChoiceSerializer(serializers.Serializer):
         allow_null=True, help_text="The claims' refund with the alternative instead (null: not worked out)"
     )
     choice_earns = serializers.CharField(allow_null=True, help_text="What the choice earns over it")
+    alternative_basis = serializers.CharField(
+        allow_null=True,
+        help_text="How the claims' refund with the alternative was worked out: whole_claim (the whole claim "
+        "re-optimised with this export under the other type) or this_export (the same claim with only this "
+        "export changed: the other exports' types and the lines' methods kept); null: not worked out",
+    )
+    alternative_basis_label = serializers.CharField(allow_null=True)
     explanation = serializers.CharField()
     steps = StepSerializer(many=True)
     refused = RefusedSerializer(many=True)
@@ -88,11 +95,20 @@ class TypeDesignationSerializer(serializers.Serializer):
     substituted_value = serializers.CharField(allow_null=True)
 
 
+class AlternativeBasisSerializer(serializers.Serializer):
+    basis = serializers.CharField(help_text="whole_claim or this_export")
+    label = serializers.CharField()
+    help = serializers.CharField(help_text="What the comparison holds fixed")
+
+
 class TypeChoiceResultSerializer(serializers.Serializer):
     refund = serializers.CharField(help_text="Sum of every claim's classes, each rounded once to cents")
     exact = serializers.CharField()
     exports = serializers.IntegerField()
     alternatives = serializers.BooleanField(help_text="Whether the alternative of each export was worked out")
+    alternative_basis = AlternativeBasisSerializer(
+        allow_null=True, help_text="How the alternatives were worked out (null: not worked out)"
+    )
     seconds = serializers.FloatField()
     claims = TypeClaimSerializer(many=True)
     by_type = TypeTotalSerializer(many=True)

@@ -9,7 +9,7 @@ from claims.engine.optimizer import format_amount
 from drawback.lib.money import to_cents
 from drawback.lib.spreadsheet import csv_row
 
-from .types import KIND_LABELS, QUANTUM, TypeDesignation, TypeResult
+from .types import BASIS_LABELS, KIND_LABELS, QUANTUM, TypeDesignation, TypeResult
 
 DESIGNATION_COLUMNS = (
     "export_ref",
@@ -31,6 +31,7 @@ CHOICE_COLUMNS = (
     "alternative",
     "claim_with_alternative",
     "choice_earns",
+    "alternative_basis",
     "explanation",
 )
 
@@ -87,6 +88,8 @@ def choice_rows(result: TypeResult) -> list[dict]:
                 if c.alternative_total is not None
                 else "",
                 "choice_earns": earns if earns is not None else "",
+                "alternative_basis": c.alternative_basis.value if c.alternative_basis else "",
+                "alternative_basis_label": BASIS_LABELS[c.alternative_basis] if c.alternative_basis else "",
                 "explanation": why,
                 "steps": c.steps,
                 "refused": [(KIND_LABELS[k], v) for k, v in c.refused.items()],

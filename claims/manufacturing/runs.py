@@ -21,7 +21,7 @@ from imports.models import ImportLine
 from . import report
 from .data import TypeInputs
 from .models import BillOfMaterials, BomItem, LotComponent, ProductionLot, RejectedReturn, TypeChoiceRun
-from .types import KIND_LABELS, Kind, TypeDesignation, TypeResult
+from .types import BASIS_HELP, BASIS_LABELS, KIND_LABELS, AlternativeBasis, Kind, TypeDesignation, TypeResult
 
 
 def inputs_digest(inputs: TypeInputs) -> str:
@@ -123,13 +123,21 @@ def _choice_json(row: dict) -> dict:
         "refund": _text(row["refund"]),
         "claim_with_alternative": _text(row["claim_with_alternative"] or None),
         "choice_earns": _text(row["choice_earns"] if row["choice_earns"] != "" else None),
+        "alternative_basis": row["alternative_basis"] or None,
+        "alternative_basis_label": row["alternative_basis_label"] or None,
         "explanation": row["explanation"],
         "steps": [{"citation": s.citation, "text": s.text} for s in row["steps"]],
         "refused": [{"type": label, "reason": reason} for label, reason in row["refused"]],
     }
 
 
-def result_json(result: TypeResult, *, alternatives: bool) -> dict:
+def _basis_json(basis: AlternativeBasis | None) -> dict | None:
+    if basis is None:
+        return None
+    return {"basis": basis.value, "label": BASIS_LABELS[basis], "help": BASIS_HELP[basis]}
+
+
+def result_json(result: TypeResult) -> dict:
     """What the page and the API show of a choice, and the designations its save writes."""
     by_type: dict[str, Decimal] = defaultdict(lambda: ZERO)
     exports_by_type: dict[str, set] = defaultdict(set)
@@ -141,7 +149,8 @@ def result_json(result: TypeResult, *, alternatives: bool) -> dict:
         "refund": _text(result.refund),
         "exact": _text(result.exact),
         "exports": len(result.choices),
-        "alternatives": alternatives,
+        "alternatives": result.alternative_basis is not None,
+        "alternative_basis": _basis_json(result.alternative_basis),
         "seconds": round(result.seconds, 3),
         "claims": [
             {

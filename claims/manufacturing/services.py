@@ -41,7 +41,7 @@ from . import rules
 from .data import TypeInputs, type_inputs
 from .models import TypeChoiceRun
 from .runs import data_mark, inputs_digest, result_json, stored_designations
-from .types import TypeDesignation, choose_types
+from .types import AlternativeBasis, TypeDesignation, choose_types
 
 DIRECT = {"51", "53", "54", "55", "56", "58"}
 # Progress of a save: the quantities taken through the ledger, then the claims one by one.
@@ -223,9 +223,17 @@ def _designation(claim: Claim, row: dict, d: TypeDesignation, lines, export_quan
 
 # --- the choice and its save as jobs on a worker ------------------------------------------------------------
 
-# Past this many exports the alternatives (one more solve per export) are left to `designate_types`.
+# Up to this many exports each alternative is the whole claim re-optimised (one more mixed-integer solve per
+# export and type); past it, the same claim with only that export changed (a warm LP re-solve each).
 ALTERNATIVES_UP_TO = 30
 TYPE_JOBS = (Job.Kind.TYPE_CHOICE, Job.Kind.TYPE_SAVE)
+
+
+def alternative_basis_for(exports: int) -> AlternativeBasis:
+    """How each export's alternative is worked out for a client of this many exports."""
+    if exports <= ALTERNATIVES_UP_TO:
+        return AlternativeBasis.WHOLE_CLAIM
+    return AlternativeBasis.THIS_EXPORT
 
 
 def _lost_after() -> dt.timedelta:
@@ -288,8 +296,8 @@ def type_choice_run(*, run_id: int, job_id: int | None) -> None:
         try:
             mark = data_mark(run.client)  # before reading: a change while it reads shows as stale
             inputs = type_inputs(run.client, run.filing_date)
-            alternatives = len(inputs.engine.exports) <= ALTERNATIVES_UP_TO
-            result = choose_types(**inputs.kwargs(), alternatives=alternatives, progress=job.report)
+            basis = alternative_basis_for(len(inputs.engine.exports))
+            result = choose_types(**inputs.kwargs(), basis=basis, progress=job.report)
         except Exception as exc:
             stopped = isinstance(exc, SoftTimeLimitExceeded)
             message = (
@@ -309,7 +317,7 @@ def type_choice_run(*, run_id: int, job_id: int | None) -> None:
             digest=inputs_digest(inputs),
             data_mark=mark,
             refund=result.refund,
-            result=result_json(result, alternatives=alternatives),
+            result=result_json(result),
             finished_at=timezone.now(),
         )
         job.message = (

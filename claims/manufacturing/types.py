@@ -18,15 +18,26 @@ line is designated by direct identification ((j)(1), (a), (c)) or by substitutio
 (19 CFR 190.51(a)(3)); a 1313(c)(2) designation counts as substitution (19 CFR 190.2, substituted merchandise
 (2)). 1313(a) designations of a lot use at most what the lot's records show used.
 
-The choice is a mixed-integer program solved exactly by HiGHS: a binary per export and type, a binary per
-line that could serve both methods, and a quantity per eligible (line, export, type[, component]) arc in
-units of 0.0001 (CATAIR's four decimals). With the binaries fixed, the constraints form two laminar families
-(line and lot capacities; export and component requirements), so the quantities at the optimum are whole
-units. The floating-point solve only picks the designation: every amount is then worked out again in exact
-Decimal (amounts.pair_amounts), each claim's classes rounded once.
+The choice is a mixed-integer program solved exactly by HiGHS: a binary per export and type (and option), a
+binary per line that could serve both methods, and a quantity per eligible (line, export, type[, component])
+arc in units of 0.0001 (CATAIR's four decimals). With the binaries fixed, the constraints form two laminar
+families (line and lot capacities; export and component requirements), so the quantities at the optimum are
+whole units. The floating-point solve only picks the designation: every amount is then worked out again in
+exact Decimal (amounts.pair_amounts), each claim's classes rounded once.
 
-For each export the alternative it beat is the best claim with that export forced to its best other type
-(solved again), so the difference shown is what the choice earns the whole claim.
+For each export the alternative it beat, among its other types and options (a retail return's export between
+its own line and another import designated as well), is worked out on one of two bases, and says which:
+- the whole claim re-optimised: the mixed-integer program solved again with that export forced to each other
+  type or option, so the difference is what the choice earns the best claim (one solve per export and type;
+  clients of a few dozen exports);
+- the same claim with only this export changed: every other export's type and every line's method fixed
+  as chosen, the export's type switched and the remaining LP solved again from the chosen basis (warm, a few
+  pivots each; any size), only over the arcs that share a line, export or lot with it, directly or through
+  others (with the binaries fixed the LP falls apart along those groups). With the binaries fixed the LP is
+  laminar, so its vertex is whole again (checked).
+  It is a claim that could be filed, so it is at most the whole claim re-optimised: the choice's margin over
+  it is at least the margin over the best claim with the other type (the analyst is told which basis).
+Either total is exact Decimal from the designations, like the chosen one.
 """
 
 import time
@@ -62,7 +73,7 @@ from drawback.lib.chapter99 import Chapter99Table
 from . import rules
 
 SCALE = 10_000  # quantities in units of 0.0001
-# Progress of a choice: the model built, the choice solved (the alternatives, one solve each, after it).
+# Progress of a choice: the model built, the choice solved (each export's alternatives after it).
 BUILT, SOLVED = 0.1, 0.3
 QUANTUM = Decimal("0.0001")
 # Bases of claim whose allowed quantity is less than the designated: valuable waste, relative value.
@@ -93,6 +104,28 @@ def claim_key(provision: str, designated_import: bool) -> str:
     """The claim a designation goes on: one per provision, and a retail-return claim that designates other
     imports (10-record pos 77 `Y`) apart from one that identifies the returned goods' own lines."""
     return f"{provision} (pos 77 Y)" if designated_import else provision
+
+
+class AlternativeBasis(StrEnum):
+    """How the alternative an export beat was worked out, so the difference shown is read for what it is."""
+
+    WHOLE_CLAIM = "whole_claim"
+    THIS_EXPORT = "this_export"
+
+
+BASIS_LABELS = {
+    AlternativeBasis.WHOLE_CLAIM: "the whole claim re-optimised",
+    AlternativeBasis.THIS_EXPORT: "the same claim with only this export changed",
+}
+BASIS_HELP = {
+    AlternativeBasis.WHOLE_CLAIM: (
+        "every export's type and every line's method chosen again, this export under the other type"
+    ),
+    AlternativeBasis.THIS_EXPORT: (
+        "this export under the other type; every other export keeps its type and every import line its "
+        "method, only the quantities designated again (the best claim re-optimised could refund more)"
+    ),
+}
 
 
 @dataclass
@@ -164,7 +197,8 @@ class ExportChoice:
     allowed: dict[Kind, list[Step]]  # types the data allows, with the steps that allow them
     refused: dict[Kind, str]  # types it does not allow, and why
     alternative: Kind | None = None
-    alternative_total: Decimal | None = None  # the whole claim's exact refund with the alternative
+    alternative_total: Decimal | None = None  # the claims' exact refund with the alternative
+    alternative_basis: AlternativeBasis | None = None  # how that refund was worked out
     steps: list[Step] = field(default_factory=list)
     option: str = ""  # of the chosen type: DESIGNATED when a retail return designates another import
     alternative_option: str = ""
@@ -194,6 +228,8 @@ class TypeResult:
     exact: Decimal  # exact total before rounding
     seconds: float = 0.0
     arcs: int = 0
+    alternatives_seconds: float = 0.0  # of `seconds`, the alternatives'
+    alternative_basis: AlternativeBasis | None = None  # None: the alternatives were not worked out
 
     def choice(self, ref: str) -> ExportChoice:
         return next(c for c in self.choices if c.export_ref == ref)
@@ -651,19 +687,43 @@ def _per_unit(amounts: LineAmounts, factor: Decimal, rate: Decimal) -> Decimal:
 
 
 @dataclass
+class Program:
+    """The mixed-integer program as HiGHS takes it, and where each variable and row is."""
+
+    lp: highspy.HighsLp
+    n_arc: int
+    types: dict[tuple[int, Kind, str], int]  # (export, type, option) -> column of its binary
+    methods: dict[int, int]  # line that could serve both methods -> column of its binary (1: direct)
+    entry_row: np.ndarray  # row of each matrix entry
+    entry_col: np.ndarray  # column of each matrix entry
+    entry_value: np.ndarray
+    row_upper: np.ndarray
+
+
+@dataclass
 class Solution:
     quantities: dict[int, int]  # arc -> scaled quantity
     chosen: dict[int, Kind]  # export -> type
     status: str
     options: dict[int, str] = field(default_factory=dict)  # export -> option of its type ("" plain)
+    # export -> (type, option) whose binary is 1
+    switched_on: dict[int, tuple[Kind, str]] = field(default_factory=dict)
+    direct_method: dict[int, bool] = field(default_factory=dict)  # line of both methods -> direct
+    # The LP with the binaries fixed, as solved last (program, HiGHS): the alternatives start from it when
+    # all the arcs form one group.
+    solved: tuple | None = field(default=None, repr=False)
 
 
-def solve_model(model: Model, *, force: dict[int, Kind | tuple[Kind, str]] | None = None) -> Solution:
-    """The designation of largest refund. `force` fixes the type (or the (type, option)) of some exports
-    (the alternatives)."""
+# A type forced on an export: a type (its plain option), a (type, option) pair, or None (no type at all).
+Forced = Kind | tuple[Kind, str] | None
+
+
+def _as_type(wanted: Forced) -> tuple[Kind, str] | None:
+    return wanted if wanted is None or isinstance(wanted, tuple) else (wanted, "")
+
+
+def _program(model: Model, force: dict[int, Forced], methods: dict[int, bool]) -> Program:
     arcs = model.arcs
-    if not arcs:
-        return Solution({}, {}, "optimal")
     types = sorted({a.type_key for a in arcs}, key=lambda t: (t[0], t[1].value, t[2]))
     t_index = {t: i for i, t in enumerate(types)}
     direct_lines = {a.line for a in arcs if a.direct}
@@ -678,14 +738,14 @@ def solve_model(model: Model, *, force: dict[int, Kind | tuple[Kind, str]] | Non
     for i, arc in enumerate(arcs):
         cost[i] = float(arc.weight) / SCALE
         upper[i] = arc.cap
-    upper[n_arc : n_arc + n_type] = 1
-    upper[n_arc + n_type :] = 1
-    force = force or {}
+    upper[n_arc:] = 1
     for (e_idx, kind, option), i in t_index.items():
         if e_idx in force:
-            wanted = force[e_idx]
-            value = 1.0 if (kind, option) == (wanted if isinstance(wanted, tuple) else (wanted, "")) else 0.0
+            value = 1.0 if (kind, option) == _as_type(force[e_idx]) else 0.0
             lower[n_arc + i] = upper[n_arc + i] = value
+    for l_idx, direct in methods.items():
+        if l_idx in b_index:
+            lower[n_arc + n_type + b_index[l_idx]] = upper[n_arc + n_type + b_index[l_idx]] = float(direct)
     rows: list[tuple[list[int], list[float], float, float]] = []
     by_line: dict[int, list[int]] = defaultdict(list)
     by_req: dict[tuple, list[int]] = defaultdict(list)
@@ -732,18 +792,57 @@ def solve_model(model: Model, *, force: dict[int, Kind | tuple[Kind, str]] | Non
     lp.col_cost_ = cost
     lp.col_lower_ = lower
     lp.col_upper_ = upper
+    row_upper = np.array([r[3] for r in rows])
     lp.row_lower_ = np.array([r[2] for r in rows])
-    lp.row_upper_ = np.array([r[3] for r in rows])
+    lp.row_upper_ = row_upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
     lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
     lp.a_matrix_.value_ = np.array(values)
     # Only the type and method choices are integer: with them fixed the quantities' constraint matrix is
-    # totally unimodular, so a vertex of the remaining LP is whole (checked below, after rounding).
+    # totally unimodular, so a vertex of the remaining LP is whole (checked after rounding).
     lp.integrality_ = [highspy.HighsVarType.kContinuous] * n_arc + [highspy.HighsVarType.kInteger] * (
         n - n_arc
     )
     lp.sense_ = highspy.ObjSense.kMaximize
+    return Program(
+        lp,
+        n_arc,
+        {t: n_arc + i for t, i in t_index.items()},
+        {line: n_arc + n_type + i for line, i in b_index.items()},
+        np.array(index, dtype=np.int64),
+        np.repeat(np.arange(n), np.diff(np.array(starts))),
+        np.array(values),
+        row_upper,
+    )
+
+
+def _whole(program: Program, x) -> np.ndarray:
+    """The LP's vertex in whole units of 0.0001, checked: whole, and within every capacity once rounded."""
+    x = np.asarray(x)
+    values = np.rint(x)
+    if np.max(np.abs(values - x), initial=0.0) > 1e-6:
+        raise RuntimeError("the type choice's quantities are not whole units of 0.0001")
+    activity = np.bincount(
+        program.entry_row,
+        weights=program.entry_value * values[program.entry_col],
+        minlength=len(program.row_upper),
+    )
+    if np.any(activity > program.row_upper + 1e-9):
+        raise RuntimeError("the type choice's rounded quantities break a capacity")
+    return values
+
+
+def solve_model(
+    model: Model, *, force: dict[int, Forced] | None = None, methods: dict[int, bool] | None = None
+) -> Solution:
+    """The designation of largest refund. `force` fixes the type (or the (type, option)) of some exports
+    (the alternatives), `methods` the method of some lines that could serve both (True: direct
+    identification)."""
+    if not model.arcs:
+        return Solution({}, {}, "optimal")
+    program = _program(model, force or {}, methods or {})
+    lp, n_arc = program.lp, program.n_arc
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.0)
@@ -755,9 +854,9 @@ def solve_model(model: Model, *, force: dict[int, Kind | tuple[Kind, str]] | Non
     x = h.getSolution().col_value
     # The choices fixed, the quantities again by simplex: a vertex, whole by total unimodularity.
     fixed = np.array([round(v) for v in x[n_arc:]], dtype=float)
-    lp.col_lower_ = np.concatenate([lower[:n_arc], fixed])
-    lp.col_upper_ = np.concatenate([upper[:n_arc], fixed])
-    lp.integrality_ = [highspy.HighsVarType.kContinuous] * n
+    lp.col_lower_ = np.concatenate([np.asarray(lp.col_lower_)[:n_arc], fixed])
+    lp.col_upper_ = np.concatenate([np.asarray(lp.col_upper_)[:n_arc], fixed])
+    lp.integrality_ = [highspy.HighsVarType.kContinuous] * lp.num_col_
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "simplex")
@@ -765,19 +864,19 @@ def solve_model(model: Model, *, force: dict[int, Kind | tuple[Kind, str]] | Non
     h.passModel(lp)
     h.run()
     _optimal(h)
-    x = h.getSolution().col_value
-    values = np.rint(np.asarray(x))
-    if np.max(np.abs(values - np.asarray(x)), initial=0.0) > 1e-6:
-        raise RuntimeError("the type choice's quantities are not whole units of 0.0001")
-    for members, coefs, _, top in rows:
-        if sum(values[j] * a for j, a in zip(members, coefs, strict=True)) > top + 1e-9:
-            raise RuntimeError("the type choice's rounded quantities break a capacity")
+    values = _whole(program, h.getSolution().col_value)
     quantities = {i: int(values[i]) for i in range(n_arc) if values[i] > 0}
+    arcs = model.arcs
+    used = {arcs[a].type_key for a in quantities}
+    switched_on = {
+        e_idx: (kind, option) for (e_idx, kind, option), col in program.types.items() if values[col] > 0.5
+    }
     chosen, options = {}, {}
-    for key, i in t_index.items():
-        if values[n_arc + i] > 0.5 and any(arcs[a].type_key == key for a in quantities):
-            chosen[key[0]], options[key[0]] = key[1], key[2]
-    return Solution(quantities, chosen, "optimal", options)
+    for e_idx, (kind, option) in switched_on.items():
+        if (e_idx, kind, option) in used:
+            chosen[e_idx], options[e_idx] = kind, option
+    direct_method = {line: bool(values[col] > 0.5) for line, col in program.methods.items()}
+    return Solution(quantities, chosen, "optimal", options, switched_on, direct_method, (program, h))
 
 
 def _optimal(h) -> None:
@@ -786,18 +885,23 @@ def _optimal(h) -> None:
         raise RuntimeError(f"the type choice did not solve: {h.modelStatusToString(status)}")
 
 
+def _claimed(arc: Arc, quantity: Decimal, factor: Decimal | None = None) -> dict[str, Decimal]:
+    """The exact amounts, by class, of a quantity designated on an arc (`factor` 1: before the lesser-of)."""
+    amounts = pair_amounts(arc.amounts, quantity, arc.factor if factor is None else factor, rate=arc.rate)
+    if arc.share != 1:
+        with localcontext(EXACT):
+            amounts = {k: v * arc.share for k, v in amounts.items()}
+    return amounts
+
+
 def designations_of(model: Model, solution: Solution) -> list[TypeDesignation]:
     out = []
     for i, scaled in sorted(solution.quantities.items()):
         arc = model.arcs[i]
         quantity = Decimal(scaled) * QUANTUM
-        amounts = pair_amounts(arc.amounts, quantity, arc.factor, rate=arc.rate)
+        amounts = _claimed(arc, quantity)
         # The 43-record's calculated amount: the maximum before the lesser-of.
-        calculated = amounts if arc.direct else pair_amounts(arc.amounts, quantity, Decimal(1), rate=arc.rate)
-        if arc.share != 1:
-            with localcontext(EXACT):
-                amounts = {k: v * arc.share for k, v in amounts.items()}
-                calculated = {k: v * arc.share for k, v in calculated.items()}
+        calculated = amounts if arc.direct else _claimed(arc, quantity, Decimal(1))
         out.append(
             TypeDesignation(
                 model.lines[arc.line].key,
@@ -832,6 +936,159 @@ def exact_total(designations: Sequence[TypeDesignation]) -> Decimal:
         return sum((d.refund for d in designations), ZERO)
 
 
+class _Refunds:
+    """Exact refunds of arc quantities, each worked out once (as designations_of works them out)."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.known: dict[tuple[int, int], Decimal] = {}
+
+    def __call__(self, arc: int, scaled: int) -> Decimal:
+        if scaled == 0:
+            return ZERO
+        key = (arc, scaled)
+        if key not in self.known:
+            amounts = _claimed(self.model.arcs[arc], Decimal(scaled) * QUANTUM)
+            with localcontext(EXACT):
+                self.known[key] = sum(amounts.values(), ZERO)
+        return self.known[key]
+
+
+def arc_groups(model: Model) -> list[list[int]]:
+    """The arcs in groups that share nothing: no line, export, requirement or lot. With the types and methods
+    fixed the LP falls apart along them, so an export's alternative need only solve its own group again."""
+    parent = list(range(len(model.arcs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple, int] = {}
+    for i, arc in enumerate(model.arcs):
+        for key in (("line", arc.line), ("export", arc.export), ("lot", arc.lot_use)):
+            if key == ("lot", None):
+                continue
+            j = first.setdefault(key, i)
+            a, b = root(i), root(j)
+            if a != b:
+                parent[a] = b
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(model.arcs)):
+        groups[root(i)].append(i)
+    return list(groups.values())
+
+
+class FixedChoice:
+    """One group of arcs' LP with every type and method fixed as chosen, solved once and kept. An export's
+    type is changed through its binaries' bounds and the LP solved again from the last basis (the dual
+    simplex needs a few pivots, not a new solve), then the bounds are set back."""
+
+    def __init__(self, model: Model, arcs: list[int], solution: Solution):
+        self.arcs = np.array(arcs, dtype=np.int64)
+        if len(arcs) == len(model.arcs) and solution.solved is not None:
+            program, h = solution.solved  # one group: the choice's own LP, already at its optimum
+        else:
+            part = Model(
+                model.lines,
+                model.exports,
+                [model.arcs[i] for i in arcs],
+                model.requirements,
+                model.line_caps,
+                model.lot_caps,
+                model.allowed,
+                model.refused,
+                model.option_steps,
+            )
+            exports = {model.arcs[i].export for i in arcs}
+            # An export with no type switched on keeps none (None matches no type).
+            force = {e_idx: solution.switched_on.get(e_idx) for e_idx in exports}
+            program = _program(part, force, solution.direct_method)
+            program.lp.integrality_ = [highspy.HighsVarType.kContinuous] * program.lp.num_col_
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+            h.setOptionValue("solver", "simplex")
+            h.setOptionValue("threads", 1)
+            h.passModel(program.lp)
+            h.run()
+            _optimal(h)
+        self.program, self.highs = program, h
+        self.bounds = np.asarray(program.lp.col_lower_)
+        # The chosen quantities of these arcs, against which an alternative's changes are counted.
+        self.chosen = np.array([solution.quantities.get(i, 0) for i in arcs], dtype=np.int64)
+        self.by_export: dict[int, list[tuple[tuple[Kind, str], int]]] = defaultdict(list)
+        for (e_idx, kind, option), col in program.types.items():
+            self.by_export[e_idx].append(((kind, option), col))
+
+    def kinds(self, e_idx: int) -> set[tuple[Kind, str]]:
+        """The (type, option) pairs the export may take in this group."""
+        return {key for key, _ in self.by_export.get(e_idx, ())}
+
+    def with_export_as(self, e_idx: int, wanted: tuple[Kind, str]) -> np.ndarray:
+        """This group's arc quantities with only the export's type (and option) changed to `wanted`."""
+        own = self.by_export[e_idx]
+        cols = np.array([col for _, col in own], dtype=np.int32)
+        forced = np.array([1.0 if key == wanted else 0.0 for key, _ in own])
+        h = self.highs
+        h.changeColsBounds(len(cols), cols, forced, forced)
+        try:
+            h.run()
+            _optimal(h)
+            values = _whole(self.program, h.getSolution().col_value)
+        finally:
+            h.changeColsBounds(len(cols), cols, self.bounds[cols], self.bounds[cols])
+        return values[: self.program.n_arc].astype(np.int64)
+
+
+class LocalAlternatives:
+    """Each export's best other type with every other export's type and every line's method as chosen: the
+    chosen claim's exact total, less the refunds of the arcs whose quantity moved, plus their refunds at the
+    new quantities (each worked out as designations_of does)."""
+
+    def __init__(self, model: Model, solution: Solution, total: Decimal):
+        self.model, self.solution, self.total = model, solution, total
+        self.refunds = _Refunds(model)
+        self.group_of: dict[int, int] = {}
+        self.groups = arc_groups(model)
+        if len(self.groups) > 1:
+            solution.solved = None  # each group gets its own LP: let the whole one go
+        for g, arcs in enumerate(self.groups):
+            for i in arcs:
+                self.group_of.setdefault(model.arcs[i].export, g)
+        self.left = defaultdict(int)  # exports of each group still to do, to let its LP go after the last
+        for g in self.group_of.values():
+            self.left[g] += 1
+        self.built: dict[int, FixedChoice] = {}
+
+    def best(self, e_idx: int, kinds) -> tuple[Kind, str, Decimal] | None:
+        """The best of `kinds` ((type, option) pairs) for the export: its type, option and the claim's exact
+        total with it."""
+        g = self.group_of.get(e_idx)
+        if g is None:
+            return None
+        if g not in self.built:
+            self.built[g] = FixedChoice(self.model, self.groups[g], self.solution)
+        fixed = self.built[g]
+        best = None
+        for kind, option in kinds:
+            if (kind, option) not in fixed.kinds(e_idx):
+                continue
+            values = fixed.with_export_as(e_idx, (kind, option))
+            moved = np.nonzero(values != fixed.chosen)[0]
+            with localcontext(EXACT):
+                other = self.total
+                for k in moved.tolist():
+                    i = int(fixed.arcs[k])
+                    other += self.refunds(i, int(values[k])) - self.refunds(i, int(fixed.chosen[k]))
+            if best is None or other > best[2]:
+                best = (kind, option, other)
+        self.left[g] -= 1
+        if self.left[g] == 0:
+            del self.built[g]
+        return best
+
+
 def choose_types(
     *,
     lines: Sequence[ImportLine],
@@ -845,10 +1102,13 @@ def choose_types(
     returns: Sequence[rules.Return] = (),
     line_parts: dict[LineKey, str] | None = None,
     alternatives: bool = True,
+    basis: AlternativeBasis = AlternativeBasis.WHOLE_CLAIM,
     progress: Callable[[float], None] | None = None,
 ) -> TypeResult:
-    """The choice of largest refund. `progress` (0..1) is told after the model is built, after the choice
-    is solved and after each export's alternatives, each alternative being one more solve."""
+    """The choice of largest refund. With `alternatives`, each export's best other type on `basis`: the
+    whole claim solved again (one mixed-integer solve per other type), or only that export changed (a warm
+    LP re-solve each). `progress` (0..1) is told after the model is built, after the choice is solved and
+    after each export's alternatives."""
     started = time.perf_counter()
     tell = progress or (lambda fraction: None)
     model = build_model(
@@ -868,9 +1128,13 @@ def choose_types(
     designations = designations_of(model, solution)
     total = exact_total(designations)
     tell(SOLVED if alternatives and model.exports else 0.95)
+    solved = time.perf_counter()
     per_export: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for d in designations:
         per_export[d.export_ref] += d.refund
+    local = None
+    if alternatives and basis == AlternativeBasis.THIS_EXPORT and model.arcs:
+        local = LocalAlternatives(model, solution, total)
     choices = []
     for e_idx, export in enumerate(model.exports):
         allowed = model.allowed.get(e_idx, {})
@@ -887,18 +1151,24 @@ def choose_types(
         if chosen is not None:
             choice.steps = list(model.option_steps.get((e_idx, chosen, option), allowed.get(chosen, [])))
         if alternatives:
+            # Every other (type, option) the export has arcs for: a retail return's export may switch between
+            # its own line and another import designated (1313(c)(2)) as well as to another type.
+            others = [t for t in model.options(e_idx) if t != (chosen, option)]
             best = None
-            for kind, other_option in model.options(e_idx):
-                if (kind, other_option) == (chosen, option):
-                    continue
-                forced = solve_model(model, force={e_idx: (kind, other_option)})
-                other = exact_total(designations_of(model, forced))
-                if best is None or other > best[2]:
-                    best = (kind, other_option, other)
+            if basis == AlternativeBasis.THIS_EXPORT and local is not None:
+                best = local.best(e_idx, others)
+            elif basis == AlternativeBasis.WHOLE_CLAIM:
+                for kind, other_option in others:
+                    forced = solve_model(model, force={e_idx: (kind, other_option)})
+                    other = exact_total(designations_of(model, forced))
+                    if best is None or other > best[2]:
+                        best = (kind, other_option, other)
             if best is not None:
                 choice.alternative, choice.alternative_option, choice.alternative_total = best
+                choice.alternative_basis = basis
             tell(SOLVED + (0.95 - SOLVED) * (e_idx + 1) / len(model.exports))
         choices.append(choice)
+    alternatives_seconds = time.perf_counter() - solved
     class_totals: dict[str, dict[str, Decimal]] = defaultdict(dict)
     with localcontext(EXACT):
         for d in designations:
@@ -915,6 +1185,8 @@ def choose_types(
         total,
         seconds=time.perf_counter() - started,
         arcs=len(model.arcs),
+        alternatives_seconds=alternatives_seconds if alternatives else 0.0,
+        alternative_basis=basis if alternatives else None,
     )
 
 

@@ -17,8 +17,16 @@ from claims.jobs.models import Job
 from claims.manufacturing import services
 from claims.manufacturing.data import type_inputs
 from claims.manufacturing.runs import stored_designations
-from claims.manufacturing.types import choose_types
+from claims.manufacturing.types import (
+    SOLVED,
+    build_model,
+    choose_types,
+    designations_of,
+    exact_total,
+    solve_model,
+)
 from claims.models import Claim, Designation, RejectedReturn, TypeChoiceRun
+from drawback.lib.money import to_cents
 from exports.models import Export
 from imports.models import ImportLine
 
@@ -83,6 +91,167 @@ def test_the_stored_choice_is_the_solvers_with_its_progress_told(acme, analyst, 
     )
     assert [(t["type"], t["exports"]) for t in run.result["by_type"]] == [("unused", 2), ("manufacturing", 1)]
     assert [(c["provision"], c["total"]) for c in run.result["claims"]][0] == ("51", "140.10")
+
+
+@pytest.mark.django_db
+def test_past_the_limit_each_alternative_is_the_same_claim_with_only_that_export_changed(
+    acme, analyst, monkeypatch, client
+):
+    monkeypatch.setattr(services, "ALTERNATIVES_UP_TO", 2)  # the sample manufacturer has 3 exports
+    told = []
+    report = job_services.JobRun.report
+    monkeypatch.setattr(job_services.JobRun, "report", lambda r, f: (told.append(f), report(r, f)))
+
+    run = _computed(acme, analyst)
+
+    assert run.status == TypeChoiceRun.Status.DONE and run.refund == Decimal("1357.60")
+    assert run.result["alternative_basis"]["basis"] == "this_export"
+    # The progress keeps moving while the alternatives are worked out: once per export.
+    assert len([f for f in told if SOLVED < f < 1]) == 3 and told == sorted(told)
+    # Each stored alternative against the whole program solved again, from scratch, with every other
+    # export's type and every line's method forced as chosen.
+    model = build_model(**type_inputs(acme, FILING).kwargs())
+    solution = solve_model(model)
+    total = exact_total(designations_of(model, solution))
+    choices = {c["export_ref"]: c for c in run.result["choices"]}
+    shown = 0
+    for e_idx, export in enumerate(model.exports):
+        row = choices[export.ref]
+        others = [k for k in model.allowed.get(e_idx, {}) if k != solution.chosen.get(e_idx)]
+        if not others:
+            assert row["alternative"] == "" and row["alternative_basis"] is None
+            continue
+        totals = {}
+        for kind in others:
+            forced = solve_model(
+                model, force={**solution.switched_on, e_idx: kind}, methods=solution.direct_method
+            )
+            totals[kind] = exact_total(designations_of(model, forced))
+        best = max(totals, key=totals.get)
+        assert (row["alternative"], row["alternative_basis"]) == (best.value, "this_export")
+        assert row["alternative_basis_label"] == "the same claim with only this export changed"
+        assert Decimal(row["claim_with_alternative"]) == to_cents(totals[best])
+        assert Decimal(row["choice_earns"]) == to_cents(total) - to_cents(totals[best])
+        shown += 1
+    assert shown >= 2
+
+    client.force_login(analyst)
+    html = client.get("/clients/acme/claims/types/").content.decode()
+    assert 'id="alternative-basis" data-basis="this_export"' in html
+    assert "The alternative each export beat: the same claim with only this export changed" in html
+    ovens = choices["X20250310000401"]
+    with_unused, earns = Decimal(ovens["claim_with_alternative"]), Decimal(ovens["choice_earns"])
+    assert (
+        f"Unused merchandise (1313(j)): the claims would refund ${with_unused:,}, ${earns:,} less "
+        '<span class="help basis">(the same claim with only this export changed)</span>'
+    ) in html
+    assert "whole claim re-optimised" not in html
+    api = APIClient()
+    api.force_login(analyst)
+    latest = api.get("/api/v1/clients/acme/type-choices/latest/").json()
+    assert latest["result"]["alternative_basis"]["label"] == "the same claim with only this export changed"
+    api_ovens = next(c for c in latest["result"]["choices"] if c["export_ref"] == "X20250310000401")
+    assert (api_ovens["alternative"], api_ovens["alternative_basis"]) == ("unused", "this_export")
+    assert api_ovens["claim_with_alternative"] == ovens["claim_with_alternative"]
+
+
+def _retail_ovens(client, tmp_path):
+    """Countertop ovens, part OV-200, three entries a unit paying 9.00, 20.00 and 15.00 duty. Retail returns:
+    5 units of the first entry exported on X..01, 2 of the second on X..02; a third return shows the third
+    entry's part. Best: both exports designate other imports (1313(c)(2)), X..01 the second entry, X..02 the
+    third, so the second entry is substitution and cannot be identified directly."""
+    from pathlib import Path
+
+    from drawback.accounts.models import Privilege
+
+    from .helpers import load
+
+    load("hts", Path(__file__).resolve().parents[1] / "fixtures" / "hts_sample.csv", None)
+    Privilege.objects.create(
+        client=client,
+        kind=Privilege.Kind.WAIVER_PRIOR_NOTICE,
+        reference="WPN-2024-7",
+        granted_on=dt.date(2024, 1, 1),
+    )
+    files = {
+        "imports": (
+            "entry_number,line_number,import_date,hts,quantity,uom,entered_value,duty,mpf,country_of_origin,"
+            "description",
+            [
+                "M4K-4100001-5,1,2025-01-10,8516604060,10,NO,3000.00,90.00,,CN,Countertop ovens",
+                "M4K-4100002-3,1,2025-06-01,8516604060,10,NO,4000.00,200.00,,CN,Countertop ovens",
+                "M4K-4100003-1,1,2025-03-01,8516604060,10,NO,3500.00,150.00,,CN,Countertop ovens",
+            ],
+        ),
+        "exports": (
+            "export_ref,export_date,hts,quantity,uom,value,destination,entry_number,line_number",
+            [
+                "X20251120000001,2025-11-20,8516604060,5,NO,2000.00,GB,M4K-4100001-5,1",
+                "X20251120000002,2025-11-20,8516604060,2,NO,800.00,GB,M4K-4100002-3,1",
+            ],
+        ),
+        "returns": (
+            "return_ref,reason,entry_number,line_number,quantity,uom,rejected_on,returned_on,proof,part,unused,"
+            "export_ref",
+            [
+                "RMA-1,retail,M4K-4100001-5,1,5,NO,2025-10-25,2025-11-01,RMA slip 1,OV-200,,X20251120000001",
+                "RMA-2,retail,M4K-4100002-3,1,2,NO,2025-10-25,2025-11-01,RMA slip 2,OV-200,,X20251120000002",
+                "RMA-0,retail,M4K-4100003-1,1,1,NO,2025-07-01,2025-07-10,RMA slip 0,OV-200,,",
+            ],
+        ),
+    }
+    for kind, (header, rows) in files.items():
+        path = tmp_path / f"{kind}.csv"
+        path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+        result = load(kind, path, client)
+        assert result.loaded, [e.describe() for e in result.errors]
+
+
+@pytest.mark.django_db
+def test_past_the_limit_a_retail_exports_alternative_is_its_own_line_with_only_it_changed(
+    client_a, analyst, monkeypatch, client, tmp_path
+):
+    """A retail return's export has two options of one type, its own line or another import designated
+    (1313(c)(2)): past the limit its alternative is the other option, every other export and line method
+    kept, and its total is that claim solved again from scratch with those choices forced."""
+    from claims.manufacturing.types import DESIGNATED, Kind
+
+    monkeypatch.setattr(services, "ALTERNATIVES_UP_TO", 1)
+    _retail_ovens(client_a, tmp_path)
+
+    run = _computed(client_a, analyst)
+
+    assert run.result["alternative_basis"]["basis"] == "this_export"
+    assert run.refund == Decimal("128.70")  # 99% of 5 x 20.00 and 2 x 15.00
+    model = build_model(**type_inputs(client_a, FILING).kwargs())
+    solution = solve_model(model)
+    e_idx = next(i for i, x in enumerate(model.exports) if x.ref == "X20251120000001")
+    assert (solution.chosen[e_idx], solution.options[e_idx]) == (Kind.REJECTED, DESIGNATED)
+    forced = solve_model(
+        model, force={**solution.switched_on, e_idx: (Kind.REJECTED, "")}, methods=solution.direct_method
+    )
+    with_own_line = exact_total(designations_of(model, forced))
+    # The second entry stays substitution and X..02 keeps the third: 99% of 5 x 9.00 and 2 x 15.00.
+    assert with_own_line == Decimal("74.25")
+    row = next(c for c in run.result["choices"] if c["export_ref"] == "X20251120000001")
+    assert row["type_label"] == "Rejected merchandise, another import designated (1313(c)(2))"
+    assert (row["alternative"], row["alternative_label"], row["alternative_basis"]) == (
+        "rejected",
+        "Rejected merchandise (1313(c))",
+        "this_export",
+    )
+    assert Decimal(row["claim_with_alternative"]) == to_cents(with_own_line)
+    assert Decimal(row["choice_earns"]) == Decimal("54.45")
+    # Re-optimised the claim would identify the second entry directly for X..02 instead: more, and not shown.
+    whole = exact_total(designations_of(model, solve_model(model, force={e_idx: (Kind.REJECTED, "")})))
+    assert whole == Decimal("84.15")
+
+    client.force_login(analyst)
+    html = client.get(f"/clients/{client_a.code}/claims/types/").content.decode()
+    assert (
+        "Rejected merchandise (1313(c)): the claims would refund $74.25, $54.45 less "
+        '<span class="help basis">(the same claim with only this export changed)</span>'
+    ) in html
 
 
 @pytest.mark.django_db
@@ -226,6 +395,10 @@ def test_the_api_chooses_reads_and_saves(acme, analyst, django_capture_on_commit
     ovens = next(c for c in latest["result"]["choices"] if c["export_ref"] == "X20250310000401")
     assert (ovens["type"], ovens["alternative"]) == ("manufacturing", "unused")
     assert ovens["choice_earns"] == "82.05"
+    assert (ovens["alternative_basis"], latest["result"]["alternative_basis"]["basis"]) == (
+        "whole_claim",
+        "whole_claim",
+    )
     assert len(latest["result"]["designations"]) == 4
 
     with django_capture_on_commit_callbacks(execute=True):

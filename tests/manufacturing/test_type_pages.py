@@ -60,11 +60,39 @@ def test_designate_types_writes_the_designations_and_the_choices(client_a, tmp_p
         made = {r["export_ref"]: r for r in csv.DictReader(handle)}
     assert made["X20250310000401"]["alternative"] == "unused"
     assert made["X20250310000401"]["choice_earns"] == "82.05"
+    assert made["X20250310000401"]["alternative_basis"] == "whole_claim"
     assert made["X20251120000020"]["alternative"] == "rejected"
-    assert "X20250310000401: manufacturing 372.75; beat unused by 82.05" in stdout.getvalue()
+    assert (
+        "X20250310000401: manufacturing 372.75; beat unused by 82.05 (the whole claim re-optimised)"
+        in stdout.getvalue()
+    )
     # Nothing stored changes.
     assert list(ImportLine.objects.values_list("quantity_available", flat=True)) == before
     assert not Designation.objects.exists()
+
+
+def test_designate_types_says_when_the_alternative_is_the_claim_with_only_that_export_changed(
+    client_a, tmp_path
+):
+    manufacturer(client_a)
+    choices, stdout = tmp_path / "choices.csv", StringIO()
+
+    call_command(
+        "designate_types",
+        *("--client", "acme", "--filing-date", "2026-12-01", "--out", str(tmp_path / "types.csv")),
+        *("--choices", str(choices), "--alternative-basis", "this_export"),
+        stdout=stdout,
+    )
+
+    with open(choices, newline="") as handle:
+        made = {r["export_ref"]: r for r in csv.DictReader(handle)}
+    assert (made["X20250310000401"]["alternative"], made["X20250310000401"]["alternative_basis"]) == (
+        "unused",
+        "this_export",
+    )
+    assert "X20250310000401: manufacturing 372.75; beat unused by " in stdout.getvalue()
+    assert "(the same claim with only this export changed)" in stdout.getvalue()
+    assert json.loads(stdout.getvalue().splitlines()[-1])["refund"] == "1357.60"
 
 
 def test_designate_types_refuses_an_unknown_client_or_date(client_a, tmp_path):
@@ -117,7 +145,12 @@ def test_the_type_choice_page_shows_the_choice_and_the_alternative(client, clien
     html = page.content.decode()
     assert "Chose the drawback type of 3 export(s) for filing on 2026-12-01" in html
     assert 'data-export="X20250310000401" data-type="manufacturing"' in html
-    assert "Unused merchandise (1313(j)): the claims would refund $1,275.55, $82.05 less" in html
+    assert (
+        "Unused merchandise (1313(j)): the claims would refund $1,275.55, $82.05 less "
+        '<span class="help basis">(the whole claim re-optimised)</span>'
+    ) in html
+    assert "The alternative each export beat: the whole claim re-optimised (every export" in html
+    assert "only this export changed" not in html
     assert "ruling H301234 in force from 2024-01-01" in html
     assert 'data-export="X20251120000020" data-type="unused"' in html
     assert "$1,357.60" in html

@@ -1,7 +1,7 @@
 """`designate_types`: the drawback type of each of a client's exports, chosen for the largest refund.
 
     python manage.py designate_types --client CODE --filing-date 2026-12-01 --out types.csv \
-        [--choices choices.csv] [--no-alternatives]
+        [--choices choices.csv] [--no-alternatives] [--alternative-basis whole_claim|this_export]
 
 Reads the client's stored data (import lines and exports with quantity left, bills of materials, production
 lots, manufacturing rulings, returns) and changes none of it. See docs/reference/type-choice.md.
@@ -15,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from claims.manufacturing import report
 from claims.manufacturing.data import type_inputs
-from claims.manufacturing.types import choose_types
+from claims.manufacturing.services import ALTERNATIVES_UP_TO, alternative_basis_for
+from claims.manufacturing.types import AlternativeBasis, choose_types
 from drawback.accounts.models import Client
 
 
@@ -33,6 +34,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-alternatives", action="store_true", help="skip solving each export's best other type"
         )
+        parser.add_argument(
+            "--alternative-basis",
+            choices=[b.value for b in AlternativeBasis],
+            help="whole_claim: the whole claim re-optimised per export and type; this_export: the same claim "
+            f"with only that export changed (default: whole_claim up to {ALTERNATIVES_UP_TO} exports, as on "
+            "the client's page)",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -45,7 +53,9 @@ class Command(BaseCommand):
         if client is None:
             raise CommandError(f"no client with code {options['client']!r}")
         inputs = type_inputs(client, filing_date)
-        result = choose_types(**inputs.kwargs(), alternatives=not options["no_alternatives"])
+        basis = options["alternative_basis"]
+        basis = AlternativeBasis(basis) if basis else alternative_basis_for(len(inputs.engine.exports))
+        result = choose_types(**inputs.kwargs(), alternatives=not options["no_alternatives"], basis=basis)
         with open(options["out"], "w", newline="", encoding="utf-8") as handle:
             report.write_csv(
                 csv.writer(handle), report.DESIGNATION_COLUMNS, report.designation_rows(result.designations)
@@ -56,6 +66,8 @@ class Command(BaseCommand):
         for row in report.choice_rows(result):
             alternative = ""
             if row["alternative"]:
-                alternative = f"; beat {row['alternative']} by {row['choice_earns']}"
+                alternative = (
+                    f"; beat {row['alternative']} by {row['choice_earns']} ({row['alternative_basis_label']})"
+                )
             self.stdout.write(f"{row['export_ref']}: {row['type'] or 'none'} {row['refund']}{alternative}")
         self.stdout.write(json.dumps(report.summary(result, filing_date)))
