@@ -66,28 +66,67 @@ def run(
     inf = INF
     pivots = 0
     e = start % n_arcs if n_arcs > 0 else 0
+    # Altering candidate list (LEMON): the arcs of negative reduced cost found by the last scan stay
+    # candidates; each pivot re-prices them, scans on from where it stopped until it has enough, and enters
+    # the best. `head` of the best are kept for the next pivot.
+    head = max(3, block // 10)
+    cands = np.empty(block + head + 1, dtype=np.int64)
+    cand_c = np.empty(block + head + 1, dtype=np.int64)
+    length = 0
     while True:
-        # Block search for the entering arc.
-        best = 0
-        in_arc = -1
+        k = 0
+        while k < length:
+            a = cands[k]
+            st = state[a]
+            c = st * (cost[a] + pi[src[a]] - pi[dst[a]]) if st != 0 else 0
+            if c < 0:
+                cand_c[k] = c
+                k += 1
+            else:
+                length -= 1
+                cands[k] = cands[length]
+                cand_c[k] = cand_c[length]
         cnt = block
+        limit = head
+        found = False
         for _ in range(n_arcs):
             st = state[e]
             if st != 0:
                 c = st * (cost[e] + pi[src[e]] - pi[dst[e]])
-                if c < best:
-                    best = c
-                    in_arc = e
+                if c < 0 and length < block + head:
+                    cands[length] = e
+                    cand_c[length] = c
+                    length += 1
             e += 1
             if e == n_arcs:
                 e = 0
             cnt -= 1
             if cnt == 0:
-                if in_arc >= 0:
+                if length > limit:
+                    found = True
                     break
+                limit = 0
                 cnt = block
-        if in_arc < 0:
+        if not found and length == 0:
             return pivots, e
+        # The best `head + 1` to the front (quickselect), the best enters, the next `head` stay.
+        keep = min(head + 1, length)
+        if keep < length:
+            _select(cands, cand_c, length, keep)
+        best_k = 0
+        for x in range(1, keep):
+            if cand_c[x] < cand_c[best_k]:
+                best_k = x
+        ta = cands[0]
+        cands[0] = cands[best_k]
+        cands[best_k] = ta
+        tc = cand_c[0]
+        cand_c[0] = cand_c[best_k]
+        cand_c[best_k] = tc
+        in_arc = cands[0]
+        cands[0] = cands[keep - 1]
+        cand_c[0] = cand_c[keep - 1]
+        length = keep - 1
         pivots += 1
         if state[in_arc] == LOWER:
             first = src[in_arc]
@@ -185,6 +224,39 @@ def run(
         while u != end:
             pi[u] += sigma
             u = thread[u]
+
+
+@njit(cache=True, nogil=True)
+def _select(cands, cand_c, length, keep):
+    """Reorder the first `length` candidates so the `keep` of least reduced cost come first (Hoare's
+    selection, in place)."""
+    lo = 0
+    hi = length - 1
+    k = keep - 1
+    while lo < hi:
+        pivot = cand_c[(lo + hi) >> 1]
+        i = lo
+        j = hi
+        while i <= j:
+            while cand_c[i] < pivot:
+                i += 1
+            while cand_c[j] > pivot:
+                j -= 1
+            if i <= j:
+                ta = cands[i]
+                cands[i] = cands[j]
+                cands[j] = ta
+                tc = cand_c[i]
+                cand_c[i] = cand_c[j]
+                cand_c[j] = tc
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            break
 
 
 @njit(cache=True, nogil=True)
