@@ -10,8 +10,10 @@ Nodes: lines 0..n-1, exports n..n+m-1, and the root T = n+m. Arcs:
 - line i -> export j, cost -c_ij, unbounded: the candidate pairs (columns), appended round after round.
 The first tree (lines on their own arc to T carrying a_i, exports on the zero arcs) is strongly feasible,
 and the leaving arc is chosen by Cunningham's rule (the last blocking arc of the cycle from its apex), which
-keeps it so: degenerate pivots cannot cycle. The entering arc is the most negative reduced cost in a block
-of arcs (block search). Node potentials are integer sums of integer costs along tree paths, so the duals
+keeps it so: degenerate pivots cannot cycle. The entering arc comes from an altering candidate list (as
+LEMON's): the arcs of negative reduced cost a scan found stay candidates for the next pivots, so most pivots
+re-price a few dozen arcs instead of scanning blocks of hundreds; the search still ends only after a full
+pass finds none. Node potentials are integer sums of integer costs along tree paths, so the duals
 of the optimum are exact; they stay below 2**62 in absolute value (the caller scales costs so that the
 number of nodes times the largest cost stays below 2**61).
 
@@ -66,9 +68,10 @@ def run(
     inf = INF
     pivots = 0
     e = start % n_arcs if n_arcs > 0 else 0
-    # Altering candidate list (LEMON): the arcs of negative reduced cost found by the last scan stay
-    # candidates; each pivot re-prices them, scans on from where it stopped until it has enough, and enters
-    # the best. `head` of the best are kept for the next pivot.
+    # Altering candidate list: each pivot re-prices the candidates kept from the last, scans on from where it
+    # stopped (a block at a time) until it holds more than `head` of negative reduced cost, enters the best
+    # and keeps the next `head`. On the 184-million-pair group of large-4711 a tenth of the block took 30%
+    # fewer pivots and arc visits than the block search (a hundredth, LEMON's default, 15%).
     head = max(3, block // 10)
     cands = np.empty(block + head + 1, dtype=np.int64)
     cand_c = np.empty(block + head + 1, dtype=np.int64)
