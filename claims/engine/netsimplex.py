@@ -10,8 +10,10 @@ Nodes: lines 0..n-1, exports n..n+m-1, and the root T = n+m. Arcs:
 - line i -> export j, cost -c_ij, unbounded: the candidate pairs (columns), appended round after round.
 The first tree (lines on their own arc to T carrying a_i, exports on the zero arcs) is strongly feasible,
 and the leaving arc is chosen by Cunningham's rule (the last blocking arc of the cycle from its apex), which
-keeps it so: degenerate pivots cannot cycle. The entering arc is the most negative reduced cost in a block
-of arcs (block search). Node potentials are integer sums of integer costs along tree paths, so the duals
+keeps it so: degenerate pivots cannot cycle. The entering arc comes from an altering candidate list (as
+LEMON's): the arcs of negative reduced cost a scan found stay candidates for the next pivots, so most pivots
+re-price a few dozen arcs instead of scanning blocks of hundreds; the search still ends only after a full
+pass finds none. Node potentials are integer sums of integer costs along tree paths, so the duals
 of the optimum are exact; they stay below 2**62 in absolute value (the caller scales costs so that the
 number of nodes times the largest cost stays below 2**61).
 
@@ -66,28 +68,68 @@ def run(
     inf = INF
     pivots = 0
     e = start % n_arcs if n_arcs > 0 else 0
+    # Altering candidate list: each pivot re-prices the candidates kept from the last, scans on from where it
+    # stopped (a block at a time) until it holds more than `head` of negative reduced cost, enters the best
+    # and keeps the next `head`. On the 184-million-pair group of large-4711 a tenth of the block took 30%
+    # fewer pivots and arc visits than the block search (a hundredth, LEMON's default, 15%).
+    head = max(3, block // 10)
+    cands = np.empty(block + head + 1, dtype=np.int64)
+    cand_c = np.empty(block + head + 1, dtype=np.int64)
+    length = 0
     while True:
-        # Block search for the entering arc.
-        best = 0
-        in_arc = -1
+        k = 0
+        while k < length:
+            a = cands[k]
+            st = state[a]
+            c = st * (cost[a] + pi[src[a]] - pi[dst[a]]) if st != 0 else 0
+            if c < 0:
+                cand_c[k] = c
+                k += 1
+            else:
+                length -= 1
+                cands[k] = cands[length]
+                cand_c[k] = cand_c[length]
         cnt = block
+        limit = head
+        found = False
         for _ in range(n_arcs):
             st = state[e]
             if st != 0:
                 c = st * (cost[e] + pi[src[e]] - pi[dst[e]])
-                if c < best:
-                    best = c
-                    in_arc = e
+                if c < 0 and length < block + head:
+                    cands[length] = e
+                    cand_c[length] = c
+                    length += 1
             e += 1
             if e == n_arcs:
                 e = 0
             cnt -= 1
             if cnt == 0:
-                if in_arc >= 0:
+                if length > limit:
+                    found = True
                     break
+                limit = 0
                 cnt = block
-        if in_arc < 0:
+        if not found and length == 0:
             return pivots, e
+        # The best `head + 1` to the front (quickselect), the best enters, the next `head` stay.
+        keep = min(head + 1, length)
+        if keep < length:
+            _select(cands, cand_c, length, keep)
+        best_k = 0
+        for x in range(1, keep):
+            if cand_c[x] < cand_c[best_k]:
+                best_k = x
+        ta = cands[0]
+        cands[0] = cands[best_k]
+        cands[best_k] = ta
+        tc = cand_c[0]
+        cand_c[0] = cand_c[best_k]
+        cand_c[best_k] = tc
+        in_arc = cands[0]
+        cands[0] = cands[keep - 1]
+        cand_c[0] = cand_c[keep - 1]
+        length = keep - 1
         pivots += 1
         if state[in_arc] == LOWER:
             first = src[in_arc]
@@ -185,6 +227,39 @@ def run(
         while u != end:
             pi[u] += sigma
             u = thread[u]
+
+
+@njit(cache=True, nogil=True)
+def _select(cands, cand_c, length, keep):
+    """Reorder the first `length` candidates so the `keep` of least reduced cost come first (Hoare's
+    selection, in place)."""
+    lo = 0
+    hi = length - 1
+    k = keep - 1
+    while lo < hi:
+        pivot = cand_c[(lo + hi) >> 1]
+        i = lo
+        j = hi
+        while i <= j:
+            while cand_c[i] < pivot:
+                i += 1
+            while cand_c[j] > pivot:
+                j -= 1
+            if i <= j:
+                ta = cands[i]
+                cands[i] = cands[j]
+                cands[j] = ta
+                tc = cand_c[i]
+                cand_c[i] = cand_c[j]
+                cand_c[j] = tc
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            break
 
 
 @njit(cache=True, nogil=True)
