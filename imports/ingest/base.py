@@ -151,7 +151,16 @@ def text(value: str, *, max_length: int, required: bool = False, what: str = "va
 
 
 # Headers a product identifier comes under in the files users bring (matched without case).
-PART_HEADERS = ("part", "part_number", "part number", "part no", "sku", "style", "product_code", "product code")
+PART_HEADERS = (
+    "part",
+    "part_number",
+    "part number",
+    "part no",
+    "sku",
+    "style",
+    "product_code",
+    "product code",
+)
 PART_MAX_LENGTH = 60  # ImportLine.part, as the returns' and bills' part numbers
 
 

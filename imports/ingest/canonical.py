@@ -8,8 +8,9 @@ Optional columns that are absent leave stored values alone; present but blank, t
 `hmf` blank mean zero). The line's Chapter 99 duties get ordinals 1, 2, ... in the order listed, ahead of
 the Chapter 1-97 number as in ES-003.
 
-Beyond the contract, an optional `part` column (or `part_number`, `sku`, `style`, `product_code`) gives the
-line's product identifier (docs/reference/manufacturing-data.md); `designate` ignores it as any unknown column.
+Beyond the contract, an optional `part` column (or `part_number`, `sku`, `style`, `product_code`) gives
+the line's product identifier (docs/reference/manufacturing-data.md); `designate` ignores it, as any
+unknown column.
 """
 
 from ..models import FilerCodeOffset

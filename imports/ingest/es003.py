@@ -52,7 +52,7 @@ FIELDS = (
     Field("hts", ("HTS Number - Full", "HTS Number"), True),
     # Not in the ACE portal's report; brokers' exports of it often add the line's merchandise description.
     Field("description", ("Merchandise Description", "Line Description", "Description")),
-    # Nor is the product identifier: brokers' and invoice line exports add it (7501 box 28 part/style numbers).
+    # Nor is the product identifier: brokers' and invoice exports add it (7501 box 28 part/style numbers).
     Field("part", ("Part Number", *base.PART_HEADERS)),
     Field("value", ("Line Tariff Goods Value Amount", "Line Goods Value Amount"), True),
     Field("duty", ("Line Tariff Duty Amount",), True),
