@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('imports', '0008_upload_kinds_manufacturing'),
+        ("imports", "0008_upload_kinds_manufacturing"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importline',
-            name='part',
-            field=models.CharField(blank=True, default='', help_text='Product identifier: part number, SKU or style', max_length=60),
+            model_name="importline",
+            name="part",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="Product identifier: part number, SKU or style",
+                max_length=60,
+            ),
         ),
     ]
