@@ -1,7 +1,7 @@
 """A client's stored records as the inputs of the type choice (claims.manufacturing.types)."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from claims.building import inputs as building
 from claims.building.inputs import EngineInputs, inputs_from
@@ -22,6 +22,8 @@ class TypeInputs:
     lots: list[rules.Lot]
     rulings: list[rules.Ruling]
     returns: list[rules.Return]
+    # Product identifiers recorded on the client's import lines (those with one).
+    line_parts: dict[LineKey, str] = field(default_factory=dict)
 
     def kwargs(self) -> dict:
         e = self.engine
@@ -35,6 +37,7 @@ class TypeInputs:
             "lots": self.lots,
             "rulings": self.rulings,
             "returns": self.returns,
+            "line_parts": self.line_parts,
         }
 
 
@@ -124,6 +127,18 @@ def returns_of(client: Client) -> list[rules.Return]:
     ]
 
 
+def line_parts_of(client: Client) -> dict[LineKey, str]:
+    """{import line: its recorded product identifier}, every line of the client that has one (a used-up line
+    still tells what its retail returns brought back)."""
+    rows = (
+        ImportLine.objects.filter(client=client)
+        .exclude(part="")
+        .values_list("entry__entry_number", "line_number", "part")
+        .iterator(chunk_size=5000)
+    )
+    return {LineKey(entry, line): part for entry, line, part in rows}
+
+
 def type_inputs(client: Client, filing_date: dt.date) -> TypeInputs:
     """Every export of the client not yet claimed, every import line with quantity left, and the client's
     bills of materials, lots, rulings and returns."""
@@ -150,4 +165,11 @@ def type_inputs(client: Client, filing_date: dt.date) -> TypeInputs:
         engine.lines.append(line)
         engine.line_ids[line.key] = line_id
     engine.tariff = building.tariff_index({x.hts for x in engine.lines} | {e.hts for e in engine.exports})
-    return TypeInputs(engine, boms_of(client), lots_of(client), rulings_of(client), returns_of(client))
+    return TypeInputs(
+        engine,
+        boms_of(client),
+        lots_of(client),
+        rulings_of(client),
+        returns_of(client),
+        line_parts_of(client),
+    )

@@ -189,6 +189,7 @@ def check_retail_designations(d: ClaimData) -> Iterator[PreflightIssue]:
     def own_key(r: RejectedReturn) -> LineKey:
         return LineKey(r.import_line.entry.entry_number, r.import_line.line_number)
 
+    # The part recorded on a line wins; the returns' statements fill lines without one (known_line_parts).
     parts = rules.line_parts_of(
         [
             rules.Return(
@@ -262,10 +263,11 @@ def check_retail_designations(d: ClaimData) -> Iterator[PreflightIssue]:
                 else rules.retail_designation(
                     ret,
                     data,
-                    line_part=parts.get(key, ""),
+                    line_part=line.part.strip() or parts.get(key, ""),
                     returned_hts=r.import_line.hts,
                     export_date=export.export_date,
                     settings=settings,
+                    own_part=r.import_line.part,
                 )
             )
             if check.ok:

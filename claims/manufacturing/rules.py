@@ -25,7 +25,7 @@ import line's, exported or destroyed after their return, within 5 years of impor
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
@@ -428,6 +428,28 @@ def line_parts_of(returns: Sequence[Return]) -> dict[LineKey, str]:
     return {line: next(iter(parts)) for line, parts in seen.items() if len(parts) == 1}
 
 
+def known_line_parts(recorded: Mapping[LineKey, str], returns: Sequence[Return]) -> dict[LineKey, str]:
+    """{import line: product identifier}: the part recorded on the line (from the entry or invoice data)
+    wins; a line without one takes what the retail returns naming it say (line_parts_of)."""
+    parts = line_parts_of(returns)
+    parts.update({key: part.strip() for key, part in recorded.items() if part.strip()})
+    return parts
+
+
+def part_conflict(ret: Return, own_part: str) -> Check | None:
+    """A retail return whose stated part differs from the part recorded on its own import line: the records
+    contradict each other on which product came back, so no other import can be shown to carry the same
+    identifier (1313(c)(2)). None when they agree or either is silent."""
+    own, stated = own_part.strip(), ret.part.strip()
+    if not own or not stated or own == stated:
+        return None
+    return _no(
+        CIT_C2,
+        f"return {ret.ref} gives part {stated}, but its import line {ret.line} is recorded as part {own}: "
+        "the line's recorded part stands, and the returned goods' product identifier is not shown for sure",
+    )
+
+
 def _duty_paid(line: ImportLine) -> bool:
     return line.duty > 0 or line.other_taxes > 0 or any(c.amount > 0 for c in line.ch99)
 
@@ -460,12 +482,14 @@ def retail_designation(
     returned_hts: str,
     export_date: dt.date,
     settings: Settings,
+    own_part: str = "",
 ) -> Check:
     """Whether `line` may be designated for the retail return `ret` exported or destroyed on `export_date`
     (1313(c)(2)); the first condition broken, or the step that allows it. `returned_hts` is the
     classification of the returned goods' own import line, `line_part` the product identifier the records
-    give `line` ("" when they give none). The return's own conditions (rejected_conditions) are checked
-    apart: they hold for the returned goods whichever import is designated."""
+    give `line` ("" when they give none), `own_part` the part recorded on the returned goods' own line (a
+    different one refuses the designation, part_conflict). The return's own conditions (rejected_conditions)
+    are checked apart: they hold for the returned goods whichever import is designated."""
     label = f"{line.key}"
     if ret.reason != RETAIL:
         return _no(
@@ -475,6 +499,9 @@ def retail_designation(
         return _no(
             CIT_C2, f"{label} is the returned goods' own line: direct identification, not a designation"
         )
+    conflict = part_conflict(ret, own_part)
+    if conflict is not None:
+        return conflict
     same = same_product(ret, line.key, line.hts, line_part, returned_hts=returned_hts)
     if not same.ok:
         return same

@@ -26,8 +26,9 @@ from .types import BASIS_HELP, BASIS_LABELS, KIND_LABELS, AlternativeBasis, Kind
 
 def inputs_digest(inputs: TypeInputs) -> str:
     """A fingerprint of everything the choice reads: the filing date and settings, the lines and exports
-    with what is left of them (and their rows), the bills of materials, lots, rulings and returns. Any change
-    (a quantity taken by a claim, a file loaded, a ruling added) changes it."""
+    with what is left of them (and their rows), the lines' recorded parts, the bills of materials, lots,
+    rulings and returns. Any change (a quantity taken by a claim, a file loaded, a ruling added) changes
+    it."""
     e = inputs.engine
     h = hashlib.sha256()
     h.update(repr(e.settings).encode())
@@ -39,6 +40,7 @@ def inputs_digest(inputs: TypeInputs) -> str:
         h.update(repr(inputs.boms[part]).encode())
     for item in (*inputs.lots, *inputs.rulings, *inputs.returns):
         h.update(repr(item).encode())
+    h.update(repr(sorted(inputs.line_parts.items())).encode())
     return h.hexdigest()
 
 

@@ -273,8 +273,9 @@ def build_model(
     returns: Sequence[rules.Return] = (),
     line_parts: dict[LineKey, str] | None = None,
 ) -> Model:
-    """`line_parts` gives import lines' product identifiers (part, SKU) beyond what the retail returns show
-    (rules.line_parts_of); a retail return designates another import only where the identifier is known."""
+    """`line_parts` gives the product identifiers (part, SKU) recorded on import lines; a line without one
+    takes what the retail returns naming it show (rules.known_line_parts). A retail return designates another
+    import only where the identifier is known, and not when its own line is recorded with another part."""
     boms = boms or {}
     problem = prepare(lines=lines, exports=exports, tariff=tariff, chapter99=chapter99, settings=settings)
     plines, pexports = problem.lines, problem.exports
@@ -530,8 +531,8 @@ def build_model(
             refused[e_idx][Kind.MANUFACTURING] = "; ".join(reasons) or "no component earns a refund"
 
     # Rejected merchandise.
-    parts = rules.line_parts_of(returns)
-    parts.update(line_parts or {})
+    recorded = line_parts or {}
+    parts = rules.known_line_parts(recorded, returns)
     option_steps: dict[tuple, list[Step]] = {}
     for e_idx, export in enumerate(pexports):
         mine = returns_by_export.get(export.ref, [])
@@ -594,6 +595,17 @@ def build_model(
             if ret.reason != rules.RETAIL or need <= 0:
                 continue
             # 1313(c)(2): another import of the same 8-digit HTS and part, within the year before the export.
+            conflict = rules.part_conflict(ret, recorded.get(ret.line, ""))
+            if conflict is not None:
+                # Said in the explanation of whichever way the export goes: the own line or a refusal.
+                if Kind.REJECTED in allowed[e_idx]:
+                    allowed[e_idx][Kind.REJECTED].append(
+                        Step(conflict.step.citation, f"no other import designated: {conflict.step.text}")
+                    )
+                else:
+                    before = refused[e_idx].get(Kind.REJECTED)
+                    refused[e_idx][Kind.REJECTED] = "; ".join(filter(None, [before, conflict.step.text]))
+                continue
             req = (e_idx, Kind.REJECTED, f"{ret.ref}|{DESIGNATED}")
             designated = []
             for c_idx in lines_by_hts8.get(returned_hts[:8], ()):

@@ -28,6 +28,7 @@ class ImportLineSerializer(serializers.ModelSerializer):
             "import_date",
             "hts",
             "description",
+            "part",
             "country_of_origin",
             "country_of_export",
             "manufacturer_id",

@@ -150,6 +150,25 @@ def text(value: str, *, max_length: int, required: bool = False, what: str = "va
     return value
 
 
+# Headers a product identifier comes under in the files users bring (matched without case).
+PART_HEADERS = (
+    "part",
+    "part_number",
+    "part number",
+    "part no",
+    "sku",
+    "style",
+    "product_code",
+    "product code",
+)
+PART_MAX_LENGTH = 60  # ImportLine.part, as the returns' and bills' part numbers
+
+
+def part(value: str) -> str:
+    """A line's product identifier (part number, SKU or style), trimmed."""
+    return text(value, max_length=PART_MAX_LENGTH, what="part (product identifier)")
+
+
 _STEPS = {places: Decimal(1).scaleb(-places) for places in range(0, 7)}
 _NOT_PLAIN = re.compile(r"[$,()\s]").search
 

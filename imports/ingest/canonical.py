@@ -7,11 +7,15 @@ amounts plain decimals in US dollars, HTS with or without dots.
 Optional columns that are absent leave stored values alone; present but blank, they clear them (`mpf` and
 `hmf` blank mean zero). The line's Chapter 99 duties get ordinals 1, 2, ... in the order listed, ahead of
 the Chapter 1-97 number as in ES-003.
+
+Beyond the contract, an optional `part` column (or `part_number`, `sku`, `style`, `product_code`) gives
+the line's product identifier (docs/reference/manufacturing-data.md); `designate` ignores it, as any
+unknown column.
 """
 
 from ..models import FilerCodeOffset
 from . import base
-from .base import CellError, Field
+from .base import PART_HEADERS, CellError, Field
 from .core import Counts, LoadContext, Parser, register
 from .lines import IMPORT_TABLES, ImportStage, designated_quantities, refresh_statistics, write_import_stage
 from .reader import Table
@@ -30,6 +34,8 @@ FIELDS = (
     Field("hmf", ("hmf",)),
     Field("country_of_origin", ("country_of_origin",)),
     Field("description", ("description",)),
+    # Not in the contract (designate ignores it): the product identifier of CBP 7501 box 28 or the invoice.
+    Field("part", PART_HEADERS),
 )
 
 
@@ -59,7 +65,7 @@ class ImportsCsvParser(Parser):
     def validate(self, ctx: LoadContext, table: Table) -> ImportStage:
         cols = ctx.columns
         ix = cols.index
-        optional = [k for k in ("description", "country_of_origin", "mpf", "hmf") if cols.has(k)]
+        optional = [k for k in ("description", "part", "country_of_origin", "mpf", "hmf") if cols.has(k)]
         stage = ImportStage(
             ["import_date"], ["import_date", "hts", *optional, "quantity", "uom", "entered_value", "duty"]
         )
@@ -82,6 +88,7 @@ class ImportsCsvParser(Parser):
             "hmf": lambda v: base.money(v, required=False, what="hmf", places=6, plain=True) or 0,
             "country_of_origin": lambda v: base.country(v, what="country_of_origin"),
             "description": lambda v: base.text(v, max_length=500, what="description"),
+            "part": base.part,
         }
         width = len(cols.headers)
         for n, (row_no, cells) in enumerate(table.rows()):

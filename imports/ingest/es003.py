@@ -52,6 +52,8 @@ FIELDS = (
     Field("hts", ("HTS Number - Full", "HTS Number"), True),
     # Not in the ACE portal's report; brokers' exports of it often add the line's merchandise description.
     Field("description", ("Merchandise Description", "Line Description", "Description")),
+    # Nor is the product identifier: brokers' and invoice exports add it (7501 box 28 part/style numbers).
+    Field("part", ("Part Number", *base.PART_HEADERS)),
     Field("value", ("Line Tariff Goods Value Amount", "Line Goods Value Amount"), True),
     Field("duty", ("Line Tariff Duty Amount",), True),
     Field("quantity", ("Line Tariff Quantity (1)", "Line Tariff Quantity"), True),
@@ -96,7 +98,7 @@ ENTRY_KEYS = (
     "liquidation_status",
     "reconciliation",
 )
-LINE_OPTIONAL = ("description", "country_of_origin", "country_of_export", "manufacturer_id", "spi")
+LINE_OPTIONAL = ("description", "part", "country_of_origin", "country_of_export", "manufacturer_id", "spi")
 _NOT_FLAGGED = {"", "n", "no", "0", "false", "f"}
 
 
@@ -163,6 +165,7 @@ def _reader(function, **kwargs):
 LINE_READERS = (
     ("hts", "hts", base.hts10),
     ("description", "description", _reader(base.text, max_length=500, what="description")),
+    ("part", "part", base.part),
     ("country_of_origin", "country_of_origin", _reader(base.country, what="country of origin")),
     ("country_of_export", "country_of_export", _reader(base.country, what="country of export")),
     ("manufacturer_id", "manufacturer_id", _reader(base.text, max_length=20, what="manufacturer ID")),

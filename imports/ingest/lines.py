@@ -39,6 +39,7 @@ LINE_TYPES = {
     "import_date": "date",
     "hts": "text",
     "description": "text",
+    "part": "text",
     "country_of_origin": "text",
     "country_of_export": "text",
     "manufacturer_id": "text",
