@@ -208,9 +208,14 @@ class ImportLine(models.Model):
     hts = models.CharField(max_length=10, help_text="10-digit Chapter 1-97 classification")
     description = models.CharField(max_length=500, blank=True)
     # CBP 7501 box 28 carries part/style/serial numbers with the description; invoices carry the SKU. A retail
-    # return designates another import only of the same product identifier (19 U.S.C. 1313(c)(2)).
+    # return designates another import only of the same product identifier (19 U.S.C. 1313(c)(2)). Blank in
+    # the database too, for the bulk inserts written in SQL that do not name it.
     part = models.CharField(
-        max_length=60, blank=True, default="", help_text="Product identifier: part number, SKU or style"
+        max_length=60,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Product identifier: part number, SKU or style",
     )
     country_of_origin = models.CharField(max_length=2, blank=True)
     country_of_export = models.CharField(max_length=2, blank=True)

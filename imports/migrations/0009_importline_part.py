@@ -14,6 +14,7 @@ class Migration(migrations.Migration):
             name="part",
             field=models.CharField(
                 blank=True,
+                db_default="",
                 default="",
                 help_text="Product identifier: part number, SKU or style",
                 max_length=60,
