@@ -190,23 +190,7 @@ def check_retail_designations(d: ClaimData) -> Iterator[PreflightIssue]:
         return LineKey(r.import_line.entry.entry_number, r.import_line.line_number)
 
     # The part recorded on a line wins; the returns' statements fill lines without one (known_line_parts).
-    parts = rules.line_parts_of(
-        [
-            rules.Return(
-                r.return_ref,
-                r.reason,
-                own_key(r),
-                r.quantity,
-                r.uom,
-                r.rejected_on,
-                r.returned_on,
-                r.proof,
-                r.part,
-            )
-            for r in returns
-            if r.import_line_id is not None
-        ]
-    )
+    parts = rules.line_parts_of([_as_return(r, own_key(r)) for r in returns if r.import_line_id is not None])
     settings = Settings(filing_date=d.on, export_window=d.window)
     taken: dict[int, Decimal] = {}
     for des in designated:
@@ -238,17 +222,7 @@ def check_retail_designations(d: ClaimData) -> Iterator[PreflightIssue]:
         )
         failures = []
         for r in mine:
-            ret = rules.Return(
-                r.return_ref,
-                r.reason,
-                own_key(r),
-                r.quantity,
-                r.uom,
-                r.rejected_on,
-                r.returned_on,
-                r.proof,
-                r.part,
-            )
+            ret = _as_return(r, own_key(r))
             own = rules.rejected_conditions(
                 ret,
                 import_date=r.import_line.import_date,
@@ -289,3 +263,10 @@ def check_retail_designations(d: ClaimData) -> Iterator[PreflightIssue]:
                 f"{quantity.normalize():f} designated for export {export.export_ref}, but its retail returns "
                 f"brought back {returned.normalize():f} (19 U.S.C. 1313(c)(2), 1313(v))",
             )
+
+
+def _as_return(r: RejectedReturn, line: LineKey | None) -> rules.Return:
+    """The rules' view of a stored return, its goods' own import line given as `line`."""
+    return rules.Return(
+        r.return_ref, r.reason, line, r.quantity, r.uom, r.rejected_on, r.returned_on, r.proof, r.part
+    )

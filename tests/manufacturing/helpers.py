@@ -62,3 +62,12 @@ def write(path: Path, headers: list[str], data: list[dict[str, str]]) -> Path:
         writer.writeheader()
         writer.writerows(data)
     return path
+
+
+def load_rows(client, folder: Path, files: dict[str, tuple[str, list[str]]]) -> None:
+    """Write each kind's header and rows to a CSV in `folder` and load it for `client`: all must load."""
+    for kind, (header, data) in files.items():
+        path = folder / f"{kind}.csv"
+        path.write_text("\n".join([header, *data]) + "\n", encoding="utf-8")
+        result = load(kind, path, client)
+        assert result.loaded, [e.describe() for e in result.errors]

@@ -16,7 +16,7 @@ from claims.preflight import claim_preflight
 from drawback.accounts.models import Privilege
 from imports.models import ImportLine
 
-from .helpers import load
+from .helpers import load, load_rows
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 12, 1)
@@ -56,11 +56,7 @@ def retail_client(client, tmp_path, *, other_duty: str):
             ],
         ),
     }
-    for kind, (header, rows) in files.items():
-        path = tmp_path / f"{kind}.csv"
-        path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-        result = load(kind, path, client)
-        assert result.loaded, [e.describe() for e in result.errors]
+    load_rows(client, tmp_path, files)
 
 
 def saved(client, analyst, tmp_path, *, other_duty: str) -> Claim:

@@ -30,7 +30,7 @@ from drawback.lib.money import to_cents
 from exports.models import Export
 from imports.models import ImportLine
 
-from .helpers import manufacturer
+from .helpers import load, load_rows, manufacturer
 
 FILING = dt.date(2026, 12, 1)
 postgresql_only = pytest.mark.skipif(
@@ -164,8 +164,6 @@ def _retail_ovens(client, tmp_path):
 
     from drawback.accounts.models import Privilege
 
-    from .helpers import load
-
     load("hts", Path(__file__).resolve().parents[1] / "fixtures" / "hts_sample.csv", None)
     Privilege.objects.create(
         client=client,
@@ -200,11 +198,7 @@ def _retail_ovens(client, tmp_path):
             ],
         ),
     }
-    for kind, (header, rows) in files.items():
-        path = tmp_path / f"{kind}.csv"
-        path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-        result = load(kind, path, client)
-        assert result.loaded, [e.describe() for e in result.errors]
+    load_rows(client, tmp_path, files)
 
 
 @pytest.mark.django_db
