@@ -283,6 +283,8 @@ def build_model(
     plines, pexports = problem.lines, problem.exports
     index = problem.line_index()
     e_index = {e.ref: i for i, e in enumerate(pexports)}
+    # Once per line, shared by its arcs (a product family's arcs grow with the square of its size).
+    line_caps = {i: _scaled(line.remaining) for i, line in enumerate(plines)}
     arcs: list[Arc] = []
     requirements: dict[tuple, int] = {}
     allowed: dict[int, dict[Kind, list[Step]]] = defaultdict(dict)
@@ -320,7 +322,7 @@ def build_model(
                 e_idx,
                 Kind.UNUSED,
                 "58",
-                min(_scaled(export.remaining), _scaled(line.remaining)),
+                min(_scaled(export.remaining), line_caps[l_idx]),
                 weight,
                 True,
                 amounts,
@@ -335,35 +337,50 @@ def build_model(
     by_key: dict[str, list[int]] = defaultdict(list)
     for l_idx, key in problem.sub_lines.items():
         by_key[key].append(l_idx)
+    line_parts_59: dict[int, tuple[Decimal, Decimal]] = {}  # line -> (specific, ad valorem) per unit
+    # Many pairs have the same value factor: one Decimal per value (its exact text: 1 and 1.0 are kept apart),
+    # and one weight per line and factor.
+    factors: dict[str, Decimal] = {}
+    weights_59: dict[tuple[int, str], Decimal] = {}
     for e_idx, key in problem.sub_exports.items():
         export = pexports[e_idx]
         day = export.export_date.toordinal()
         req = (e_idx, Kind.UNUSED, "")
+        need = _scaled(export.remaining)
+        substituted_value = None
         for l_idx in by_key.get(key, ()):
             line = plines[l_idx]
             if not (line.import_date.toordinal() <= day <= last_export_ordinal(line.import_date, settings)):
                 continue
             factor = factor_of(line, export, lesser_of=True)
-            specific, ad_valorem = per_unit_parts(problem.amounts[l_idx], settings)
-            with localcontext(EXACT):
-                weight = specific + ad_valorem * factor
+            factor_text = str(factor)
+            factor = factors.setdefault(factor_text, factor)
+            if (l_idx, factor_text) not in weights_59:
+                if l_idx not in line_parts_59:
+                    line_parts_59[l_idx] = per_unit_parts(problem.amounts[l_idx], settings)
+                specific, ad_valorem = line_parts_59[l_idx]
+                with localcontext(EXACT):
+                    weights_59[l_idx, factor_text] = specific + ad_valorem * factor
+            weight = weights_59[l_idx, factor_text]
             if weight <= 0:
                 continue
-            requirements[req] = _scaled(export.remaining)
+            requirements[req] = need
+            if substituted_value is None:
+                substituted_value = export.value / export.quantity
             arcs.append(
                 Arc(
                     l_idx,
                     e_idx,
                     Kind.UNUSED,
                     "59",
-                    min(_scaled(export.remaining), _scaled(line.remaining)),
+                    min(need, line_caps[l_idx]),
                     weight,
                     False,
                     problem.amounts[l_idx],
                     factor,
                     rate59,
                     requirement=req,
-                    substituted_value=export.value / export.quantity,
+                    substituted_value=substituted_value,
                 )
             )
         if req in requirements:
@@ -400,8 +417,8 @@ def build_model(
         lines_by_hts8[line.hts[:8]].append(l_idx)
     lot_caps: dict[tuple, int] = {}
     lot_uses: dict[tuple, tuple] = {}  # one key object per lot usage, shared by its arcs
-    # (article, component, line, provision) -> (factor, weight per unit)
-    line_weights: dict[tuple, tuple[Decimal, Decimal]] = {}
+    # (article, component, line, provision) -> (factor, weight per unit, allowable per designated unit)
+    line_weights: dict[tuple, tuple[Decimal, Decimal, Decimal]] = {}
     rate51 = drawback_rate("51", settings)
     rate52 = drawback_rate("52", settings)
     for e_idx, export in enumerate(pexports):
@@ -483,12 +500,14 @@ def build_model(
                                     if per_unit_value == 0
                                     else min(Decimal(1), component.unit_value / per_unit_value)
                                 )
+                        allowable = plan.allowable
                         with localcontext(EXACT):
                             line_weights[per_line] = (
                                 factor,
-                                _per_unit(amounts, factor, rate) * plan.allowable,
+                                _per_unit(amounts, factor, rate) * allowable,
+                                allowable,
                             )
-                    factor, weight = line_weights[per_line]
+                    factor, weight, allowable = line_weights[per_line]
                     if weight <= 0:
                         continue
                     lot_use = None
@@ -504,13 +523,13 @@ def build_model(
                             e_idx,
                             Kind.MANUFACTURING,
                             provision,
-                            min(need, _scaled(line.remaining)),
+                            min(need, line_caps[l_idx]),
                             weight,
                             direct,
                             amounts,
                             factor,
                             rate,
-                            plan.allowable,
+                            allowable,
                             req,
                             lot_use,
                             component.hts,
@@ -594,7 +613,7 @@ def build_model(
                             e_idx,
                             Kind.REJECTED,
                             ret.provision,
-                            min(need, _scaled(own.remaining)),
+                            min(need, line_caps[l_idx]),
                             weight,
                             True,
                             amounts,
@@ -649,7 +668,7 @@ def build_model(
                         e_idx,
                         Kind.REJECTED,
                         ret.provision,
-                        min(need, _scaled(line.remaining)),
+                        min(need, line_caps[c_idx]),
                         weight,
                         False,
                         amounts,
@@ -674,7 +693,6 @@ def build_model(
                 steps += designated
                 allowed[e_idx].setdefault(Kind.REJECTED, [])
                 refused[e_idx].pop(Kind.REJECTED, None)
-    line_caps = {i: _scaled(line.remaining) for i, line in enumerate(plines)}
     for e_idx in allowed:
         for kind in allowed[e_idx]:
             refused[e_idx].pop(kind, None)
@@ -929,7 +947,7 @@ def solve_model(
     h.run()
     _optimal(h)
     values = _whole(program, h.getSolution().col_value)
-    quantities = {i: int(values[i]) for i in range(n_arc) if values[i] > 0}
+    quantities = {i: int(values[i]) for i in np.flatnonzero(values[:n_arc] > 0).tolist()}
     arcs = model.arcs
     used = {arcs[a].type_key for a in quantities}
     switched_on = {
