@@ -128,7 +128,9 @@ BASIS_HELP = {
 }
 
 
-@dataclass
+# Slots: a product family's arcs grow with the square of its size, and each arc's attribute dict weighed more
+# than the arc.
+@dataclass(slots=True)
 class Arc:
     """Quantity of an import line that may be designated against an export under one type."""
 
@@ -281,6 +283,8 @@ def build_model(
     plines, pexports = problem.lines, problem.exports
     index = problem.line_index()
     e_index = {e.ref: i for i, e in enumerate(pexports)}
+    # Once per line, shared by its arcs (a product family's arcs grow with the square of its size).
+    line_caps = {i: _scaled(line.remaining) for i, line in enumerate(plines)}
     arcs: list[Arc] = []
     requirements: dict[tuple, int] = {}
     allowed: dict[int, dict[Kind, list[Step]]] = defaultdict(dict)
@@ -318,7 +322,7 @@ def build_model(
                 e_idx,
                 Kind.UNUSED,
                 "58",
-                min(_scaled(export.remaining), _scaled(line.remaining)),
+                min(_scaled(export.remaining), line_caps[l_idx]),
                 weight,
                 True,
                 amounts,
@@ -333,35 +337,50 @@ def build_model(
     by_key: dict[str, list[int]] = defaultdict(list)
     for l_idx, key in problem.sub_lines.items():
         by_key[key].append(l_idx)
+    line_parts_59: dict[int, tuple[Decimal, Decimal]] = {}  # line -> (specific, ad valorem) per unit
+    # Many pairs have the same value factor: one Decimal per value (its exact text: 1 and 1.0 are kept apart),
+    # and one weight per line and factor.
+    factors: dict[str, Decimal] = {}
+    weights_59: dict[tuple[int, str], Decimal] = {}
     for e_idx, key in problem.sub_exports.items():
         export = pexports[e_idx]
         day = export.export_date.toordinal()
         req = (e_idx, Kind.UNUSED, "")
+        need = _scaled(export.remaining)
+        substituted_value = None
         for l_idx in by_key.get(key, ()):
             line = plines[l_idx]
             if not (line.import_date.toordinal() <= day <= last_export_ordinal(line.import_date, settings)):
                 continue
             factor = factor_of(line, export, lesser_of=True)
-            specific, ad_valorem = per_unit_parts(problem.amounts[l_idx], settings)
-            with localcontext(EXACT):
-                weight = specific + ad_valorem * factor
+            factor_text = str(factor)
+            factor = factors.setdefault(factor_text, factor)
+            if (l_idx, factor_text) not in weights_59:
+                if l_idx not in line_parts_59:
+                    line_parts_59[l_idx] = per_unit_parts(problem.amounts[l_idx], settings)
+                specific, ad_valorem = line_parts_59[l_idx]
+                with localcontext(EXACT):
+                    weights_59[l_idx, factor_text] = specific + ad_valorem * factor
+            weight = weights_59[l_idx, factor_text]
             if weight <= 0:
                 continue
-            requirements[req] = _scaled(export.remaining)
+            requirements[req] = need
+            if substituted_value is None:
+                substituted_value = export.value / export.quantity
             arcs.append(
                 Arc(
                     l_idx,
                     e_idx,
                     Kind.UNUSED,
                     "59",
-                    min(_scaled(export.remaining), _scaled(line.remaining)),
+                    min(need, line_caps[l_idx]),
                     weight,
                     False,
                     problem.amounts[l_idx],
                     factor,
                     rate59,
                     requirement=req,
-                    substituted_value=export.value / export.quantity,
+                    substituted_value=substituted_value,
                 )
             )
         if req in requirements:
@@ -397,6 +416,9 @@ def build_model(
     for l_idx, line in enumerate(plines):
         lines_by_hts8[line.hts[:8]].append(l_idx)
     lot_caps: dict[tuple, int] = {}
+    lot_uses: dict[tuple, tuple] = {}  # one key object per lot usage, shared by its arcs
+    # (article, component, line, provision) -> (factor, weight per unit, allowable per designated unit)
+    line_weights: dict[tuple, tuple[Decimal, Decimal, Decimal]] = {}
     rate51 = drawback_rate("51", settings)
     rate52 = drawback_rate("52", settings)
     for e_idx, export in enumerate(pexports):
@@ -464,25 +486,35 @@ def build_model(
                     if not timely.ok:
                         continue
                     amounts = amounts_for(l_idx, provision)
-                    if direct:
-                        factor, rate = Decimal(1), rate51
-                    else:
-                        rate = rate52
+                    rate = rate51 if direct else rate52
+                    # The same for every export of the article: worked out once and shared by its arcs.
+                    per_line = (lot.article_part, c_idx, l_idx, provision)
+                    if per_line not in line_weights:
+                        if direct:
+                            factor = Decimal(1)
+                        else:
+                            with localcontext(EXACT):
+                                per_unit_value = line.entered_value / line.quantity
+                                factor = (
+                                    Decimal(1)
+                                    if per_unit_value == 0
+                                    else min(Decimal(1), component.unit_value / per_unit_value)
+                                )
+                        allowable = plan.allowable
                         with localcontext(EXACT):
-                            per_unit_value = line.entered_value / line.quantity
-                            factor = (
-                                Decimal(1)
-                                if per_unit_value == 0
-                                else min(Decimal(1), component.unit_value / per_unit_value)
+                            line_weights[per_line] = (
+                                factor,
+                                _per_unit(amounts, factor, rate) * allowable,
+                                allowable,
                             )
-                    with localcontext(EXACT):
-                        weight = _per_unit(amounts, factor, rate) * plan.allowable
+                    factor, weight, allowable = line_weights[per_line]
                     if weight <= 0:
                         continue
                     lot_use = None
                     if direct:
                         used, _ = rules.used_in_lot(lot, line.key, component)
                         lot_use = (lot.lot, l_idx, component.hts[:8])
+                        lot_use = lot_uses.setdefault(lot_use, lot_use)
                         lot_caps[lot_use] = _scaled(used)
                     requirements[req] = need
                     arcs.append(
@@ -491,13 +523,13 @@ def build_model(
                             e_idx,
                             Kind.MANUFACTURING,
                             provision,
-                            min(need, _scaled(line.remaining)),
+                            min(need, line_caps[l_idx]),
                             weight,
                             direct,
                             amounts,
                             factor,
                             rate,
-                            plan.allowable,
+                            allowable,
                             req,
                             lot_use,
                             component.hts,
@@ -581,7 +613,7 @@ def build_model(
                             e_idx,
                             Kind.REJECTED,
                             ret.provision,
-                            min(need, _scaled(own.remaining)),
+                            min(need, line_caps[l_idx]),
                             weight,
                             True,
                             amounts,
@@ -636,7 +668,7 @@ def build_model(
                         e_idx,
                         Kind.REJECTED,
                         ret.provision,
-                        min(need, _scaled(line.remaining)),
+                        min(need, line_caps[c_idx]),
                         weight,
                         False,
                         amounts,
@@ -661,7 +693,6 @@ def build_model(
                 steps += designated
                 allowed[e_idx].setdefault(Kind.REJECTED, [])
                 refused[e_idx].pop(Kind.REJECTED, None)
-    line_caps = {i: _scaled(line.remaining) for i, line in enumerate(plines)}
     for e_idx in allowed:
         for kind in allowed[e_idx]:
             refused[e_idx].pop(kind, None)
@@ -738,18 +769,41 @@ def _program(model: Model, force: dict[int, Forced], methods: dict[int, bool]) -
     arcs = model.arcs
     types = sorted({a.type_key for a in arcs}, key=lambda t: (t[0], t[1].value, t[2]))
     t_index = {t: i for i, t in enumerate(types)}
-    direct_lines = {a.line for a in arcs if a.direct}
-    subst_lines = {a.line for a in arcs if not a.direct}
-    both = sorted(direct_lines & subst_lines)
+    n_arc, n_type = len(arcs), len(types)
+    # A product family's arcs grow with the square of its size: the matrix is built as arrays, not as lists
+    # of entries per row and per column. Per arc, once: the row of its line, its requirement and its lot usage
+    # (each numbered in order of first arc; -1: no lot usage), its method, refund per unit and cap.
+    line_row: dict[int, int] = {}
+    req_row: dict[tuple, int] = {}
+    lot_row: dict[tuple, int] = {}
+    req_first: list[int] = []  # each requirement's first arc, whose type the requirement is of
+    a_line = np.empty(n_arc, dtype=np.int64)
+    a_req = np.empty(n_arc, dtype=np.int64)
+    a_lot = np.empty(n_arc, dtype=np.int64)
+    a_direct = np.empty(n_arc, dtype=bool)
+    weight = np.empty(n_arc)
+    cap = np.empty(n_arc)
+    for i, arc in enumerate(arcs):
+        a_line[i] = line_row.setdefault(arc.line, len(line_row))
+        r = req_row.setdefault(arc.requirement, len(req_row))
+        if r == len(req_first):
+            req_first.append(i)
+        a_req[i] = r
+        a_lot[i] = -1 if arc.lot_use is None else lot_row.setdefault(arc.lot_use, len(lot_row))
+        a_direct[i] = arc.direct
+        weight[i] = float(arc.weight)
+        cap[i] = arc.cap
+    row_line = np.fromiter(line_row, dtype=np.int64, count=len(line_row))  # the line of each line row
+    arc_line = row_line[a_line]
+    both = np.intersect1d(arc_line[a_direct], arc_line[~a_direct]).tolist()  # sorted
     b_index = {line: i for i, line in enumerate(both)}
-    n_arc, n_type, n_both = len(arcs), len(types), len(both)
+    n_both = len(both)
     n = n_arc + n_type + n_both
     cost = np.zeros(n)
     lower = np.zeros(n)
     upper = np.zeros(n)
-    for i, arc in enumerate(arcs):
-        cost[i] = float(arc.weight) / SCALE
-        upper[i] = arc.cap
+    cost[:n_arc] = weight / SCALE
+    upper[:n_arc] = cap
     upper[n_arc:] = 1
     for (e_idx, kind, option), i in t_index.items():
         if e_idx in force:
@@ -758,59 +812,75 @@ def _program(model: Model, force: dict[int, Forced], methods: dict[int, bool]) -
     for l_idx, direct in methods.items():
         if l_idx in b_index:
             lower[n_arc + n_type + b_index[l_idx]] = upper[n_arc + n_type + b_index[l_idx]] = float(direct)
-    rows: list[tuple[list[int], list[float], float, float]] = []
-    by_line: dict[int, list[int]] = defaultdict(list)
-    by_req: dict[tuple, list[int]] = defaultdict(list)
-    by_lot: dict[tuple, list[int]] = defaultdict(list)
-    for i, arc in enumerate(arcs):
-        by_line[arc.line].append(i)
-        by_req[arc.requirement].append(i)
-        if arc.lot_use is not None:
-            by_lot[arc.lot_use].append(i)
-    inf = highspy.kHighsInf
-    for l_idx, members in by_line.items():
-        rows.append((members, [1.0] * len(members), -inf, float(model.line_caps[l_idx])))
-    for req, members in by_req.items():
-        u = n_arc + t_index[arcs[members[0]].type_key]
-        rows.append((members + [u], [1.0] * len(members) + [-float(model.requirements[req])], -inf, 0.0))
+    # The rows in order: each line's cap, each requirement, one type per export, each lot usage's cap, and two
+    # per line that could serve both methods (direct identification, then substitution).
+    coo_row: list[np.ndarray] = []
+    coo_col: list[np.ndarray] = []
+    coo_value: list[np.ndarray] = []
+    row_upper_parts: list[np.ndarray] = []
+
+    def entries(rows, cols, values) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        coo_row.append(rows)
+        coo_col.append(np.asarray(cols, dtype=np.int64))
+        coo_value.append(np.broadcast_to(np.asarray(values, dtype=float), rows.shape))
+
+    arc_col = np.arange(n_arc, dtype=np.int64)
+    entries(a_line, arc_col, 1.0)
+    row_upper_parts.append(np.array([float(model.line_caps[line]) for line in line_row]))
+    base = len(line_row)
+    entries(base + a_req, arc_col, 1.0)
+    entries(
+        base + np.arange(len(req_row)),
+        [n_arc + t_index[arcs[i].type_key] for i in req_first],
+        [-float(model.requirements[req]) for req in req_row],
+    )
+    row_upper_parts.append(np.zeros(len(req_row)))
+    base += len(req_row)
     by_export: dict[int, list[int]] = defaultdict(list)
     for (e_idx, _, _), i in t_index.items():
         by_export[e_idx].append(n_arc + i)
-    for members in by_export.values():
-        if len(members) > 1:
-            rows.append((members, [1.0] * len(members), -inf, 1.0))
-    for key, members in by_lot.items():
-        rows.append((members, [1.0] * len(members), -inf, float(model.lot_caps[key])))
-    for l_idx in both:
-        d = n_arc + n_type + b_index[l_idx]
-        cap = float(model.line_caps[l_idx])
-        direct = [i for i in by_line[l_idx] if arcs[i].direct]
-        subst = [i for i in by_line[l_idx] if not arcs[i].direct]
-        rows.append((direct + [d], [1.0] * len(direct) + [-cap], -inf, 0.0))
-        rows.append((subst + [d], [1.0] * len(subst) + [cap], -inf, cap))
-    columns: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-    for r, (members, coefs, _, _) in enumerate(rows):
-        for j, a in zip(members, coefs, strict=True):
-            columns[j].append((r, a))
-    starts, index, values = [0], [], []
-    for col in columns:
-        for r, a in col:
-            index.append(r)
-            values.append(a)
-        starts.append(len(index))
+    one_type = [members for members in by_export.values() if len(members) > 1]
+    entries(
+        base + np.repeat(np.arange(len(one_type)), [len(m) for m in one_type]),
+        [col for members in one_type for col in members],
+        1.0,
+    )
+    row_upper_parts.append(np.ones(len(one_type)))
+    base += len(one_type)
+    in_lot = a_lot >= 0
+    entries(base + a_lot[in_lot], arc_col[in_lot], 1.0)
+    row_upper_parts.append(np.array([float(model.lot_caps[key]) for key in lot_row]))
+    base += len(lot_row)
+    both_caps = np.array([float(model.line_caps[line]) for line in both])
+    b_of_line_row = np.array([b_index.get(line, -1) for line in line_row], dtype=np.int64)
+    arc_b = b_of_line_row[a_line]
+    in_both = arc_b >= 0
+    entries(base + 2 * arc_b[in_both] + ~a_direct[in_both], arc_col[in_both], 1.0)
+    b_rows = base + 2 * np.arange(n_both)
+    b_cols = n_arc + n_type + np.arange(n_both)
+    entries(b_rows, b_cols, -both_caps)
+    entries(b_rows + 1, b_cols, both_caps)
+    row_upper_parts.append(np.column_stack([np.zeros(n_both), both_caps]).ravel())
+    row_upper = np.concatenate(row_upper_parts)
+    # Column-wise, each column's entries by row: as HiGHS takes the matrix.
+    rows, cols, values = np.concatenate(coo_row), np.concatenate(coo_col), np.concatenate(coo_value)
+    order = np.lexsort((rows, cols))
+    rows, cols, values = rows[order], cols[order], values[order]
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=n), out=starts[1:])
     lp = highspy.HighsLp()
     lp.num_col_ = n
-    lp.num_row_ = len(rows)
+    lp.num_row_ = len(row_upper)
     lp.col_cost_ = cost
     lp.col_lower_ = lower
     lp.col_upper_ = upper
-    row_upper = np.array([r[3] for r in rows])
-    lp.row_lower_ = np.array([r[2] for r in rows])
+    lp.row_lower_ = np.full(len(row_upper), -highspy.kHighsInf)
     lp.row_upper_ = row_upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
-    lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
-    lp.a_matrix_.value_ = np.array(values)
+    lp.a_matrix_.start_ = starts.astype(np.int32)
+    lp.a_matrix_.index_ = rows.astype(np.int32)
+    lp.a_matrix_.value_ = values
     # Only the type and method choices are integer: with them fixed the quantities' constraint matrix is
     # totally unimodular, so a vertex of the remaining LP is whole (checked after rounding).
     lp.integrality_ = [highspy.HighsVarType.kContinuous] * n_arc + [highspy.HighsVarType.kInteger] * (
@@ -822,9 +892,9 @@ def _program(model: Model, force: dict[int, Forced], methods: dict[int, bool]) -
         n_arc,
         {t: n_arc + i for t, i in t_index.items()},
         {line: n_arc + n_type + i for line, i in b_index.items()},
-        np.array(index, dtype=np.int64),
-        np.repeat(np.arange(n), np.diff(np.array(starts))),
-        np.array(values),
+        rows,
+        cols,
+        values,
         row_upper,
     )
 
@@ -877,7 +947,7 @@ def solve_model(
     h.run()
     _optimal(h)
     values = _whole(program, h.getSolution().col_value)
-    quantities = {i: int(values[i]) for i in range(n_arc) if values[i] > 0}
+    quantities = {i: int(values[i]) for i in np.flatnonzero(values[:n_arc] > 0).tolist()}
     arcs = model.arcs
     used = {arcs[a].type_key for a in quantities}
     switched_on = {
