@@ -11,6 +11,7 @@ imported, so every export can go under more than one type.
 import datetime as dt
 import json
 import random
+import resource
 import time
 from decimal import Decimal
 
@@ -214,6 +215,8 @@ class Command(BaseCommand):
                     "seconds_max": round(max(times), 3),
                     "refund": f"{result.refund:.2f}",
                     "types": kinds,
+                    # the largest resident memory of the process so far (KB on Linux): one size a command
+                    "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                 }
                 if basis is not None:
                     figures["alternatives_seconds_min"] = round(min(alternative_times), 3)
