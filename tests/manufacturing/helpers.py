@@ -71,3 +71,19 @@ def load_rows(client, folder: Path, files: dict[str, tuple[str, list[str]]]) -> 
         path.write_text("\n".join([header, *data]) + "\n", encoding="utf-8")
         result = load(kind, path, client)
         assert result.loaded, [e.describe() for e in result.errors]
+
+
+def retail_setup(client) -> None:
+    """The sample tariff, and a waiver of prior notice for `client` (its exports were not announced by a
+    notice of intent): what the retail-return tests load before their files."""
+    import datetime as dt
+
+    from drawback.accounts.models import Privilege
+
+    load("hts", Path(__file__).resolve().parents[1] / "fixtures" / "hts_sample.csv", None)
+    Privilege.objects.create(
+        client=client,
+        kind=Privilege.Kind.WAIVER_PRIOR_NOTICE,
+        reference="WPN-2024-7",
+        granted_on=dt.date(2024, 1, 1),
+    )

@@ -12,10 +12,9 @@ from claims.manufacturing.data import type_inputs
 from claims.manufacturing.services import type_choice_save
 from claims.manufacturing.types import choose_types
 from claims.preflight import claim_preflight
-from drawback.accounts.models import Privilege
 from imports.models import ImportLine
 
-from .helpers import load, load_rows
+from .helpers import load_rows, retail_setup
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 12, 1)
@@ -28,13 +27,7 @@ RMA_0 = "RMA-0,retail,M4K-4100002-3,1,1,NO,2025-07-01,2025-07-10,RMA slip 0,{par
 def retail_client(client, tmp_path, *, own_part="OV-200", other_part="OV-200", extra_returns=()):
     """5 countertop ovens sold at retail from the first entry came back and were exported; the second entry's
     line, which no return names unless `extra_returns` do, carries its part in the import file."""
-    load("hts", HTS, None)
-    Privilege.objects.create(
-        client=client,
-        kind=Privilege.Kind.WAIVER_PRIOR_NOTICE,
-        reference="WPN-2024-7",
-        granted_on=dt.date(2024, 1, 1),
-    )
+    retail_setup(client)
     files = {
         "imports": (
             "entry_number,line_number,import_date,hts,quantity,uom,entered_value,duty,country_of_origin,"

@@ -13,10 +13,9 @@ from claims.catair.spec import decode
 from claims.manufacturing.services import type_choice_save
 from claims.models import Claim, RejectedReturn
 from claims.preflight import claim_preflight
-from drawback.accounts.models import Privilege
 from imports.models import ImportLine
 
-from .helpers import load, load_rows
+from .helpers import load_rows, retail_setup
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 12, 1)
@@ -27,13 +26,7 @@ def retail_client(client, tmp_path, *, other_duty: str):
     """Countertop ovens, part OV-200: 5 sold at retail from line 1 of the first entry (9.00 duty a unit) came
     back and were exported; the second entry's line (imported within the year before) is the same part, as
     an earlier return of it shows."""
-    load("hts", HTS, None)
-    Privilege.objects.create(  # the exports were not announced by a notice of intent
-        client=client,
-        kind=Privilege.Kind.WAIVER_PRIOR_NOTICE,
-        reference="WPN-2024-7",
-        granted_on=dt.date(2024, 1, 1),
-    )
+    retail_setup(client)
     files = {
         "imports": (
             "entry_number,line_number,import_date,hts,quantity,uom,entered_value,duty,mpf,country_of_origin,"

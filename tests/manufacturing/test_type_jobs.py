@@ -30,7 +30,7 @@ from drawback.lib.money import to_cents
 from exports.models import Export
 from imports.models import ImportLine
 
-from .helpers import load, load_rows, manufacturer
+from .helpers import load_rows, manufacturer, retail_setup
 
 FILING = dt.date(2026, 12, 1)
 postgresql_only = pytest.mark.skipif(
@@ -160,17 +160,8 @@ def _retail_ovens(client, tmp_path):
     5 units of the first entry exported on X..01, 2 of the second on X..02; a third return shows the third
     entry's part. Best: both exports designate other imports (1313(c)(2)), X..01 the second entry, X..02 the
     third, so the second entry is substitution and cannot be identified directly."""
-    from pathlib import Path
 
-    from drawback.accounts.models import Privilege
-
-    load("hts", Path(__file__).resolve().parents[1] / "fixtures" / "hts_sample.csv", None)
-    Privilege.objects.create(
-        client=client,
-        kind=Privilege.Kind.WAIVER_PRIOR_NOTICE,
-        reference="WPN-2024-7",
-        granted_on=dt.date(2024, 1, 1),
-    )
+    retail_setup(client)
     files = {
         "imports": (
             "entry_number,line_number,import_date,hts,quantity,uom,entered_value,duty,mpf,country_of_origin,"
