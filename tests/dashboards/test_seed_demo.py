@@ -79,12 +79,16 @@ def test_demo_loads_realistic_data_once(settings, tmp_path):
     assert not Claim.objects.filter(client__code="borealis", accelerated_payment=True).exists()
     # The manufacturer: its exported ovens carry manufacturing drawback where that pays more.
     from claims.manufacturing.data import type_inputs
-    from claims.manufacturing.types import Kind, choose_types
+    from claims.manufacturing.types import DESIGNATED, Kind, choose_types
 
     keystone = Client.objects.get(code="keystone")
     assert keystone.bills_of_materials.count() == 1 and keystone.production_lots.count() == 2
-    result = choose_types(**type_inputs(keystone, dt.date(2026, 12, 1)).kwargs(), alternatives=False)
+    result = choose_types(**type_inputs(keystone, dt.date(2026, 12, 1)).kwargs(), alternatives=True)
     assert result.choice("X20250310000401").chosen == Kind.MANUFACTURING
+    # Ovens sold at retail and returned: a later import of the same part pays more than their own line.
+    retail = result.choice("X20260210000031")
+    assert retail.chosen == Kind.REJECTED and retail.option == DESIGNATED
+    assert retail.alternative == Kind.REJECTED and retail.alternative_option == ""
     again = io.StringIO()
     call_command("seed_demo", stdout=again)
     assert counts() == first

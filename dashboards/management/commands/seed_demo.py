@@ -157,8 +157,9 @@ class Command(BaseCommand):
 
     def _manufacturer(self, firm: Firm) -> None:
         """A manufacturer whose exported ovens can carry manufacturing drawback on their components, unused
-        merchandise on imported ovens, or rejected merchandise on a returned lot (from
-        docs/samples/manufacturing)."""
+        merchandise on imported ovens, or rejected merchandise on a returned lot, and whose ovens sold at
+        retail and returned can designate a later import of the same part (1313(c)(2)) (from
+        docs/samples/manufacturing and its retail/)."""
         with transaction.atomic():
             client, created = Client.objects.get_or_create(
                 code=MANUFACTURER["code"],
@@ -193,6 +194,9 @@ class Command(BaseCommand):
         for kind in ("imports", "exports", "bom", "production", "returns"):
             summary = self._ingest(client, kind, folder / f"{kind}.csv")
             self.stdout.write(f"{client.legal_name}: {kind} {summary}")
+        for kind in ("imports", "exports", "returns"):
+            summary = self._ingest(client, kind, folder / "retail" / f"{kind}.csv")
+            self.stdout.write(f"{client.legal_name}: retail {kind} {summary}")
 
     def _ingest(self, client: Client | None, kind: str, path: Path) -> dict:
         upload, result = upload_ingest_now(client=client, kind=kind, path=path)
