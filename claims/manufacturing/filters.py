@@ -19,6 +19,16 @@ def _hts_or_part(text: str, *, part: str, hts: str) -> Q:
     return q
 
 
+def _article_or_component_hts(queryset, value: str, *, article: str, components):
+    """The records whose article HTS (field `article`), or the HTS of one of their `components` (rows tied to
+    the record by OuterRef), starts with the code typed."""
+    code = clean_code(value)
+    if not code:
+        return queryset
+    component = components.filter(code_prefix_q("hts", code, width=HTS_WIDTH, top="9"))
+    return queryset.filter(code_prefix_q(article, code, width=HTS_WIDTH, top="9") | Exists(component))
+
+
 class BomFilter(SortedFilterSet):
     SORTS = {"part": ("article_part", "id"), "-part": ("-article_part", "-id")}
     DEFAULT_SORT = "part"
@@ -50,14 +60,8 @@ class BomFilter(SortedFilterSet):
         )
 
     def filter_hts(self, queryset, name, value):
-        code = clean_code(value)
-        if not code:
-            return queryset
-        component = BomItem.objects.filter(bom=OuterRef("pk")).filter(
-            code_prefix_q("hts", code, width=HTS_WIDTH, top="9")
-        )
-        return queryset.filter(
-            code_prefix_q("article_hts", code, width=HTS_WIDTH, top="9") | Exists(component)
+        return _article_or_component_hts(
+            queryset, value, article="article_hts", components=BomItem.objects.filter(bom=OuterRef("pk"))
         )
 
 
@@ -107,14 +111,11 @@ class LotFilter(SortedFilterSet):
         )
 
     def filter_hts(self, queryset, name, value):
-        code = clean_code(value)
-        if not code:
-            return queryset
-        used = LotComponent.objects.filter(lot=OuterRef("pk")).filter(
-            code_prefix_q("hts", code, width=HTS_WIDTH, top="9")
-        )
-        return queryset.filter(
-            code_prefix_q("bom__article_hts", code, width=HTS_WIDTH, top="9") | Exists(used)
+        return _article_or_component_hts(
+            queryset,
+            value,
+            article="bom__article_hts",
+            components=LotComponent.objects.filter(lot=OuterRef("pk")),
         )
 
 

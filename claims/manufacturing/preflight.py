@@ -189,8 +189,13 @@ def check_retail_designations(d: ClaimData) -> Iterator[PreflightIssue]:
     def own_key(r: RejectedReturn) -> LineKey:
         return LineKey(r.import_line.entry.entry_number, r.import_line.line_number)
 
-    # The part recorded on a line wins; the returns' statements fill lines without one (known_line_parts).
-    parts = rules.line_parts_of([_as_return(r, own_key(r)) for r in returns if r.import_line_id is not None])
+    parts = rules.known_line_parts(
+        {
+            LineKey(x.entry.entry_number, x.line_number): x.part
+            for x in (d.lines[e.import_line_id] for e in designated)
+        },
+        [_as_return(r, own_key(r)) for r in returns if r.import_line_id is not None],
+    )
     settings = Settings(filing_date=d.on, export_window=d.window)
     taken: dict[int, Decimal] = {}
     for des in designated:
@@ -237,7 +242,7 @@ def check_retail_designations(d: ClaimData) -> Iterator[PreflightIssue]:
                 else rules.retail_designation(
                     ret,
                     data,
-                    line_part=line.part.strip() or parts.get(key, ""),
+                    line_part=parts.get(key, ""),
                     returned_hts=r.import_line.hts,
                     export_date=export.export_date,
                     settings=settings,
